@@ -1,0 +1,99 @@
+package io.outpost.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+
+/**
+ * The last handler of an upstream connection. While an exchange uses the connection, it relays
+ * everything to that exchange; while the connection sits idle in the pool, any message is a
+ * protocol error and closes it.
+ */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+
+    private final UpstreamPool pool;
+    private ProxyExchange exchange;
+    private UpstreamTarget idleTarget;
+
+    BackendHandler(UpstreamPool pool) {
+        this.pool = pool;
+    }
+
+    static BackendHandler of(Channel ch) {
+        return (BackendHandler) ch.pipeline().get("backend");
+    }
+
+    void attach(ProxyExchange exchange) {
+        this.exchange = exchange;
+        this.idleTarget = null;
+    }
+
+    void detach() {
+        this.exchange = null;
+    }
+
+    void idleIn(UpstreamTarget target) {
+        this.exchange = null;
+        this.idleTarget = target;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ProxyExchange ex = exchange;
+        if (ex == null) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
+        ex.onUpstreamMessage(msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ProxyExchange ex = exchange;
+        if (ex != null) {
+            ex.flushToClient();
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ProxyExchange ex = exchange;
+        if (ex != null) {
+            ex.onUpstreamWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        ProxyExchange ex = exchange;
+        exchange = null;
+        if (ex != null) {
+            ex.onUpstreamClosed(null);
+        } else if (idleTarget != null) {
+            pool.remove(idleTarget, ctx.channel());
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && exchange == null) {
+            ctx.close();
+        } else {
+            ReferenceCountUtil.release(evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ProxyExchange ex = exchange;
+        exchange = null;
+        if (ex != null) {
+            ex.onUpstreamClosed(cause);
+        }
+        ctx.close();
+    }
+}

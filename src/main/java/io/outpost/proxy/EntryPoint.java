@@ -1,0 +1,68 @@
+package io.outpost.proxy;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A listening socket that feeds client connections into the proxy. Binding is synchronous so that
+ * start-up fails loudly when an address is taken.
+ */
+public final class EntryPoint {
+
+    private final String name;
+    private final InetSocketAddress address;
+    private final long idleTimeoutMillis;
+    private Channel server;
+
+    public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis) {
+        this.name = name;
+        this.address = address;
+        this.idleTimeoutMillis = idleTimeoutMillis;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The bound address (with the real port when the configured port was 0). */
+    public InetSocketAddress localAddress() {
+        return server == null ? address : (InetSocketAddress) server.localAddress();
+    }
+
+    void bind(EventLoopGroup boss, EventLoopGroup workers, Transport transport, GatewayContext gateway,
+              ChannelGroup connections) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.ALLOCATOR, gateway.alloc())
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ch.pipeline()
+                                .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS))
+                                .addLast("codec", new ServerCodec())
+                                .addLast("proxy", new FrontendHandler(gateway, name, false));
+                    }
+                });
+        server = b.bind(address).sync().channel();
+    }
+
+    /** Stops accepting; open connections are left to drain. */
+    void unbind() {
+        if (server != null) {
+            server.close().syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.outpost.proxy;
+
+/**
+ * What a service hears about one attempt to forward a request. Services use it to retry on
+ * another endpoint, to count active requests and to feed passive health. All callbacks run on the
+ * exchange's event loop.
+ */
+public interface ForwardListener {
+
+    /** Does nothing: a failure answers 502 or 504. */
+    ForwardListener NONE = new ForwardListener() { };
+
+    /**
+     * The request did not reach the upstream: the connection failed or was reset before any
+     * response byte, and no body byte has been lost, so the request can be sent elsewhere. Return
+     * true after calling {@link ProxyExchange#forward} again; false lets the exchange answer 502.
+     */
+    default boolean onNotReached(ProxyExchange exchange, UpstreamTarget target, Throwable cause) {
+        return false;
+    }
+
+    /** The upstream's response head arrived. */
+    default void onResponse(ProxyExchange exchange, UpstreamTarget target, int status) {
+    }
+
+    /** The attempt ended: {@code outcome} is the status sent to the client, or a negative code. */
+    default void onEnd(ProxyExchange exchange, UpstreamTarget target, int outcome) {
+    }
+}

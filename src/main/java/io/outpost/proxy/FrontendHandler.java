@@ -1,0 +1,319 @@
+package io.outpost.proxy;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of a client connection. It validates each request head, routes it, and hands
+ * it to a {@link ProxyExchange}. Requests on one connection are served one at a time: anything
+ * pipelined behind a complete request waits in a backlog, with reading paused, until the
+ * response before it is done.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+
+    static final int PAUSE_CONNECTING = 1;
+    static final int PAUSE_UPSTREAM = 2;
+    static final int PAUSE_PIPELINE = 4;
+
+    private final GatewayContext gateway;
+    private final String entryPoint;
+    private final boolean secure;
+
+    private ChannelHandlerContext ctx;
+    private UpstreamPool pool;
+    private String clientIp = "";
+    private ProxyExchange current;
+    private ArrayDeque<Object> backlog;
+    private boolean dispatching;
+    private int paused;
+    private boolean closing;
+
+    FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure) {
+        this.gateway = gateway;
+        this.entryPoint = entryPoint;
+        this.secure = secure;
+    }
+
+    boolean secure() {
+        return secure;
+    }
+
+    String clientIp() {
+        return clientIp;
+    }
+
+    UpstreamPool pool() {
+        return pool;
+    }
+
+    boolean draining() {
+        return gateway.draining();
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.pool = gateway.pool(ctx.channel().eventLoop());
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
+            clientIp = remote.getAddress().getHostAddress();
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (current != null && current.requestComplete() || backlog != null && !backlog.isEmpty()) {
+            // Pipelined: it belongs to a request after the one being served.
+            if (backlog == null) {
+                backlog = new ArrayDeque<>(4);
+            }
+            backlog.add(msg);
+            pauseReading(PAUSE_PIPELINE);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
+        dispatching = true;
+        try {
+            if (msg instanceof HttpRequest request) {
+                startExchange(request);
+                if (msg instanceof HttpContent content && current != null) {
+                    current.onRequestContent(content);
+                } else {
+                    ReferenceCountUtil.release(msg);
+                }
+            } else if (msg instanceof HttpContent content) {
+                DecoderResult result = content.decoderResult();
+                if (current == null) {
+                    content.release();
+                } else if (!result.isSuccess()) {
+                    content.release();
+                    current.fail(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + cause(result));
+                } else {
+                    current.onRequestContent(content);
+                }
+            } else {
+                ReferenceCountUtil.release(msg);
+            }
+        } finally {
+            dispatching = false;
+        }
+        drainBacklog();
+    }
+
+    private void drainBacklog() {
+        while (!dispatching && !closing && backlog != null && !backlog.isEmpty()
+                && (current == null || !current.requestComplete())) {
+            dispatch(backlog.poll());
+        }
+        if (backlog == null || backlog.isEmpty()) {
+            resumeReading(PAUSE_PIPELINE);
+        }
+    }
+
+    private void startExchange(HttpRequest request) {
+        DecoderResult result = request.decoderResult();
+        if (!result.isSuccess()) {
+            rejectMalformed(result.cause());
+            return;
+        }
+        HttpHeaders headers = request.headers();
+        RequestInfo info;
+        try {
+            info = RequestInfo.parse(request.uri(), headers.get(HttpHeaderNames.HOST),
+                    request.protocolVersion().equals(HttpVersion.HTTP_1_1), headers.getAll(HttpHeaderNames.HOST).size());
+        } catch (RequestInfo.InvalidRequestException e) {
+            rejectMalformed(e);
+            return;
+        }
+        String te = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (te != null && !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.trim())) {
+            rejectMalformed(new IllegalArgumentException("unsupported Transfer-Encoding: " + te));
+            return;
+        }
+        ProxyExchange ex = new ProxyExchange(this, ctx, request, info, gateway.nanoTime());
+        current = ex;
+        gateway.exchangeStarted();
+        String expect = headers.get(HttpHeaderNames.EXPECT);
+        if (expect != null && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+            ex.fail(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation: " + expect);
+            return;
+        }
+        if (!request.uri().startsWith("/") && !request.uri().equals("*")) {
+            request.setUri(info.query().isEmpty() ? info.path() : info.path() + "?" + info.query());
+        }
+        ProxyHeaders.removeHopByHop(headers);
+        ProxyHeaders.frameBody(headers);
+        String requestId = headers.get(ProxyHeaders.X_REQUEST_ID);
+        if (requestId == null || requestId.isEmpty()) {
+            requestId = newRequestId();
+            headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
+        }
+        ProxyHeaders.addForwarded(headers, clientIp, secure, info.authority());
+        RouteTarget target = gateway.routing().route(entryPoint, ex);
+        if (target == null) {
+            ex.route("", "", requestId);
+            ex.fail(HttpResponseStatus.NOT_FOUND, "no router matches " + info.host() + info.path());
+            return;
+        }
+        ex.route(target.routerName(), target.serviceName(), requestId);
+        try {
+            target.chain().proceed(ex);
+        } catch (RuntimeException e) {
+            log.error("router {}: request {} failed in its chain", target.routerName(), requestId, e);
+            ex.fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
+        }
+    }
+
+    private void rejectMalformed(Throwable cause) {
+        HttpResponseStatus status = HttpResponseStatus.BAD_REQUEST;
+        if (cause instanceof TooLongHttpLineException) {
+            status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        } else if (cause instanceof TooLongFrameException) {
+            status = HttpResponseStatus.BAD_REQUEST;
+        }
+        var response = LocalResponses.error(ctx.alloc(), status, cause == null ? null : cause.getMessage());
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        closing = true;
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private static String cause(DecoderResult result) {
+        Throwable t = result.cause();
+        return t == null ? "unknown" : t.getMessage();
+    }
+
+    private static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        char[] out = new char[32];
+        long a = random.nextLong();
+        long b = random.nextLong();
+        for (int i = 0; i < 16; i++) {
+            out[i] = Character.forDigit((int) ((a >>> (60 - 4 * i)) & 0xF), 16);
+            out[16 + i] = Character.forDigit((int) ((b >>> (60 - 4 * i)) & 0xF), 16);
+        }
+        return new String(out);
+    }
+
+    /** Called by the exchange once its response is fully written (or abandoned). */
+    void exchangeDone(ProxyExchange ex, boolean keepAlive) {
+        if (ex != current) {
+            return;
+        }
+        current = null;
+        gateway.exchangeEnded();
+        gateway.accessLog().log(ex, gateway.nanoTime() - ex.startNanos());
+        if (!keepAlive || gateway.draining()) {
+            closing = true;
+            releaseBacklog();
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        drainBacklog();
+    }
+
+    void pauseReading(int reason) {
+        if ((paused & reason) == 0) {
+            paused |= reason;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    void resumeReading(int reason) {
+        if ((paused & reason) != 0) {
+            paused &= ~reason;
+            if (paused == 0 && !closing) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        ProxyExchange ex = current;
+        if (ex != null) {
+            ex.flushToUpstream();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        ProxyExchange ex = current;
+        if (ex != null) {
+            ex.onClientWritabilityChanged(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        ProxyExchange ex = current;
+        if (ex != null) {
+            ex.onClientClosed();
+        }
+        releaseBacklog();
+        ctx.fireChannelInactive();
+    }
+
+    private void releaseBacklog() {
+        if (backlog != null) {
+            Object msg;
+            while ((msg = backlog.poll()) != null) {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            if (current == null) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {} failed", ctx.channel(), cause);
+        ctx.close();
+    }
+}

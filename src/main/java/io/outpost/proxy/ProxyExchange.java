@@ -1,0 +1,565 @@
+package io.outpost.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.outpost.middleware.Exchange;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request from head to the last byte of its response. It streams the request body to the
+ * upstream and the response body back, pausing the side that reads whenever the side that writes
+ * is not writable. Every method runs on the client connection's event loop; calls from other
+ * threads hop onto it.
+ */
+public final class ProxyExchange implements Exchange {
+
+    private enum State { ROUTING, BUFFERING, CONNECTING, SENDING, DONE }
+
+    private final FrontendHandler frontend;
+    private final ChannelHandlerContext client;
+    private final HttpRequest request;
+    private final RequestInfo info;
+    private final long startNanos;
+
+    private String requestId;
+    private String routerName = "";
+    private String serviceName = "";
+    private Map<String, Object> attributes;
+    private ResponseListener[] listeners;
+
+    private State state = State.ROUTING;
+    private long bodyLimit = Long.MAX_VALUE;
+    private long bufferLimit = -1;
+    private long bodyBytes;
+    private boolean requestComplete;
+    private boolean bodyForwarded;
+    private ArrayDeque<HttpContent> pending;
+
+    private UpstreamTarget target;
+    private ForwardListener forwardListener = ForwardListener.NONE;
+    private ForwardOptions options = ForwardOptions.DEFAULTS;
+    private Channel upstream;
+    private ScheduledFuture<?> headerTimeout;
+    private boolean skipInformational;
+    private boolean responseStarted;
+    private boolean upstreamKeepAlive;
+    private boolean clientKeepAlive;
+    private boolean clientNeedsFlush;
+    private boolean upstreamNeedsFlush;
+    private int status;
+    private long responseBytes;
+
+    ProxyExchange(FrontendHandler frontend, ChannelHandlerContext client, HttpRequest request, RequestInfo info,
+                  long startNanos) {
+        this.frontend = frontend;
+        this.client = client;
+        this.request = request;
+        this.info = info;
+        this.startNanos = startNanos;
+        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+    }
+
+    // ---- Exchange: what middlewares see ----
+
+    @Override public HttpRequest request() { return request; }
+    @Override public boolean secure() { return frontend.secure(); }
+    @Override public String requestId() { return requestId; }
+    @Override public String routerName() { return routerName; }
+    @Override public EventLoop eventLoop() { return client.channel().eventLoop(); }
+    @Override public String method() { return request.method().name(); }
+    @Override public String host() { return info.host(); }
+    @Override public String path() { return info.path(); }
+    @Override public String query() { return info.query(); }
+    @Override public String header(String name) { return request.headers().get(name); }
+    @Override public String clientIp() { return frontend.clientIp(); }
+
+    public String serviceName() { return serviceName; }
+    public int status() { return status; }
+    public long responseBytes() { return responseBytes; }
+    public long requestBytes() { return bodyBytes; }
+    public long startNanos() { return startNanos; }
+    public UpstreamTarget target() { return target; }
+
+    @Override
+    public Object attribute(String key) {
+        return attributes == null ? null : attributes.get(key);
+    }
+
+    @Override
+    public void attribute(String key, Object value) {
+        if (attributes == null) {
+            attributes = new HashMap<>(4);
+        }
+        attributes.put(key, value);
+    }
+
+    @Override
+    public void onResponse(ResponseListener listener) {
+        if (listeners == null) {
+            listeners = new ResponseListener[] {listener};
+        } else {
+            ResponseListener[] grown = java.util.Arrays.copyOf(listeners, listeners.length + 1);
+            grown[listeners.length] = listener;
+            listeners = grown;
+        }
+    }
+
+    @Override
+    public void limitRequestBody(long maxBytes) {
+        bodyLimit = Math.min(bodyLimit, maxBytes);
+    }
+
+    @Override
+    public void bufferRequestBody(long maxBytes) {
+        bufferLimit = maxBytes;
+        limitRequestBody(maxBytes);
+    }
+
+    void route(String routerName, String serviceName, String requestId) {
+        this.routerName = routerName;
+        this.serviceName = serviceName;
+        this.requestId = requestId;
+    }
+
+    /** True when the declared body is already over the limit set by middlewares. */
+    boolean declaredBodyTooLarge() {
+        long declared = HttpUtil.getContentLength(request, -1L);
+        return declared > bodyLimit;
+    }
+
+    // ---- local answers ----
+
+    @Override
+    public void respond(HttpResponseStatus status, HttpHeaders headers, String contentType, CharSequence body) {
+        if (!eventLoop().inEventLoop()) {
+            String copy = body == null ? null : body.toString();
+            eventLoop().execute(() -> respond(status, headers, contentType, copy));
+            return;
+        }
+        if (state == State.DONE) {
+            return;
+        }
+        sendLocal(LocalResponses.text(client.alloc(), status, headers, contentType, body));
+    }
+
+    /** Answers with a JSON error body, for failures of the gateway itself. */
+    public void fail(HttpResponseStatus status, String reason) {
+        if (state == State.DONE) {
+            return;
+        }
+        sendLocal(LocalResponses.error(client.alloc(), status, reason));
+    }
+
+    private void sendLocal(FullHttpResponse response) {
+        if (responseStarted) {
+            // Too late for a status: the client has part of another response.
+            ReferenceCountUtil.release(response);
+            abortClient();
+            return;
+        }
+        dropUpstream();
+        if (!requestComplete) {
+            clientKeepAlive = false;
+        }
+        responseStarted = true;
+        status = response.status().code();
+        responseBytes = response.content().readableBytes();
+        prepareClientHead(response);
+        client.writeAndFlush(response, client.voidPromise());
+        finish();
+    }
+
+    // ---- forwarding ----
+
+    /**
+     * Sends the request to {@code target}. May be called again from
+     * {@link ForwardListener#onNotReached} to retry elsewhere.
+     */
+    public void forward(UpstreamTarget target, ForwardListener listener, ForwardOptions options) {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> forward(target, listener, options));
+            return;
+        }
+        if (state == State.DONE) {
+            return;
+        }
+        this.target = target;
+        this.forwardListener = listener;
+        this.options = options;
+        if (declaredBodyTooLarge()) {
+            fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body is larger than " + bodyLimit + " bytes");
+            return;
+        }
+        if (bufferLimit >= 0 && !requestComplete) {
+            state = State.BUFFERING;
+            sendContinueIfExpected();
+            return;
+        }
+        connect();
+    }
+
+    private void connect() {
+        sendContinueIfExpected();
+        UpstreamPool pool = frontend.pool();
+        Channel ch = pool.pollIdle(target);
+        if (ch != null) {
+            attach(ch);
+            return;
+        }
+        state = State.CONNECTING;
+        frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING);
+        UpstreamTarget attempt = target;
+        pool.connect(target, options.connectTimeoutMillis()).addListener((ChannelFuture f) -> {
+            if (state == State.DONE || attempt != target) {
+                if (f.isSuccess()) {
+                    f.channel().close();
+                }
+                return;
+            }
+            frontend.resumeReading(FrontendHandler.PAUSE_CONNECTING);
+            if (f.isSuccess()) {
+                attach(f.channel());
+            } else {
+                notReached(f.cause());
+            }
+        });
+    }
+
+    private void sendContinueIfExpected() {
+        if (HttpUtil.is100ContinueExpected(request)) {
+            request.headers().remove(HttpHeaderNames.EXPECT);
+            if (!requestComplete) {
+                client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
+                        client.voidPromise());
+            }
+        }
+    }
+
+    private void attach(Channel ch) {
+        upstream = ch;
+        state = State.SENDING;
+        BackendHandler.of(ch).attach(this);
+        if (!options.passHostHeader()) {
+            request.headers().set(HttpHeaderNames.HOST, target.authority());
+        }
+        ch.write(request, ch.voidPromise());
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                bodyForwarded |= c.content().isReadable();
+                ch.write(c, ch.voidPromise());
+            }
+        }
+        ch.flush();
+        if (requestComplete) {
+            armHeaderTimeout();
+        }
+        if (!ch.isWritable()) {
+            frontend.pauseReading(FrontendHandler.PAUSE_UPSTREAM);
+        }
+    }
+
+    private void armHeaderTimeout() {
+        headerTimeout = client.channel().eventLoop().schedule(this::onHeaderTimeout,
+                options.responseHeaderTimeoutMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void onHeaderTimeout() {
+        headerTimeout = null;
+        if (state == State.DONE || responseStarted) {
+            return;
+        }
+        forwardListener.onEnd(this, target, -504);
+        fail(HttpResponseStatus.GATEWAY_TIMEOUT,
+                "no response from " + target + " within " + options.responseHeaderTimeoutMillis() + "ms");
+    }
+
+    private void notReached(Throwable cause) {
+        UpstreamTarget failed = target;
+        dropUpstream();
+        state = State.ROUTING;
+        if (!bodyForwarded && forwardListener.onNotReached(this, failed, cause)) {
+            return;
+        }
+        forwardListener.onEnd(this, failed, -502);
+        fail(HttpResponseStatus.BAD_GATEWAY, describe(cause, failed));
+    }
+
+    private static String describe(Throwable cause, UpstreamTarget target) {
+        if (cause == null) {
+            return "connection to " + target + " closed before a response";
+        }
+        String msg = cause.getMessage();
+        if (cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return "connect to " + target + " timed out";
+        }
+        if (cause instanceof java.net.ConnectException || (msg != null && msg.contains("refused"))) {
+            return "connection refused by " + target;
+        }
+        return "upstream " + target + " failed: " + (msg == null ? cause.getClass().getSimpleName() : msg);
+    }
+
+    // ---- request body from the client ----
+
+    void onRequestContent(HttpContent content) {
+        bodyBytes += content.content().readableBytes();
+        boolean last = content instanceof LastHttpContent;
+        if (last) {
+            requestComplete = true;
+        }
+        if (state == State.DONE) {
+            content.release();
+            return;
+        }
+        if (bodyBytes > bodyLimit) {
+            content.release();
+            fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body is larger than " + bodyLimit + " bytes");
+            return;
+        }
+        if (state == State.SENDING) {
+            bodyForwarded |= content.content().isReadable();
+            upstream.write(content, upstream.voidPromise());
+            upstreamNeedsFlush = true;
+            if (last) {
+                flushToUpstream();
+                armHeaderTimeout();
+            } else if (!upstream.isWritable()) {
+                frontend.pauseReading(FrontendHandler.PAUSE_UPSTREAM);
+            }
+            return;
+        }
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        pending.add(content);
+        if (state == State.BUFFERING && last) {
+            connect();
+        }
+    }
+
+    void flushToUpstream() {
+        if (upstreamNeedsFlush && upstream != null) {
+            upstreamNeedsFlush = false;
+            upstream.flush();
+        }
+    }
+
+    // ---- response from the upstream ----
+
+    void onUpstreamMessage(Object msg) {
+        if (state == State.DONE) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof HttpResponse response) {
+            if (!response.decoderResult().isSuccess()) {
+                ReferenceCountUtil.release(msg);
+                onUpstreamClosed(response.decoderResult().cause());
+                return;
+            }
+            int code = response.status().code();
+            if (code >= 100 && code < 200 && code != 101) {
+                skipInformational = true;
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            onResponseHead(response);
+        }
+        if (msg instanceof HttpContent content) {
+            if (skipInformational) {
+                skipInformational = !(content instanceof LastHttpContent);
+                content.release();
+                return;
+            }
+            responseBytes += content.content().readableBytes();
+            client.write(content, client.voidPromise());
+            clientNeedsFlush = true;
+            if (content instanceof LastHttpContent) {
+                onResponseComplete();
+            } else if (!client.channel().isWritable()) {
+                upstream.config().setAutoRead(false);
+            }
+        }
+    }
+
+    private void onResponseHead(HttpResponse response) {
+        cancelHeaderTimeout();
+        responseStarted = true;
+        status = response.status().code();
+        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        HttpHeaders headers = response.headers();
+        ProxyHeaders.removeHopByHop(headers);
+        boolean chunked = ProxyHeaders.frameBody(headers);
+        if (status == 204 || (status >= 100 && status < 200)) {
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        } else if (!chunked && !headers.contains(HttpHeaderNames.CONTENT_LENGTH) && status != 304
+                && !io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method())) {
+            // The upstream delimits the body by closing: re-frame it for a persistent client.
+            upstreamKeepAlive = false;
+            if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                clientKeepAlive = false;
+            }
+        }
+        response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        ProxyHeaders.addVia(headers);
+        forwardListener.onResponse(this, target, status);
+        if (!requestComplete) {
+            // The upstream answered before the whole request arrived: this connection pair ends here.
+            clientKeepAlive = false;
+        }
+        prepareClientHead(response);
+        client.write(response, client.voidPromise());
+        clientNeedsFlush = true;
+    }
+
+    private void prepareClientHead(HttpResponse response) {
+        if (listeners != null) {
+            for (ResponseListener l : listeners) {
+                l.onResponse(this, response);
+            }
+        }
+        if (!clientKeepAlive || frontend.draining()) {
+            clientKeepAlive = false;
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+    }
+
+    private void onResponseComplete() {
+        Channel ch = upstream;
+        upstream = null;
+        BackendHandler.of(ch).detach();
+        if (upstreamKeepAlive && requestComplete) {
+            ch.config().setAutoRead(true);
+            frontend.pool().release(target, ch);
+        } else {
+            ch.close();
+        }
+        flushToClient();
+        forwardListener.onEnd(this, target, status);
+        finish();
+    }
+
+    void flushToClient() {
+        if (clientNeedsFlush) {
+            clientNeedsFlush = false;
+            client.flush();
+        }
+    }
+
+    void onUpstreamWritabilityChanged(boolean writable) {
+        if (writable) {
+            frontend.resumeReading(FrontendHandler.PAUSE_UPSTREAM);
+        } else {
+            frontend.pauseReading(FrontendHandler.PAUSE_UPSTREAM);
+        }
+    }
+
+    void onClientWritabilityChanged(boolean writable) {
+        if (upstream != null) {
+            upstream.config().setAutoRead(writable);
+        }
+    }
+
+    /** The upstream connection closed or failed while this exchange used it. */
+    void onUpstreamClosed(Throwable cause) {
+        upstream = null;
+        if (state == State.DONE) {
+            return;
+        }
+        cancelHeaderTimeout();
+        if (!responseStarted) {
+            notReached(cause);
+            return;
+        }
+        // Part of the response is out: the only honest signal left is to close the connection.
+        forwardListener.onEnd(this, target, -1);
+        abortClient();
+    }
+
+    /** The client went away: release everything this exchange holds. */
+    void onClientClosed() {
+        if (state == State.DONE) {
+            return;
+        }
+        if (!responseStarted) {
+            status = 499;
+        }
+        if (target != null) {
+            forwardListener.onEnd(this, target, -499);
+        }
+        dropUpstream();
+        finish();
+    }
+
+    private void abortClient() {
+        clientKeepAlive = false;
+        dropUpstream();
+        finish();
+        client.close();
+    }
+
+    private void dropUpstream() {
+        cancelHeaderTimeout();
+        Channel ch = upstream;
+        upstream = null;
+        if (ch != null) {
+            BackendHandler.of(ch).detach();
+            ch.close();
+        }
+        if (state == State.CONNECTING) {
+            frontend.resumeReading(FrontendHandler.PAUSE_CONNECTING);
+        }
+        frontend.resumeReading(FrontendHandler.PAUSE_UPSTREAM);
+    }
+
+    private void cancelHeaderTimeout() {
+        if (headerTimeout != null) {
+            headerTimeout.cancel(false);
+            headerTimeout = null;
+        }
+    }
+
+    private void finish() {
+        if (state == State.DONE) {
+            return;
+        }
+        state = State.DONE;
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                c.release();
+            }
+        }
+        frontend.exchangeDone(this, clientKeepAlive);
+    }
+
+    boolean done() {
+        return state == State.DONE;
+    }
+
+    boolean requestComplete() {
+        return requestComplete;
+    }
+}

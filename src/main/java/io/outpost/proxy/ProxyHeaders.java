@@ -1,0 +1,90 @@
+package io.outpost.proxy;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/**
+ * Header rewriting between hops: removes the hop-by-hop headers of RFC 9110 section 7.6.1 (the
+ * fixed list plus every name listed in {@code Connection}) and adds the forwarding headers.
+ */
+final class ProxyHeaders {
+
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
+    static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    static final AsciiString VIA_VALUE = AsciiString.cached("1.1 outpost");
+    static final AsciiString HTTP = AsciiString.cached("http");
+    static final AsciiString HTTPS = AsciiString.cached("https");
+
+    private ProxyHeaders() {
+    }
+
+    /**
+     * Removes hop-by-hop headers. {@code Transfer-Encoding} goes too: the codec on the next hop
+     * frames the body itself, and {@link #frameBody} says how.
+     */
+    static void removeHopByHop(HttpHeaders headers) {
+        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
+        if (!connection.isEmpty()) {
+            for (String value : connection) {
+                for (String token : value.split(",")) {
+                    String name = token.trim();
+                    if (!name.isEmpty() && !"close".equalsIgnoreCase(name) && !"keep-alive".equalsIgnoreCase(name)) {
+                        headers.remove(name);
+                    }
+                }
+            }
+            headers.remove(HttpHeaderNames.CONNECTION);
+        }
+        headers.remove(KEEP_ALIVE);
+        headers.remove(PROXY_CONNECTION);
+        headers.remove(HttpHeaderNames.TE);
+        headers.remove(HttpHeaderNames.TRAILER);
+        headers.remove(HttpHeaderNames.UPGRADE);
+        headers.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
+        headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+    }
+
+    /**
+     * Re-frames a message whose body streams: a chunked incoming body stays chunked on the next
+     * hop unless it has a length. Returns whether the incoming message was chunked.
+     */
+    static boolean frameBody(HttpHeaders headers) {
+        boolean chunked = headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
+        headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        if (chunked) {
+            headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        return chunked;
+    }
+
+    /** Whether the connection stays open after this message, by its version and Connection header. */
+    static boolean keepAlive(io.netty.handler.codec.http.HttpMessage message) {
+        return io.netty.handler.codec.http.HttpUtil.isKeepAlive(message);
+    }
+
+    static void addForwarded(HttpHeaders headers, String clientIp, boolean secure, String host) {
+        String prior = headers.get(X_FORWARDED_FOR);
+        headers.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
+        headers.set(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
+        if (host != null && !headers.contains(X_FORWARDED_HOST)) {
+            headers.set(X_FORWARDED_HOST, host);
+        }
+        addVia(headers);
+    }
+
+    static void addVia(HttpHeaders headers) {
+        String prior = headers.get(HttpHeaderNames.VIA);
+        if (prior == null) {
+            headers.set(HttpHeaderNames.VIA, VIA_VALUE);
+        } else {
+            headers.set(HttpHeaderNames.VIA, prior + ", " + VIA_VALUE);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.outpost.proxy;
+
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's listening side: event loops, entry points and the connections they accept. It owns
+ * no configuration; the routing snapshot lives in the {@link GatewayContext}.
+ *
+ * <pre>{@code
+ * ProxyServer server = new ProxyServer(context, 1, List.of(new EntryPoint("web", addr, 90_000)));
+ * server.start();
+ * ...
+ * server.shutdown(Duration.ofSeconds(10), System::nanoTime);
+ * }</pre>
+ */
+public final class ProxyServer {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    private final GatewayContext gateway;
+    private final Transport transport;
+    private final int workers;
+    private final List<EntryPoint> entryPoints;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private EventLoopGroup boss;
+    private EventLoopGroup workerGroup;
+
+    public ProxyServer(GatewayContext gateway, Transport transport, int workers, List<EntryPoint> entryPoints) {
+        if (workers <= 0) {
+            throw new IllegalArgumentException("workers: " + workers + " (expected: > 0)");
+        }
+        this.gateway = gateway;
+        this.transport = transport;
+        this.workers = workers;
+        this.entryPoints = List.copyOf(entryPoints);
+    }
+
+    public void start() throws InterruptedException {
+        boss = transport.newGroup(1, "outpost-accept");
+        workerGroup = transport.newGroup(workers, "outpost-loop");
+        try {
+            for (EntryPoint ep : entryPoints) {
+                ep.bind(boss, workerGroup, transport, gateway, connections);
+                log.info("entry point {} listening on {} ({} event loops, {})", ep.name(), ep.localAddress(),
+                        workers, transport);
+            }
+        } catch (InterruptedException | RuntimeException e) {
+            stopNow();
+            throw e;
+        }
+    }
+
+    public List<EntryPoint> entryPoints() {
+        return entryPoints;
+    }
+
+    public EventLoopGroup workerGroup() {
+        return workerGroup;
+    }
+
+    /**
+     * Stops accepting, lets in-flight requests finish for up to {@code grace}, then closes every
+     * connection. Returns the number of requests that were still running when the grace ran out.
+     */
+    public int shutdown(Duration grace, LongSupplier nanoClock) {
+        for (EntryPoint ep : entryPoints) {
+            ep.unbind();
+        }
+        gateway.startDraining();
+        // Idle keep-alive connections have nothing to drain.
+        long deadline = nanoClock.getAsLong() + grace.toNanos();
+        while (gateway.inFlight() > 0 && nanoClock.getAsLong() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        int left = gateway.inFlight();
+        stopNow();
+        return left;
+    }
+
+    private void stopNow() {
+        connections.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
+        gateway.closeUpstreams();
+        if (workerGroup != null) {
+            workerGroup.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

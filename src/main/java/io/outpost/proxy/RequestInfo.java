@@ -1,0 +1,128 @@
+package io.outpost.proxy;
+
+import java.util.Locale;
+
+/**
+ * The parts of a request target that routing reads, taken apart once when the head arrives.
+ * {@link #parse} also validates the Host, since an edge must not pass on a request whose
+ * authority it cannot read.
+ */
+record RequestInfo(String host, String authority, String path, String query) {
+
+    /** Why a request head cannot be routed; the message goes into the 400 body. */
+    static final class InvalidRequestException extends Exception {
+        InvalidRequestException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Splits the request target and checks the Host. {@code uri} may be in origin form
+     * ({@code /a?b}) or absolute form ({@code http://h/a?b}); in absolute form its authority
+     * wins over the Host header, as RFC 9112 section 3.2.2 says.
+     */
+    static RequestInfo parse(String uri, String hostHeader, boolean http11, int hostHeaderCount)
+            throws InvalidRequestException {
+        String authority = hostHeader;
+        String target = uri;
+        if (!uri.startsWith("/")) {
+            int scheme = uri.indexOf("://");
+            if (scheme > 0 && (uri.regionMatches(true, 0, "http", 0, scheme))) {
+                int start = scheme + 3;
+                int slash = uri.indexOf('/', start);
+                int q = uri.indexOf('?', start);
+                int end = slash < 0 ? (q < 0 ? uri.length() : q) : (q >= 0 && q < slash ? q : slash);
+                authority = uri.substring(start, end);
+                target = end == uri.length() ? "/" : uri.charAt(end) == '?' ? "/" + uri.substring(end) : uri.substring(end);
+            } else if (!uri.equals("*")) {
+                throw new InvalidRequestException("invalid request target");
+            }
+        }
+        if (hostHeaderCount > 1) {
+            throw new InvalidRequestException("more than one Host header");
+        }
+        if (authority == null) {
+            if (http11) {
+                throw new InvalidRequestException("missing Host header");
+            }
+            authority = "";
+        }
+        String host = hostOf(authority);
+        int q = target.indexOf('?');
+        String path = q < 0 ? target : target.substring(0, q);
+        String query = q < 0 ? "" : target.substring(q + 1);
+        return new RequestInfo(host, authority, path, query);
+    }
+
+    /** The lower-case host of an authority without its port; throws when it is not a valid host. */
+    static String hostOf(String authority) throws InvalidRequestException {
+        if (authority.isEmpty()) {
+            return "";
+        }
+        String host;
+        String port = null;
+        if (authority.charAt(0) == '[') {
+            int close = authority.indexOf(']');
+            if (close < 0) {
+                throw new InvalidRequestException("invalid Host: " + authority);
+            }
+            host = authority.substring(1, close);
+            for (int i = 0; i < host.length(); i++) {
+                char c = host.charAt(i);
+                if (!(c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
+                    throw new InvalidRequestException("invalid Host: " + authority);
+                }
+            }
+            if (close + 1 < authority.length()) {
+                if (authority.charAt(close + 1) != ':') {
+                    throw new InvalidRequestException("invalid Host: " + authority);
+                }
+                port = authority.substring(close + 2);
+            }
+        } else {
+            int colon = authority.indexOf(':');
+            host = colon < 0 ? authority : authority.substring(0, colon);
+            if (colon >= 0) {
+                port = authority.substring(colon + 1);
+            }
+            if (host.isEmpty()) {
+                throw new InvalidRequestException("invalid Host: " + authority);
+            }
+            for (int i = 0; i < host.length(); i++) {
+                char c = host.charAt(i);
+                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                        || c == '-' || c == '.' || c == '_' || c == '~' || c == '%';
+                if (!ok) {
+                    throw new InvalidRequestException("invalid Host: " + authority);
+                }
+            }
+        }
+        if (port != null) {
+            if (port.isEmpty() || port.length() > 5) {
+                throw new InvalidRequestException("invalid Host port: " + authority);
+            }
+            int value = 0;
+            for (int i = 0; i < port.length(); i++) {
+                char c = port.charAt(i);
+                if (c < '0' || c > '9') {
+                    throw new InvalidRequestException("invalid Host port: " + authority);
+                }
+                value = value * 10 + (c - '0');
+            }
+            if (value > 65535) {
+                throw new InvalidRequestException("invalid Host port: " + authority);
+            }
+        }
+        return toLowerAscii(host);
+    }
+
+    private static String toLowerAscii(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                return s.toLowerCase(Locale.ROOT);
+            }
+        }
+        return s;
+    }
+}

@@ -1,0 +1,123 @@
+package io.outpost.proxy;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Keep-alive connections to upstreams for one event loop. Connections are opened on the loop that
+ * owns the client connection, so a proxied request never crosses threads, and the pool needs no
+ * locks: every method runs on {@link #loop}.
+ */
+final class UpstreamPool {
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
+    private final int maxIdlePerTarget;
+    private volatile int open;
+
+    UpstreamPool(EventLoop loop, Transport transport, ByteBufAllocator alloc, long idleTimeoutMillis,
+                 int maxIdlePerTarget) {
+        this.loop = loop;
+        this.maxIdlePerTarget = maxIdlePerTarget;
+        this.bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.clientChannel())
+                .option(ChannelOption.ALLOCATOR, alloc)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.AUTO_READ, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("codec", new HttpClientCodec(4096, 16384, 65536, false, false))
+                                .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS))
+                                .addLast("backend", new BackendHandler(UpstreamPool.this));
+                        open++;
+                        ch.closeFuture().addListener(f -> open--);
+                    }
+                });
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** An idle connection to {@code target}, or null when none is left. */
+    Channel pollIdle(UpstreamTarget target) {
+        ArrayDeque<Channel> channels = idle.get(target.key());
+        if (channels == null) {
+            return null;
+        }
+        Channel ch;
+        while ((ch = channels.pollLast()) != null) {
+            if (ch.isActive()) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    ChannelFuture connect(UpstreamTarget target, int connectTimeoutMillis) {
+        Bootstrap b = bootstrap.clone();
+        b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+        return b.connect(target.host(), target.port());
+    }
+
+    /** Takes back a connection whose last exchange ended cleanly. */
+    void release(UpstreamTarget target, Channel ch) {
+        if (!ch.isActive()) {
+            return;
+        }
+        ArrayDeque<Channel> channels = idle.computeIfAbsent(target.key(), k -> new ArrayDeque<>());
+        if (channels.size() >= maxIdlePerTarget) {
+            ch.close();
+            return;
+        }
+        BackendHandler.of(ch).idleIn(target);
+        channels.addLast(ch);
+    }
+
+    /** Forgets a connection that closed while idle. */
+    void remove(UpstreamTarget target, Channel ch) {
+        ArrayDeque<Channel> channels = idle.get(target.key());
+        if (channels != null) {
+            channels.remove(ch);
+        }
+    }
+
+    /** Connections this pool has open, idle or busy. */
+    int openConnections() {
+        return open;
+    }
+
+    int idleConnections() {
+        int n = 0;
+        for (ArrayDeque<Channel> channels : idle.values()) {
+            n += channels.size();
+        }
+        return n;
+    }
+
+    void closeAll() {
+        for (ArrayDeque<Channel> channels : idle.values()) {
+            for (Channel ch : channels) {
+                ch.close();
+            }
+        }
+        idle.clear();
+    }
+}

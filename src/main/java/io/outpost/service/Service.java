@@ -1,0 +1,16 @@
+package io.outpost.service;
+
+import io.outpost.proxy.ProxyExchange;
+
+/**
+ * The end of a router's chain: decides where a request goes and forwards it. A service either
+ * calls {@link ProxyExchange#forward} or answers through {@link ProxyExchange#fail}.
+ */
+public interface Service {
+
+    void handle(ProxyExchange exchange);
+
+    /** Releases timers and health checkers when a configuration snapshot is retired. */
+    default void close() {
+    }
+}
