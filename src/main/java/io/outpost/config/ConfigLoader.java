@@ -51,7 +51,7 @@ public final class ConfigLoader {
         try {
             yaml = Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return new ConfigResult.Invalid(List.of(new ConfigError(file.toString(), "cannot read the file: " + e)));
+            return new ConfigResult.Invalid(List.of(new ConfigError(file.toString(), "cannot read the file: " + e)), List.of());
         }
         return parse(yaml, file.toString());
     }
@@ -62,30 +62,32 @@ public final class ConfigLoader {
         try {
             tree = YAML.readTree(yaml);
         } catch (JsonProcessingException e) {
-            return new ConfigResult.Invalid(List.of(syntaxError(e, sourceName)));
+            return new ConfigResult.Invalid(List.of(syntaxError(e, sourceName)), List.of());
         }
         if (tree == null || tree.isMissingNode() || tree.isNull()) {
-            return new ConfigResult.Invalid(List.of(new ConfigError(sourceName, "the configuration is empty")));
+            return new ConfigResult.Invalid(List.of(new ConfigError(sourceName, "the configuration is empty")), List.of());
         }
         if (!tree.isObject()) {
             return new ConfigResult.Invalid(List.of(new ConfigError(sourceName,
-                    "expected a mapping at the top level, found " + Node.describe(tree))));
+                    "expected a mapping at the top level, found " + Node.describe(tree))), List.of());
         }
         Problems problems = new Problems();
         Node root = new Node(tree, "", problems);
         OutpostConfig config = RootBinder.bind(root);
         CrossChecker.check(root, config, rules);
+        List<ConfigError> warnings = inFileOrder(problems.warnings(), tree);
         if (!problems.any()) {
-            return new ConfigResult.Valid(config);
+            return new ConfigResult.Valid(config, warnings);
         }
-        return new ConfigResult.Invalid(inFileOrder(problems.all(), tree));
+        return new ConfigResult.Invalid(inFileOrder(problems.all(), tree), warnings);
     }
 
     private static ConfigError syntaxError(JsonProcessingException e, String sourceName) {
         JsonLocation at = e.getLocation();
-        String message = Objects.requireNonNullElse(e.getOriginalMessage(), e.toString()).strip();
-        int newline = message.indexOf('\n');
-        String first = newline < 0 ? message : message.substring(0, newline).strip();
+        // SnakeYAML's message interleaves its sentences with indented source excerpts; keep the sentences.
+        String first = Objects.requireNonNullElse(e.getOriginalMessage(), e.toString()).lines()
+                .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+                .map(String::strip).collect(java.util.stream.Collectors.joining("; "));
         String where = at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
         return new ConfigError(sourceName, "YAML syntax error" + where + ": " + first);
     }

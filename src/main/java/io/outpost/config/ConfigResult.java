@@ -9,18 +9,27 @@ import java.util.stream.Collectors;
  */
 public sealed interface ConfigResult {
 
-    /** A file that passed every check. */
-    record Valid(OutpostConfig config) implements ConfigResult {}
+    /** A file that passed every check; {@code warnings} point out settings that have no effect. */
+    record Valid(OutpostConfig config, List<ConfigError> warnings) implements ConfigResult {
+        public Valid {
+            java.util.Objects.requireNonNull(config, "config");
+            warnings = List.copyOf(warnings);
+        }
+    }
 
     /** A file with at least one error; {@code errors} is never empty. */
-    record Invalid(List<ConfigError> errors) implements ConfigResult {
+    record Invalid(List<ConfigError> errors, List<ConfigError> warnings) implements ConfigResult {
         public Invalid {
             errors = List.copyOf(errors);
+            warnings = List.copyOf(warnings);
             if (errors.isEmpty()) {
                 throw new IllegalArgumentException("errors: [] (expected: at least one)");
             }
         }
     }
+
+    /** Settings that are accepted but have no effect, such as {@code hashOn} with a policy that does not hash. */
+    List<ConfigError> warnings();
 
     default boolean isValid() {
         return this instanceof Valid;

@@ -19,6 +19,7 @@ final class CrossChecker {
     private final Set<String> declaredServices;
     private final Set<String> declaredMiddlewares;
     private final Set<String> declaredEntryPoints;
+    private final Set<String> reportedCycles = new java.util.HashSet<>();
 
     private CrossChecker(Node root, OutpostConfig config) {
         this.root = root;
@@ -137,6 +138,9 @@ final class CrossChecker {
             List<String> cycle = new ArrayList<>(stack.subList(stack.indexOf(name), stack.size()));
             cycle.add(name);
             String first = cycle.get(0);
+            if (!reportedCycles.add(String.join(" -> ", cycle))) {
+                return;
+            }
             root.at("http").at("services").at(first).at(config.http().services().get(first).type())
                     .error("services form a cycle: " + String.join(" -> ", cycle));
             return;

@@ -62,6 +62,10 @@ final class Node {
         problems.add(path, message);
     }
 
+    void warn(String message) {
+        problems.warn(path, message);
+    }
+
     /** Checks that this is a mapping whose keys are all in {@code allowed}; false if it is not a mapping. */
     boolean mapping(String... allowed) {
         if (!isMapping()) {

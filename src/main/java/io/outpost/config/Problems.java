@@ -7,6 +7,15 @@ import java.util.List;
 final class Problems {
 
     private final List<ConfigError> errors = new ArrayList<>();
+    private final List<ConfigError> warnings = new ArrayList<>();
+
+    void warn(String path, String message) {
+        warnings.add(new ConfigError(path, message));
+    }
+
+    List<ConfigError> warnings() {
+        return warnings;
+    }
 
     void add(String path, String message) {
         errors.add(new ConfigError(path, message));

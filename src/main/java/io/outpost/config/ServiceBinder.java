@@ -57,7 +57,8 @@ final class ServiceBinder {
                 .orElse(LoadBalancerPolicy.ROUND_ROBIN);
         Optional<RequestKey> hashOn = body.parsed("hashOn", text -> RequestKey.parse(text, HASH_SOURCES));
         if (body.has("hashOn") && !policy.hashing()) {
-            body.at("hashOn").error("only ringHash and maglev hash requests, but policy is " + policy);
+            // A warning, not an error: DESIGN.md's own example sets hashOn on roundRobin.
+            body.at("hashOn").warn("ignored: policy " + policy + " does not hash (only ringHash and maglev do)");
         }
         hashOn = policy.hashing() ? Optional.of(hashOn.orElse(RequestKey.CLIENT_IP)) : Optional.empty();
         List<EndpointConfig> endpoints = new ArrayList<>();
