@@ -1,0 +1,170 @@
+package io.outpost.admin;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.outpost.proxy.Transport;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin server: health, readiness, the JSON API and metrics, on its own address and its own
+ * event loop so that a flood of proxied traffic cannot starve it.
+ *
+ * <pre>{@code
+ * AdminServer admin = new AdminServer(address)
+ *     .route("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"))
+ *     .route("/api/services/{name}", (m, p, b) -> AdminResponse.json(200, describe(p.get(0))));
+ * admin.start();
+ * }</pre>
+ */
+public final class AdminServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    private final InetSocketAddress address;
+    private final Map<String, AdminHandler> routes = new LinkedHashMap<>();
+    private volatile String bearerToken;
+    private EventLoopGroup group;
+    private Channel server;
+
+    public AdminServer(InetSocketAddress address) {
+        this.address = address;
+    }
+
+    /** Adds an endpoint; {@code pattern} segments in braces match any one path segment. */
+    public AdminServer route(String pattern, AdminHandler handler) {
+        routes.put(pattern, handler);
+        return this;
+    }
+
+    /** Demands {@code Authorization: Bearer <token>} on every path but /health and /ready. */
+    public void bearerToken(String token) {
+        this.bearerToken = token;
+    }
+
+    public void start() throws InterruptedException {
+        Transport transport = Transport.best();
+        group = transport.newGroup(1, "outpost-admin");
+        server = new ServerBootstrap().group(group).channel(transport.serverChannel())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 20), new Handler());
+                    }
+                }).bind(address).sync().channel();
+        log.info("admin server listening on {}", localAddress());
+    }
+
+    public InetSocketAddress localAddress() {
+        return server == null ? address : (InetSocketAddress) server.localAddress();
+    }
+
+    AdminResponse dispatch(String method, String path, byte[] body, String authorization) {
+        String token = bearerToken;
+        if (token != null && !path.equals("/health") && !path.equals("/ready")
+                && !constantTimeEquals("Bearer " + token, authorization)) {
+            return AdminResponse.error(401, "admin API needs a bearer token");
+        }
+        String[] segments = split(path);
+        for (Map.Entry<String, AdminHandler> route : routes.entrySet()) {
+            List<String> params = match(split(route.getKey()), segments);
+            if (params != null) {
+                return route.getValue().handle(method, params, body);
+            }
+        }
+        return AdminResponse.error(404, "no admin endpoint at " + path);
+    }
+
+    private static boolean constantTimeEquals(String expected, String actual) {
+        if (actual == null) {
+            return false;
+        }
+        return java.security.MessageDigest.isEqual(expected.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                actual.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static String[] split(String path) {
+        String trimmed = path.startsWith("/") ? path.substring(1) : path;
+        if (trimmed.endsWith("/")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        }
+        return trimmed.isEmpty() ? new String[0] : trimmed.split("/");
+    }
+
+    private static List<String> match(String[] pattern, String[] segments) {
+        if (pattern.length != segments.length) {
+            return null;
+        }
+        List<String> params = new ArrayList<>(2);
+        for (int i = 0; i < pattern.length; i++) {
+            if (pattern[i].startsWith("{")) {
+                params.add(QueryStringDecoder.decodeComponent(segments[i]));
+            } else if (!pattern[i].equals(segments[i])) {
+                return null;
+            }
+        }
+        return params;
+    }
+
+    private final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+            AdminResponse answer;
+            if (!request.decoderResult().isSuccess()) {
+                answer = AdminResponse.error(400, "malformed request");
+            } else {
+                String path = new QueryStringDecoder(request.uri()).path();
+                try {
+                    answer = dispatch(request.method().name(), path, ByteBufUtil.getBytes(request.content()),
+                            request.headers().get(HttpHeaderNames.AUTHORIZATION));
+                } catch (RuntimeException e) {
+                    log.error("admin endpoint {} failed", path, e);
+                    answer = AdminResponse.error(500, "internal error: " + e.getMessage());
+                }
+            }
+            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                    HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
+            HttpUtil.setContentLength(response, answer.body().length);
+            boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+            HttpUtil.setKeepAlive(response, keepAlive);
+            var future = ctx.writeAndFlush(response);
+            if (!keepAlive) {
+                future.addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close().syncUninterruptibly();
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,125 @@
+package io.outpost.observability;
+
+import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.FileAppender;
+import ch.qos.logback.core.OutputStreamAppender;
+import io.outpost.config.AccessLogConfig;
+import io.outpost.proxy.AccessLog;
+import io.outpost.proxy.ProxyExchange;
+import io.outpost.proxy.UpstreamTarget;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one line per finished request, as JSON or in Common Log Format, to standard output or a
+ * file. Lines go through an asynchronous Logback appender so the event loop never waits on a disk
+ * or a pipe; when the queue is full a line is dropped rather than stalling traffic.
+ */
+public final class AccessLogWriter implements AccessLog, AutoCloseable {
+
+    private static final DateTimeFormatter CLF_TIME =
+            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private final ch.qos.logback.classic.Logger logger;
+    private final AsyncAppender async;
+    private final AccessLogConfig.Format format;
+    private final java.time.Clock clock;
+
+    public AccessLogWriter(AccessLogConfig config, java.time.Clock clock) {
+        this.format = config.format();
+        this.clock = clock;
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%msg%n");
+        encoder.start();
+        OutputStreamAppender<ILoggingEvent> sink;
+        if (config.toStdout()) {
+            ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
+            console.setTarget("System.out");
+            sink = console;
+        } else {
+            FileAppender<ILoggingEvent> file = new FileAppender<>();
+            file.setFile(config.path());
+            file.setAppend(true);
+            sink = file;
+        }
+        sink.setContext(context);
+        sink.setEncoder(encoder);
+        sink.setName("access-sink");
+        sink.start();
+        async = new AsyncAppender();
+        async.setContext(context);
+        async.setName("access");
+        async.setQueueSize(16384);
+        async.setDiscardingThreshold(0);
+        async.setNeverBlock(true);
+        async.addAppender(sink);
+        async.start();
+        logger = context.getLogger("outpost.access");
+        logger.detachAndStopAllAppenders();
+        logger.setAdditive(false);
+        logger.setLevel(Level.INFO);
+        logger.addAppender(async);
+    }
+
+    @Override
+    public void log(ProxyExchange ex, long durationNanos) {
+        logger.info(format == AccessLogConfig.Format.JSON ? json(ex, durationNanos, clock.instant())
+                : common(ex, clock.instant()));
+    }
+
+    static String json(ProxyExchange ex, long durationNanos, Instant now) {
+        StringBuilder sb = new StringBuilder(256);
+        sb.append("{\"time\":\"").append(now).append('"');
+        field(sb, "request_id", ex.requestId());
+        field(sb, "client_ip", ex.clientIp());
+        field(sb, "method", ex.method());
+        field(sb, "host", ex.host());
+        field(sb, "path", ex.path());
+        sb.append(",\"status\":").append(ex.status());
+        sb.append(",\"duration_ms\":").append(String.format(Locale.ROOT, "%.3f", durationNanos / 1e6));
+        sb.append(",\"request_bytes\":").append(ex.requestBytes());
+        sb.append(",\"response_bytes\":").append(ex.responseBytes());
+        field(sb, "router", ex.routerName());
+        field(sb, "service", ex.serviceName());
+        UpstreamTarget target = ex.target();
+        field(sb, "upstream", target == null ? "" : target.key());
+        return sb.append('}').toString();
+    }
+
+    static String common(ProxyExchange ex, Instant now) {
+        return ex.clientIp() + " - - [" + CLF_TIME.format(now) + "] \"" + ex.method() + " " + ex.request().uri()
+                + " HTTP/1.1\" " + ex.status() + " " + ex.responseBytes();
+    }
+
+    private static void field(StringBuilder sb, String name, String value) {
+        sb.append(",\"").append(name).append("\":\"");
+        if (value != null) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == '"' || c == '\\') {
+                    sb.append('\\').append(c);
+                } else if (c < 0x20) {
+                    sb.append(String.format("\\u%04x", (int) c));
+                } else {
+                    sb.append(c);
+                }
+            }
+        }
+        sb.append('"');
+    }
+
+    @Override
+    public void close() {
+        logger.detachAndStopAllAppenders();
+    }
+}
