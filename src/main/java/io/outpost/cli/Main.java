@@ -7,14 +7,11 @@ import picocli.CommandLine.Command;
 @Command(name = "outpost", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Edge/cloud API gateway for stateful microservices.",
-        subcommands = {VersionCommand.class})
+        subcommands = {RunCommand.class, VersionCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).execute(args);
-        if (code != 0) {
-            System.exit(code);
-        }
+        System.exit(new CommandLine(new Main()).execute(args));
     }
 
     @Override

@@ -61,6 +61,15 @@ public final class RoundRobinService implements Service, ForwardListener {
     }
 
     @Override
+    public java.util.Map<String, Object> describe() {
+        java.util.List<Object> endpoints = new java.util.ArrayList<>();
+        for (UpstreamTarget t : targets) {
+            endpoints.add(java.util.Map.of("url", t.scheme() + "://" + t.authority()));
+        }
+        return java.util.Map.of("type", "loadBalancer", "policy", "roundRobin", "endpoints", endpoints);
+    }
+
+    @Override
     public String toString() {
         return "roundRobin" + List.of(targets);
     }

@@ -10,6 +10,11 @@ public interface Service {
 
     void handle(ProxyExchange exchange);
 
+    /** What the admin API shows for this service: plain maps, lists and scalars. */
+    default java.util.Map<String, Object> describe() {
+        return java.util.Map.of();
+    }
+
     /** Releases timers and health checkers when a configuration snapshot is retired. */
     default void close() {
     }

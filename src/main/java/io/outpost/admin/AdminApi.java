@@ -1,0 +1,76 @@
+package io.outpost.admin;
+
+import io.outpost.config.ConfigJson;
+import io.outpost.config.OutpostConfig;
+import io.outpost.config.RouterConfig;
+import io.outpost.runtime.Gateway;
+import io.outpost.runtime.GatewayRuntime;
+import io.outpost.service.Service;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The admin endpoints of DESIGN.md, over a running {@link Gateway}. */
+public final class AdminApi {
+
+    private AdminApi() {
+    }
+
+    public static void install(AdminServer server, Gateway gateway) {
+        server.route("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"));
+        server.route("/ready", (m, p, b) -> gateway.ready()
+                ? AdminResponse.text(200, "text/plain", "ready\n")
+                : AdminResponse.text(503, "text/plain", "not ready\n"));
+        server.route("/api/routers", (m, p, b) -> withRuntime(gateway, rt -> AdminResponse.json(200, routers(rt))));
+        server.route("/api/services", (m, p, b) -> withRuntime(gateway, rt -> AdminResponse.json(200, services(rt))));
+        server.route("/api/services/{name}", (m, p, b) -> withRuntime(gateway, rt -> {
+            Service s = rt.services().get(p.get(0));
+            return s == null ? AdminResponse.error(404, "no service named " + p.get(0))
+                    : AdminResponse.json(200, service(p.get(0), s));
+        }));
+        server.route("/api/entrypoints", (m, p, b) -> withRuntime(gateway, rt -> {
+            List<Object> out = new ArrayList<>();
+            gateway.proxy().entryPoints().forEach(ep -> out.add(Map.of("name", ep.name(),
+                    "address", ep.localAddress().getHostString() + ":" + ep.localAddress().getPort())));
+            return AdminResponse.json(200, out);
+        }));
+        server.route("/api/config", (m, p, b) -> withRuntime(gateway,
+                rt -> AdminResponse.json(ConfigJson.render(rt.config()))));
+    }
+
+    private static AdminResponse withRuntime(Gateway gateway, java.util.function.Function<GatewayRuntime, AdminResponse> f) {
+        GatewayRuntime rt = gateway.runtime();
+        return rt == null ? AdminResponse.error(503, "no configuration loaded") : f.apply(rt);
+    }
+
+    static List<Object> routers(GatewayRuntime rt) {
+        OutpostConfig config = rt.config();
+        List<Object> out = new ArrayList<>();
+        for (Map.Entry<String, RouterConfig> e : config.http().routers().entrySet()) {
+            RouterConfig r = e.getValue();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", e.getKey());
+            m.put("rule", r.rule());
+            m.put("service", r.service());
+            m.put("middlewares", r.middlewares());
+            m.put("priority", r.priority().isPresent() ? r.priority().getAsInt() : r.rule().length());
+            m.put("entryPoints", r.entryPoints().isEmpty() ? List.copyOf(config.entryPoints().keySet()) : r.entryPoints());
+            out.add(m);
+        }
+        return out;
+    }
+
+    static List<Object> services(GatewayRuntime rt) {
+        List<Object> out = new ArrayList<>();
+        rt.services().forEach((name, s) -> out.add(service(name, s)));
+        return out;
+    }
+
+    static Map<String, Object> service(String name, Service s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.putAll(s.describe());
+        return m;
+    }
+}

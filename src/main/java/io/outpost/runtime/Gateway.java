@@ -1,0 +1,215 @@
+package io.outpost.runtime;
+
+import io.netty.buffer.PooledByteBufAllocator;
+import io.outpost.admin.AdminApi;
+import io.outpost.admin.AdminServer;
+import io.outpost.config.ConfigError;
+import io.outpost.config.ConfigLoader;
+import io.outpost.config.ConfigResult;
+import io.outpost.config.EntryPointConfig;
+import io.outpost.config.OutpostConfig;
+import io.outpost.config.RuleChecker;
+import io.outpost.observability.AccessLogWriter;
+import io.outpost.proxy.AccessLog;
+import io.outpost.proxy.EntryPoint;
+import io.outpost.proxy.GatewayContext;
+import io.outpost.proxy.ProxyServer;
+import io.outpost.proxy.Transport;
+import io.outpost.provider.FileProvider;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running gateway: a file provider feeding configuration snapshots, the proxy serving the
+ * current one, and the admin server showing it. Entry points and the admin address are bound at
+ * start; a reload that changes them is logged and needs a restart, as in Traefik.
+ *
+ * <pre>{@code
+ * try (Gateway gateway = Gateway.start(Path.of("outpost.yaml"), Options.defaults())) {
+ *     gateway.awaitShutdownSignal();
+ * }
+ * }</pre>
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    /** Settings of the process rather than of the configuration file. */
+    public record Options(int workers, Clock clock, ServiceFactory services) {
+        public static Options defaults() {
+            return new Options(Runtime.getRuntime().availableProcessors(), Clock.systemUTC(), new ServiceFactory());
+        }
+
+        public Options workers(int n) {
+            return new Options(n, clock, services);
+        }
+    }
+
+    private final Options options;
+    private final RuntimeBuilder builder;
+    private final GatewayContext context;
+    private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
+    private final FileProvider provider;
+    private ProxyServer proxy;
+    private AdminServer admin;
+    private AccessLogWriter accessLog;
+    private OutpostConfig boundConfig;
+
+    private Gateway(Path file, Options options) {
+        this.options = options;
+        this.builder = new RuntimeBuilder(options.services());
+        this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT, System::nanoTime,
+                90_000);
+        this.provider = FileProvider.builder(file, this::apply).loader(new ConfigLoader(RuleChecker.installed())).build();
+    }
+
+    /** Loads {@code file}, binds every entry point and the admin server, and starts serving. */
+    public static Gateway start(Path file, Options options) throws InterruptedException {
+        Gateway gateway = new Gateway(file, options);
+        try {
+            gateway.startServing();
+        } catch (RuntimeException | InterruptedException e) {
+            gateway.close();
+            throw e;
+        }
+        return gateway;
+    }
+
+    private void startServing() throws InterruptedException {
+        ConfigResult first = provider.start();
+        if (!first.isValid()) {
+            throw new InvalidConfigurationException(first.errors());
+        }
+        OutpostConfig config = first.orElseThrow();
+        if (runtime.get() == null) {
+            throw new IllegalStateException("configuration could not be applied; see the log");
+        }
+        boundConfig = config;
+        List<EntryPoint> entryPoints = new ArrayList<>();
+        for (Map.Entry<String, EntryPointConfig> e : config.entryPoints().entrySet()) {
+            EntryPointConfig ep = e.getValue();
+            entryPoints.add(new EntryPoint(e.getKey(), new InetSocketAddress(ep.address().host(), ep.address().port()),
+                    ep.idleTimeout().toMillis()));
+        }
+        proxy = new ProxyServer(context, Transport.best(), options.workers(), entryPoints);
+        proxy.start();
+        admin = new AdminServer(new InetSocketAddress(config.admin().address().host(), config.admin().address().port()));
+        config.admin().auth().ifPresent(auth -> admin.bearerToken(auth.token()));
+        AdminApi.install(admin, this);
+        admin.start();
+    }
+
+    /** Builds and swaps in a new snapshot; on failure the running one stays. */
+    private void apply(OutpostConfig config) {
+        GatewayRuntime next;
+        try {
+            next = builder.build(config);
+        } catch (RuntimeException e) {
+            log.error("configuration rejected, the previous one keeps serving: {}", e.getMessage());
+            return;
+        }
+        if (boundConfig != null && !boundConfig.entryPoints().equals(config.entryPoints())) {
+            log.warn("entry point changes take effect after a restart");
+        }
+        installAccessLog(config);
+        GatewayRuntime previous = runtime.getAndSet(next);
+        context.routing(next);
+        if (previous != null) {
+            // In-flight requests finish on the snapshot they started with; its services stop later.
+            retire(previous);
+        }
+        log.info("configuration applied: {} routers, {} services", config.http().routers().size(),
+                config.http().services().size());
+    }
+
+    private void installAccessLog(OutpostConfig config) {
+        AccessLogWriter old = accessLog;
+        if (old != null && boundConfig != null && boundConfig.accessLog().equals(config.accessLog())) {
+            return;
+        }
+        accessLog = config.accessLog().enabled() ? new AccessLogWriter(config.accessLog(), options.clock()) : null;
+        context.accessLog(accessLog == null ? AccessLog.NONE : accessLog);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private static void retire(GatewayRuntime previous) {
+        Thread t = new Thread(() -> {
+            try {
+                Thread.sleep(Duration.ofSeconds(30).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            previous.close();
+        }, "outpost-retire");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    public GatewayRuntime runtime() {
+        return runtime.get();
+    }
+
+    public GatewayContext context() {
+        return context;
+    }
+
+    public ProxyServer proxy() {
+        return proxy;
+    }
+
+    public AdminServer admin() {
+        return admin;
+    }
+
+    public boolean ready() {
+        return runtime.get() != null && proxy != null;
+    }
+
+    /** Stops accepting, drains in-flight requests for up to the entry points' grace timeout, then stops. */
+    public int shutdown() {
+        provider.close();
+        Duration grace = boundConfig == null ? Duration.ZERO : boundConfig.entryPoints().values().stream()
+                .map(EntryPointConfig::graceTimeout).max(Duration::compareTo).orElse(Duration.ZERO);
+        int left = proxy == null ? 0 : proxy.shutdown(grace, System::nanoTime);
+        if (admin != null) {
+            admin.close();
+        }
+        GatewayRuntime last = runtime.getAndSet(null);
+        if (last != null) {
+            last.close();
+        }
+        if (accessLog != null) {
+            accessLog.close();
+        }
+        return left;
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    /** Thrown by {@link #start} when the first configuration is invalid; lists every error. */
+    public static final class InvalidConfigurationException extends RuntimeException {
+        private final List<ConfigError> errors;
+
+        InvalidConfigurationException(List<ConfigError> errors) {
+            super("invalid configuration (" + errors.size() + " errors)");
+            this.errors = List.copyOf(errors);
+        }
+
+        public List<ConfigError> errors() {
+            return errors;
+        }
+    }
+}

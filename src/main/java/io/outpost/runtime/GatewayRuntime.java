@@ -1,0 +1,51 @@
+package io.outpost.runtime;
+
+import io.outpost.config.OutpostConfig;
+import io.outpost.proxy.ProxyExchange;
+import io.outpost.proxy.RouteTarget;
+import io.outpost.proxy.Routing;
+import io.outpost.router.Route;
+import io.outpost.router.RouteTable;
+import io.outpost.service.Service;
+import java.util.Map;
+
+/**
+ * One configuration compiled into what the proxy runs: a route table per entry point, and the
+ * services and middleware chains the routes lead to. Immutable; a reload builds a new one and
+ * swaps it in whole.
+ */
+public final class GatewayRuntime implements Routing {
+
+    private final OutpostConfig config;
+    private final Map<String, RouteTable<RouteTarget>> tables;
+    private final Map<String, Service> services;
+
+    GatewayRuntime(OutpostConfig config, Map<String, RouteTable<RouteTarget>> tables, Map<String, Service> services) {
+        this.config = config;
+        this.tables = Map.copyOf(tables);
+        this.services = Map.copyOf(services);
+    }
+
+    @Override
+    public RouteTarget route(String entryPoint, ProxyExchange exchange) {
+        RouteTable<RouteTarget> table = tables.get(entryPoint);
+        if (table == null) {
+            return null;
+        }
+        Route<RouteTarget> route = table.match(exchange);
+        return route == null ? null : route.target();
+    }
+
+    public OutpostConfig config() {
+        return config;
+    }
+
+    public Map<String, Service> services() {
+        return services;
+    }
+
+    /** Stops what the services run in the background (health checks, replicators). */
+    void close() {
+        services.values().forEach(Service::close);
+    }
+}

@@ -1,0 +1,77 @@
+package io.outpost.runtime;
+
+import io.outpost.config.MiddlewareConfig;
+import io.outpost.config.OutpostConfig;
+import io.outpost.config.RouterConfig;
+import io.outpost.config.ServiceConfig;
+import io.outpost.middleware.Middleware;
+import io.outpost.middleware.Middlewares;
+import io.outpost.middleware.Next;
+import io.outpost.proxy.ProxyExchange;
+import io.outpost.proxy.RouteTarget;
+import io.outpost.router.RouteTable;
+import io.outpost.service.Service;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Compiles a validated configuration into a {@link GatewayRuntime}. The configuration was already
+ * checked, so what can fail here is only what needs the outside world (a port, a file); such a
+ * failure rejects the whole snapshot and the previous one keeps serving.
+ */
+public final class RuntimeBuilder {
+
+    private final ServiceFactory services;
+
+    public RuntimeBuilder(ServiceFactory services) {
+        this.services = services;
+    }
+
+    public GatewayRuntime build(OutpostConfig config) {
+        Map<String, Service> built = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<String, ServiceConfig> e : config.http().services().entrySet()) {
+                built.put(e.getKey(), services.create(e.getKey(), e.getValue(), built::get));
+            }
+            Map<String, Middleware> middlewares = new HashMap<>();
+            for (Map.Entry<String, MiddlewareConfig> e : config.http().middlewares().entrySet()) {
+                middlewares.put(e.getKey(), Middlewares.create(e.getKey(), e.getValue()));
+            }
+            Map<String, RouteTable.Builder<RouteTarget>> tables = new HashMap<>();
+            for (String ep : config.entryPoints().keySet()) {
+                tables.put(ep, RouteTable.builder());
+            }
+            for (Map.Entry<String, RouterConfig> e : config.http().routers().entrySet()) {
+                String name = e.getKey();
+                RouterConfig router = e.getValue();
+                Service service = built.get(router.service());
+                RouteTarget target = new RouteTarget(name, router.service(),
+                        chain(router.middlewares(), middlewares, service));
+                Integer priority = router.priority().isPresent() ? router.priority().getAsInt() : null;
+                for (Map.Entry<String, RouteTable.Builder<RouteTarget>> table : tables.entrySet()) {
+                    if (router.servesEntryPoint(table.getKey())) {
+                        table.getValue().add(name, router.rule(), priority, target);
+                    }
+                }
+            }
+            Map<String, RouteTable<RouteTarget>> compiled = new HashMap<>();
+            tables.forEach((ep, builder) -> compiled.put(ep, builder.build()));
+            return new GatewayRuntime(config, compiled, built);
+        } catch (RuntimeException e) {
+            built.values().forEach(Service::close);
+            throw e;
+        }
+    }
+
+    private static Next chain(List<String> names, Map<String, Middleware> middlewares, Service service) {
+        Next next = ex -> service.handle((ProxyExchange) ex);
+        for (int i = names.size() - 1; i >= 0; i--) {
+            Middleware m = middlewares.get(names.get(i));
+            Next rest = next;
+            next = ex -> m.handle(ex, rest);
+        }
+        return next;
+    }
+}
