@@ -19,4 +19,12 @@ public interface RuleChecker {
 
     /** Empty when {@code rule} is valid, else a message saying what is wrong with it. */
     Optional<String> check(String rule);
+
+    /**
+     * The checker registered with {@link java.util.ServiceLoader} (the rule parser registers one in
+     * {@code META-INF/services/io.outpost.config.RuleChecker}), else {@link #ACCEPT_ALL}.
+     */
+    static RuleChecker installed() {
+        return java.util.ServiceLoader.load(RuleChecker.class).findFirst().orElse(ACCEPT_ALL);
+    }
 }

@@ -1,0 +1,282 @@
+package io.outpost.provider;
+
+import io.outpost.config.ConfigError;
+import io.outpost.config.ConfigLoader;
+import io.outpost.config.ConfigResult;
+import io.outpost.config.OutpostConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Watches one configuration file and pushes every new valid snapshot to a listener. It watches the
+ * parent directory (editors and Kubernetes replace files rather than write them in place) and also
+ * compares the file's modification time and size on a short period, for file systems where watch
+ * events do not arrive. Bursts of events are debounced, content that did not change is skipped by
+ * hash, and an invalid file is logged error by error while the last good snapshot stays in force.
+ *
+ * <p>The listener runs on the provider's own daemon thread, one call at a time.
+ *
+ * <pre>{@code
+ * try (FileProvider provider = FileProvider.builder(Path.of("outpost.yaml"), server::swap).build()) {
+ *     ConfigResult first = provider.start();
+ *     ...
+ * }
+ * }</pre>
+ */
+public final class FileProvider implements ConfigProvider {
+
+    private static final Logger log = LoggerFactory.getLogger(FileProvider.class);
+    private static final int MAX_DEBOUNCES = 10;
+
+    private final Path file;
+    private final ConfigLoader loader;
+    private final Consumer<OutpostConfig> listener;
+    private final Duration debounce;
+    private final Duration pollInterval;
+    private final Object lock = new Object();
+
+    private volatile OutpostConfig current;
+    private volatile boolean running;
+    private WatchService watcher;
+    private Thread thread;
+    private byte[] lastHash;
+    private FileStamp lastStamp;
+
+    private FileProvider(Builder b) {
+        this.file = b.file.toAbsolutePath().normalize();
+        this.loader = b.loader;
+        this.listener = b.listener;
+        this.debounce = b.debounce;
+        this.pollInterval = b.pollInterval;
+    }
+
+    public static Builder builder(Path file, Consumer<OutpostConfig> listener) {
+        return new Builder(file, listener);
+    }
+
+    @Override
+    public ConfigResult start() {
+        synchronized (lock) {
+            if (thread != null) {
+                throw new IllegalStateException("already started");
+            }
+            ConfigResult first = reload();
+            try {
+                watcher = FileSystems.getDefault().newWatchService();
+                file.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
+                        StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
+            } catch (IOException e) {
+                log.warn("cannot watch {} ({}); checking it every {} instead", file.getParent(), e.toString(), pollInterval);
+                watcher = null;
+            }
+            running = true;
+            thread = new Thread(this::watchLoop, "outpost-config-" + file.getFileName());
+            thread.setDaemon(true);
+            thread.start();
+            return first;
+        }
+    }
+
+    @Override
+    public Optional<OutpostConfig> current() {
+        return Optional.ofNullable(current);
+    }
+
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (lock) {
+            running = false;
+            t = thread;
+            if (watcher != null) {
+                try {
+                    watcher.close();
+                } catch (IOException e) {
+                    log.debug("closing the watch service of {}", file, e);
+                }
+            }
+        }
+        if (t != null && t != Thread.currentThread()) {
+            t.interrupt();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void watchLoop() {
+        try {
+            while (running) {
+                if (changeSignalled(pollInterval) || stampChanged()) {
+                    // Let the writer finish: wait until the file has been quiet for one debounce period,
+                    // but not forever for a file that is written all the time.
+                    for (int i = 0; i < MAX_DEBOUNCES && running && changeSignalled(debounce); i++) {
+                        log.trace("{} is still changing", file);
+                    }
+                    if (running) {
+                        reload();
+                    }
+                }
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // close() was called
+        } catch (RuntimeException e) {
+            log.error("configuration watcher for {} stopped", file, e);
+        }
+    }
+
+    /** Waits up to {@code timeout} for a watch event about our file; true if one came. */
+    private boolean changeSignalled(Duration timeout) throws InterruptedException {
+        if (watcher == null) {
+            Thread.sleep(timeout.toMillis());
+            return false;
+        }
+        WatchKey key = watcher.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (key == null) {
+            return false;
+        }
+        boolean ours = false;
+        for (WatchEvent<?> event : key.pollEvents()) {
+            ours |= event.kind() == StandardWatchEventKinds.OVERFLOW || concernsFile(event.context());
+        }
+        key.reset();
+        return ours;
+    }
+
+    /** The file itself, or a Kubernetes-style {@code ..data} symlink swap in its directory. */
+    private boolean concernsFile(Object context) {
+        return context instanceof Path p && (p.equals(file.getFileName()) || p.toString().startsWith(".."));
+    }
+
+    private boolean stampChanged() {
+        return !Objects.equals(FileStamp.of(file), lastStamp);
+    }
+
+    /** Reads, hashes and (if the content is new) validates the file; pushes it when valid. */
+    private ConfigResult reload() {
+        synchronized (lock) {
+            lastStamp = FileStamp.of(file);
+            byte[] bytes;
+            try {
+                bytes = Files.readAllBytes(file);
+            } catch (IOException e) {
+                log.error("configuration {} cannot be read ({}); keeping the last good configuration", file, e.toString());
+                lastHash = null;
+                return loader.load(file);
+            }
+            byte[] hash = sha256(bytes);
+            if (Arrays.equals(hash, lastHash)) {
+                return current == null ? loader.parse(new String(bytes, StandardCharsets.UTF_8), file.toString())
+                        : new ConfigResult.Valid(current, List.of());
+            }
+            lastHash = hash;
+            ConfigResult result = loader.parse(new String(bytes, StandardCharsets.UTF_8), file.toString());
+            result.warnings().forEach(w -> log.warn("configuration warning: {}", w));
+            if (result instanceof ConfigResult.Valid valid) {
+                current = valid.config();
+                log.info("configuration {} loaded: {} routers, {} services", file,
+                        current.http().routers().size(), current.http().services().size());
+                push(current);
+            } else {
+                log.error("configuration {} rejected with {} error(s); keeping the last good configuration",
+                        file, result.errors().size());
+                for (ConfigError error : result.errors()) {
+                    log.error("configuration error: {}", error);
+                }
+            }
+            return result;
+        }
+    }
+
+    private void push(OutpostConfig config) {
+        try {
+            listener.accept(config);
+        } catch (RuntimeException e) {
+            log.error("configuration listener failed on the snapshot from {}", file, e);
+        }
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What a cheap {@code stat} can tell about the file; null fields when it does not exist. */
+    private record FileStamp(long modifiedNanos, long size, Object key) {
+        static FileStamp of(Path file) {
+            try {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+                return new FileStamp(a.lastModifiedTime().to(TimeUnit.NANOSECONDS), a.size(), a.fileKey());
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
+
+    /** Options for a {@link FileProvider}; the defaults suit people editing the file by hand. */
+    public static final class Builder {
+        private final Path file;
+        private final Consumer<OutpostConfig> listener;
+        private ConfigLoader loader = new ConfigLoader();
+        private Duration debounce = Duration.ofMillis(50);
+        private Duration pollInterval = Duration.ofMillis(250);
+
+        private Builder(Path file, Consumer<OutpostConfig> listener) {
+            this.file = Objects.requireNonNull(file, "file");
+            this.listener = Objects.requireNonNull(listener, "listener");
+        }
+
+        /** The loader, for example one that checks rule syntax. */
+        public Builder loader(ConfigLoader loader) {
+            this.loader = Objects.requireNonNull(loader, "loader");
+            return this;
+        }
+
+        /** How long the file must be quiet before it is read (default 50ms). */
+        public Builder debounce(Duration debounce) {
+            if (debounce.isNegative() || debounce.isZero()) {
+                throw new IllegalArgumentException("debounce: " + debounce + " (expected: > 0)");
+            }
+            this.debounce = debounce;
+            return this;
+        }
+
+        /** How often the file's modification time and size are compared, as a fallback (default 250ms). */
+        public Builder pollInterval(Duration pollInterval) {
+            if (pollInterval.isNegative() || pollInterval.isZero()) {
+                throw new IllegalArgumentException("pollInterval: " + pollInterval + " (expected: > 0)");
+            }
+            this.pollInterval = pollInterval;
+            return this;
+        }
+
+        public FileProvider build() {
+            return new FileProvider(this);
+        }
+    }
+}
