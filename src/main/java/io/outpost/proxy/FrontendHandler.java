@@ -47,6 +47,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private ProxyExchange current;
     private ArrayDeque<Object> backlog;
     private boolean dispatching;
+    private boolean reading;
     private int paused;
     private boolean closing;
 
@@ -66,6 +67,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     UpstreamPool pool() {
         return pool;
+    }
+
+    /** True between a read from the client and its read-complete, which flushes upstream writes. */
+    boolean reading() {
+        return reading;
     }
 
     long nanoTime() {
@@ -92,6 +98,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        reading = true;
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -157,7 +164,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         RequestInfo info;
         try {
             info = RequestInfo.parse(request.uri(), headers.get(HttpHeaderNames.HOST),
-                    request.protocolVersion().equals(HttpVersion.HTTP_1_1), headers.getAll(HttpHeaderNames.HOST).size());
+                    request.protocolVersion().equals(HttpVersion.HTTP_1_1), count(headers, HttpHeaderNames.HOST));
         } catch (RequestInfo.InvalidRequestException e) {
             rejectMalformed(e);
             return;
@@ -199,6 +206,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             log.error("router {}: request {} failed in its chain", target.routerName(), requestId, e);
             ex.fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error");
         }
+    }
+
+    private static int count(HttpHeaders headers, CharSequence name) {
+        int n = 0;
+        for (java.util.Iterator<String> it = headers.valueStringIterator(name); it.hasNext(); it.next()) {
+            n++;
+        }
+        return n;
     }
 
     private void rejectMalformed(Throwable cause) {
@@ -268,6 +283,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        reading = false;
         ProxyExchange ex = current;
         if (ex != null) {
             ex.flushToUpstream();

@@ -234,7 +234,8 @@ public final class ProxyExchange implements Exchange {
         UpstreamPool pool = frontend.pool();
         Channel ch = pool.pollIdle(target);
         if (ch != null) {
-            attach(ch);
+            // Called while the client's read is being handled: its read-complete flushes.
+            attach(ch, !frontend.reading());
             return;
         }
         state = State.CONNECTING;
@@ -249,7 +250,7 @@ public final class ProxyExchange implements Exchange {
             }
             frontend.resumeReading(FrontendHandler.PAUSE_CONNECTING);
             if (f.isSuccess()) {
-                attach(f.channel());
+                attach(f.channel(), true);
             } else {
                 notReached(f.cause());
             }
@@ -266,7 +267,7 @@ public final class ProxyExchange implements Exchange {
         }
     }
 
-    private void attach(Channel ch) {
+    private void attach(Channel ch, boolean flushNow) {
         upstream = ch;
         state = State.SENDING;
         BackendHandler.of(ch).attach(this);
@@ -281,7 +282,11 @@ public final class ProxyExchange implements Exchange {
                 ch.write(c, ch.voidPromise());
             }
         }
-        ch.flush();
+        if (flushNow) {
+            ch.flush();
+        } else {
+            upstreamNeedsFlush = true;
+        }
         if (requestComplete) {
             armHeaderTimeout();
         }

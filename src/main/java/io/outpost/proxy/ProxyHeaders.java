@@ -4,7 +4,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
-import java.util.List;
 
 /**
  * Header rewriting between hops: removes the hop-by-hop headers of RFC 9110 section 7.6.1 (the
@@ -30,15 +29,25 @@ final class ProxyHeaders {
      * frames the body itself, and {@link #frameBody} says how.
      */
     static void removeHopByHop(HttpHeaders headers) {
-        List<String> connection = headers.getAll(HttpHeaderNames.CONNECTION);
-        if (!connection.isEmpty()) {
-            for (String value : connection) {
+        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+            java.util.List<String> named = null;
+            for (java.util.Iterator<String> it = headers.valueStringIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
+                String value = it.next();
+                if (isPlain(value)) {
+                    continue;
+                }
                 for (String token : value.split(",")) {
                     String name = token.trim();
-                    if (!name.isEmpty() && !"close".equalsIgnoreCase(name) && !"keep-alive".equalsIgnoreCase(name)) {
-                        headers.remove(name);
+                    if (!name.isEmpty() && !isPlain(name)) {
+                        if (named == null) {
+                            named = new java.util.ArrayList<>(2);
+                        }
+                        named.add(name);
                     }
                 }
+            }
+            if (named != null) {
+                named.forEach(headers::remove);
             }
             headers.remove(HttpHeaderNames.CONNECTION);
         }
@@ -49,6 +58,10 @@ final class ProxyHeaders {
         headers.remove(HttpHeaderNames.UPGRADE);
         headers.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
         headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+    }
+
+    private static boolean isPlain(String connection) {
+        return connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close");
     }
 
     /**
