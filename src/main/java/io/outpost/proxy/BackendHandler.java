@@ -16,6 +16,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamPool pool;
     private ProxyExchange exchange;
     private UpstreamTarget idleTarget;
+    private ChannelHandlerContext ctx;
+    /** When the current exchange's response head is due (System.nanoTime based); 0 when none is awaited. */
+    private long deadlineNanos;
+    private io.netty.util.concurrent.ScheduledFuture<?> timer;
 
     BackendHandler(UpstreamPool pool) {
         this.pool = pool;
@@ -32,6 +36,43 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     void detach() {
         this.exchange = null;
+        this.deadlineNanos = 0;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /**
+     * Expects a response head within {@code timeoutNanos}. One timer per connection is kept and
+     * re-armed lazily when it fires early, so a request costs a field write, not a timer.
+     */
+    void expectResponseWithin(long timeoutNanos) {
+        deadlineNanos = System.nanoTime() + timeoutNanos;
+        if (timer == null) {
+            timer = ctx.executor().schedule(this::onTimer, timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void responseArrived() {
+        deadlineNanos = 0;
+    }
+
+    private void onTimer() {
+        timer = null;
+        ProxyExchange ex = exchange;
+        long deadline = deadlineNanos;
+        if (ex == null || deadline == 0) {
+            return;
+        }
+        long left = deadline - System.nanoTime();
+        if (left > 0) {
+            timer = ctx.executor().schedule(this::onTimer, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return;
+        }
+        deadlineNanos = 0;
+        ex.onResponseTimeout();
     }
 
     void idleIn(UpstreamTarget target) {
@@ -69,6 +110,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
         ProxyExchange ex = exchange;
         exchange = null;
         if (ex != null) {

@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import io.outpost.middleware.Exchange;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -59,7 +58,6 @@ public final class ProxyExchange implements Exchange {
     private ForwardListener forwardListener = ForwardListener.NONE;
     private ForwardOptions options = ForwardOptions.DEFAULTS;
     private Channel upstream;
-    private ScheduledFuture<?> headerTimeout;
     private boolean skipInformational;
     private boolean responseStarted;
     private boolean upstreamKeepAlive;
@@ -296,12 +294,14 @@ public final class ProxyExchange implements Exchange {
     }
 
     private void armHeaderTimeout() {
-        headerTimeout = client.channel().eventLoop().schedule(this::onHeaderTimeout,
-                options.responseHeaderTimeoutMillis(), TimeUnit.MILLISECONDS);
+        if (upstream != null) {
+            BackendHandler.of(upstream).expectResponseWithin(
+                    TimeUnit.MILLISECONDS.toNanos(options.responseHeaderTimeoutMillis()));
+        }
     }
 
-    private void onHeaderTimeout() {
-        headerTimeout = null;
+    /** No response head arrived in time: 504. */
+    void onResponseTimeout() {
         if (state == State.DONE || responseStarted) {
             return;
         }
@@ -552,9 +552,8 @@ public final class ProxyExchange implements Exchange {
     }
 
     private void cancelHeaderTimeout() {
-        if (headerTimeout != null) {
-            headerTimeout.cancel(false);
-            headerTimeout = null;
+        if (upstream != null) {
+            BackendHandler.of(upstream).responseArrived();
         }
     }
 
