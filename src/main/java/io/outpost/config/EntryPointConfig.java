@@ -1,0 +1,27 @@
+package io.outpost.config;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A port the gateway listens on. Timeouts follow Traefik's responding timeouts: {@code readTimeout}
+ * bounds reading a whole request (0 = none), {@code idleTimeout} closes idle keep-alive connections,
+ * and {@code graceTimeout} is how long shutdown waits for requests in flight.
+ */
+public record EntryPointConfig(HostPort address, Duration readTimeout, Duration idleTimeout, Duration graceTimeout) {
+
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(180);
+    public static final Duration DEFAULT_GRACE_TIMEOUT = Duration.ofSeconds(10);
+
+    public EntryPointConfig {
+        Objects.requireNonNull(address, "address");
+        Objects.requireNonNull(readTimeout, "readTimeout");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(graceTimeout, "graceTimeout");
+    }
+
+    public static EntryPointConfig of(HostPort address) {
+        return new EntryPointConfig(address, DEFAULT_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_GRACE_TIMEOUT);
+    }
+}

@@ -1,0 +1,30 @@
+package io.outpost.config;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * Sends requests matching {@code rule} through {@code middlewares} (in order) to {@code service}.
+ * Without a priority the longer rule wins; an empty {@code entryPoints} list means every entry point.
+ */
+public record RouterConfig(
+        String rule,
+        String service,
+        List<String> middlewares,
+        OptionalInt priority,
+        List<String> entryPoints) {
+
+    public RouterConfig {
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(service, "service");
+        middlewares = List.copyOf(middlewares);
+        Objects.requireNonNull(priority, "priority");
+        entryPoints = List.copyOf(entryPoints);
+    }
+
+    /** True when this router serves requests that arrive on {@code entryPoint}. */
+    public boolean servesEntryPoint(String entryPoint) {
+        return entryPoints.isEmpty() || entryPoints.contains(entryPoint);
+    }
+}
