@@ -47,6 +47,12 @@ public interface Exchange extends RequestView {
     void onResponse(ResponseListener listener);
 
     /**
+     * Runs {@code listener} once the exchange has ended, however it ended: a full response, a local
+     * answer, or a connection that broke. Middlewares that hold a resource per request release it here.
+     */
+    void onComplete(CompletionListener listener);
+
+    /**
      * Caps the request body. A larger declared length answers 413 at once; a streamed body that
      * grows past the cap is cut off with 413 if no response has started, else the connection is
      * closed.
@@ -58,6 +64,12 @@ public interface Exchange extends RequestView {
      * that a slow client does not hold an upstream connection and a failed attempt can be retried.
      */
     void bufferRequestBody(long maxBytes);
+
+    /** Called once when an exchange ends. {@code status} is what the client got, 499 if it left first. */
+    @FunctionalInterface
+    interface CompletionListener {
+        void onComplete(Exchange exchange, int status, long durationNanos);
+    }
 
     /** Called with each response head just before it is written to the client. */
     @FunctionalInterface

@@ -68,6 +68,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return pool;
     }
 
+    long nanoTime() {
+        return gateway.nanoTime();
+    }
+
     boolean draining() {
         return gateway.draining();
     }

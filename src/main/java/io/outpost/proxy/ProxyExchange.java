@@ -45,6 +45,7 @@ public final class ProxyExchange implements Exchange {
     private String serviceName = "";
     private Map<String, Object> attributes;
     private ResponseListener[] listeners;
+    private CompletionListener[] completions;
 
     private State state = State.ROUTING;
     private long bodyLimit = Long.MAX_VALUE;
@@ -120,6 +121,17 @@ public final class ProxyExchange implements Exchange {
             ResponseListener[] grown = java.util.Arrays.copyOf(listeners, listeners.length + 1);
             grown[listeners.length] = listener;
             listeners = grown;
+        }
+    }
+
+    @Override
+    public void onComplete(CompletionListener listener) {
+        if (completions == null) {
+            completions = new CompletionListener[] {listener};
+        } else {
+            CompletionListener[] grown = java.util.Arrays.copyOf(completions, completions.length + 1);
+            grown[completions.length] = listener;
+            completions = grown;
         }
     }
 
@@ -550,6 +562,12 @@ public final class ProxyExchange implements Exchange {
             HttpContent c;
             while ((c = pending.poll()) != null) {
                 c.release();
+            }
+        }
+        if (completions != null) {
+            long duration = frontend.nanoTime() - startNanos;
+            for (CompletionListener l : completions) {
+                l.onComplete(this, status, duration);
             }
         }
         frontend.exchangeDone(this, clientKeepAlive);
