@@ -66,7 +66,7 @@ public sealed interface MiddlewareConfig {
         }
     }
 
-    /** Redirects to another scheme (and optionally port); {@code permanent} picks 308 over 307. */
+    /** Redirects to another scheme (and optionally port); {@code permanent} picks 301/308 over 302/307 (GET and HEAD get the first), as in Traefik. */
     record RedirectScheme(String scheme, OptionalInt port, boolean permanent) implements MiddlewareConfig {
         public RedirectScheme {
             Objects.requireNonNull(scheme, "scheme");

@@ -10,6 +10,10 @@ import io.outpost.router.RequestView;
 /**
  * One request on its way through the gateway, as middlewares and services see it. The request
  * head is mutable until the exchange is forwarded; the body streams behind it.
+ *
+ * <p>{@link #path()}, {@link #query()} and {@link #host()} always describe the request as the
+ * client sent it, which is what routing matched; middlewares that rewrite the target change
+ * {@code request().uri()}, and each later middleware reads that.
  */
 public interface Exchange extends RequestView {
 
