@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -89,7 +90,12 @@ public final class EmbeddedJournal implements Journal {
         try {
             Files.createDirectories(dir);
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = lockChannel.tryLock();
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by another instance in this JVM
+            }
             if (lock == null) {
                 throw new JournalException("journal " + dir + " is in use by another process (" + LOCK_FILE + " is locked)");
             }
