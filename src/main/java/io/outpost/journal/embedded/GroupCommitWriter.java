@@ -219,9 +219,13 @@ final class GroupCommitWriter implements Runnable {
         if (existing != null && existing.state != State.ABORTED) {
             throw new DuplicateIdempotencyKeyException(key, existing.sequence);
         }
-        long seq = nextSequence++;
-        batchKeys.put(key, seq);
-        return new EntryRec(Entry.of(seq, op.draft(), op.receivedAtMillis()));
+        EntryRec rec = new EntryRec(Entry.of(nextSequence, op.draft(), op.receivedAtMillis()));
+        if (rec.maxBodySize() > RecordCodec.MAX_BODY) {
+            throw new IllegalArgumentException("entry \"" + key + "\": up to " + rec.maxBodySize()
+                    + " bytes (expected: <= " + RecordCodec.MAX_BODY + ")");
+        }
+        batchKeys.put(key, nextSequence++);
+        return rec;
     }
 
     private Rec mark(MarkOp op, long firstSequence, Map<Long, State> batchStates) {
