@@ -1,0 +1,100 @@
+package io.outpost.journal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The durable record of a replicated service's writes and of what each replica made of them. The
+ * replicator answers a client only after {@link #append} completed (G1), delivers to each replica
+ * what {@link #pending} returns (G2, G3), and records answers so that nothing is delivered twice (G4).
+ * One journal serves one replicated service; implementations other than the embedded one (for example
+ * PostgreSQL) keep the same contract.
+ *
+ * <p>Every write method returns a future that completes once the record is durable. Futures complete
+ * on the journal's own writer thread: never block in a callback, hop to an event loop with
+ * {@code whenCompleteAsync(..., eventLoop)}. A write that cannot be made durable fails its future with
+ * {@link JournalException}. Reads never block on the writer.
+ *
+ * <pre>{@code
+ * journal.append(draft)                                    // durable: now the live replica may see it
+ *        .thenCompose(e -> deliverLive(e))                 // the replicator's own code
+ *        .thenCompose(r -> journal.recordOutcome(r.seq(), "cloud", r.status())
+ *                                 .thenCompose(v -> journal.commit(r.seq())));
+ * // background, per replica and session: journal.pending("edge", session, 32) ... recordOutcome(...)
+ * }</pre>
+ *
+ * <p>Life cycle of an entry: appended (undecided) then either committed (some replica processed it;
+ * from then on every replica is owed it) or aborted (no replica could process it; never delivered).
+ * An entry found undecided when the journal opens is <em>in doubt</em> ({@link #inDoubt()}); it blocks
+ * its session's {@link #pending} until the replicator commits or aborts it.
+ */
+public interface Journal extends AutoCloseable {
+
+    /**
+     * Appends a write. The future completes with the numbered entry once it is fsync'ed, or fails with
+     * {@link DuplicateIdempotencyKeyException} when a live, not aborted entry already has its key.
+     */
+    CompletableFuture<Entry> append(EntryDraft draft);
+
+    /**
+     * Records a replica's answer ({@code status} 100..599) or {@link Outcome#NOT_REACHED}. An answer
+     * removes the entry from that replica's pending entries for good; the time comes from the
+     * journal's clock.
+     */
+    CompletableFuture<Void> recordOutcome(long sequence, String replica, int status);
+
+    /** Marks an entry committed: some replica processed it, so every replica is owed it. */
+    CompletableFuture<Void> commit(long sequence);
+
+    /**
+     * Marks an entry aborted: no replica could process it and it must never be replayed. Wait for
+     * this future before answering the client 503, or a crash could leave the entry in doubt.
+     */
+    CompletableFuture<Void> abort(long sequence);
+
+    /** Stores the response to the original write, for clients that retry with the same key. */
+    CompletableFuture<Void> storeResponse(long sequence, StoredResponse response);
+
+    /** Entries that were neither committed nor aborted when the journal opened, and still are not. */
+    List<Entry> inDoubt();
+
+    /**
+     * The next committed entries of a session that {@code replica} has not answered yet, in journal
+     * order, at most {@code max}. Stops before the session's first undecided entry, so a replica never
+     * receives a write ahead of an earlier one whose fate is still open. Aborted entries are skipped.
+     */
+    List<Entry> pending(String replica, String sessionKey, int max);
+
+    /** Sessions that have at least one committed entry {@code replica} has not answered. */
+    Set<String> sessionsWithBacklog(String replica);
+
+    /** The number of committed entries {@code replica} has not answered. */
+    long backlog(String replica);
+
+    /** How long the oldest committed entry {@code replica} has not answered has waited; empty when none. */
+    Optional<Duration> oldestPendingAge(String replica);
+
+    /** Every outcome recorded for an entry, oldest first; empty when the entry is unknown or compacted. */
+    List<Outcome> outcomes(long sequence);
+
+    /** The live entry with this idempotency key (the newest one when an aborted entry had it first). */
+    Optional<Entry> findByIdempotencyKey(String idempotencyKey);
+
+    /** The stored response of the entry with this idempotency key, once it has one. */
+    Optional<StoredResponse> response(String idempotencyKey);
+
+    /**
+     * Removes entries that every replica has answered (or that were aborted) once the retention has
+     * passed since they were settled. Whole segments are reclaimed, oldest first.
+     */
+    CompactionResult compact();
+
+    JournalMetrics metrics();
+
+    /** Stops accepting writes, lets queued ones finish, and releases files. */
+    @Override
+    void close();
+}

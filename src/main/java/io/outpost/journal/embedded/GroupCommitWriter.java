@@ -1,0 +1,274 @@
+package io.outpost.journal.embedded;
+
+import io.outpost.journal.DuplicateIdempotencyKeyException;
+import io.outpost.journal.Entry;
+import io.outpost.journal.EntryDraft;
+import io.outpost.journal.JournalException;
+import io.outpost.journal.JournalMetrics;
+import io.outpost.journal.embedded.JournalIndex.Location;
+import io.outpost.journal.embedded.JournalIndex.Meta;
+import io.outpost.journal.embedded.JournalIndex.State;
+import io.outpost.journal.embedded.RecordCodec.AbortRec;
+import io.outpost.journal.embedded.RecordCodec.CommitRec;
+import io.outpost.journal.embedded.RecordCodec.EntryRec;
+import io.outpost.journal.embedded.RecordCodec.Rec;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: the one thread that writes the log. It takes whatever writes are queued (at least
+ * one, at most {@code maxBatch}), encodes them into one buffer, writes it, fsyncs once, applies the
+ * batch to the index and only then completes the futures. There is no batching delay: an idle
+ * journal writes a lone append at once, and under load the batch grows by itself while the previous
+ * fsync runs. A failed batch is cut back off the file, so the log never keeps a write that was
+ * reported as failed.
+ */
+final class GroupCommitWriter implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+
+    /** A queued write. */
+    sealed interface Op permits AppendOp, MarkOp, Stop {}
+
+    record AppendOp(EntryDraft draft, long receivedAtMillis, CompletableFuture<Entry> future) implements Op {}
+
+    /** An outcome, commit, abort or response record about an existing entry. */
+    record MarkOp(long sequence, Rec rec, CompletableFuture<Void> future) implements Op {}
+
+    record Stop() implements Op {}
+
+    private record Staged(Op op, Rec rec, Location location) {}
+
+    private final Path directory;
+    private final JournalIndex index;
+    private final ConcurrentNavigableMap<Long, Segment> segments;
+    private final JournalMetrics metrics;
+    private final long segmentBytes;
+    private final int maxBatch;
+    private final BlockingQueue<Op> queue;
+    private final Thread thread;
+    private volatile boolean closed;
+    private Segment active;
+    private long nextSequence;
+    private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+    private IOException broken;
+
+    GroupCommitWriter(JournalOptions options, JournalIndex index, ConcurrentNavigableMap<Long, Segment> segments,
+            JournalMetrics metrics, long nextSequence) {
+        this.directory = options.directory();
+        this.index = index;
+        this.segments = segments;
+        this.metrics = metrics;
+        this.segmentBytes = options.segmentBytes();
+        this.maxBatch = options.maxBatch();
+        this.queue = new LinkedBlockingQueue<>(options.maxQueued());
+        this.active = segments.lastEntry().getValue();
+        this.nextSequence = nextSequence;
+        this.thread = new Thread(this, "journal-writer-" + directory.getFileName());
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Queues a write; fails its future at once when the journal is closed or the queue is full. */
+    void submit(Op op, CompletableFuture<?> future) {
+        if (closed) {
+            future.completeExceptionally(new JournalException("journal " + directory + " is closed"));
+        } else if (!queue.offer(op)) {
+            future.completeExceptionally(new JournalException("journal " + directory + ": more than "
+                    + (queue.size() + queue.remainingCapacity()) + " writes queued (the disk is not keeping up)"));
+        }
+    }
+
+    /** Lets every queued write finish, then stops the thread. */
+    void close() throws InterruptedException {
+        closed = true;
+        queue.put(new Stop());
+        thread.join();
+        List<Op> left = new ArrayList<>();
+        queue.drainTo(left);
+        fail(left, new JournalException("journal " + directory + " is closed"));
+    }
+
+    @Override
+    public void run() {
+        List<Op> batch = new ArrayList<>();
+        boolean stop = false;
+        while (!stop) {
+            try {
+                batch.add(queue.take());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            queue.drainTo(batch, maxBatch - 1);
+            stop = batch.removeIf(op -> op instanceof Stop);
+            try {
+                writeBatch(batch);
+            } catch (RuntimeException | Error e) {
+                log.error("journal writer {} failed", directory, e);
+                fail(batch, new JournalException("journal " + directory + ": writer failed: " + e, e));
+            }
+            batch.clear();
+        }
+    }
+
+    private void writeBatch(List<Op> batch) {
+        if (broken != null) {
+            fail(batch, new JournalException("journal " + active.path() + " is unusable after a failed write"
+                    + " could not be cut back (" + broken.getMessage() + "); reopen it", broken));
+            return;
+        }
+        if (active.size() >= segmentBytes) {
+            Path next = Segment.pathOf(directory, active.id() + 1);
+            try {
+                active = Segment.create(directory, active.id() + 1, nextSequence);
+                segments.put(active.id(), active);
+            } catch (IOException e) {
+                metrics.batchFailed(batch.size());
+                fail(batch, new JournalException("cannot create journal segment " + next + ": " + e, e));
+                return;
+            }
+        }
+        long firstSequence = nextSequence;
+        List<Staged> staged = stage(batch);
+        if (staged.isEmpty()) {
+            return;
+        }
+        long start = active.size();
+        int bytes = buffer.flip().remaining();
+        try {
+            active.write(buffer);
+            active.force();
+        } catch (IOException e) {
+            nextSequence = firstSequence;
+            JournalException failure = new JournalException("cannot write journal segment " + active.path()
+                    + ": " + e, e);
+            try {
+                active.truncate(start);
+            } catch (IOException truncateFailure) {
+                broken = truncateFailure;
+                failure.addSuppressed(truncateFailure);
+            }
+            log.error("journal write failed: {}", failure.getMessage());
+            metrics.batchFailed(staged.size());
+            for (Staged s : staged) {
+                future(s.op()).completeExceptionally(failure);
+            }
+            return;
+        }
+        active.size(start + bytes);
+        int entries = 0;
+        for (Staged s : staged) {
+            entries += s.rec() instanceof EntryRec ? 1 : 0;
+        }
+        metrics.batchDurable(entries, staged.size(), bytes);
+        index.write(() -> staged.forEach(s -> index.apply(s.rec(), s.location())));
+        for (Staged s : staged) {
+            complete(s);
+        }
+    }
+
+    /** Validates and encodes the batch into the buffer; invalid writes fail here and are left out. */
+    private List<Staged> stage(List<Op> batch) {
+        buffer.clear();
+        long firstSequence = nextSequence;
+        Map<String, Long> batchKeys = new HashMap<>();
+        Map<Long, State> batchStates = new HashMap<>();
+        List<Staged> staged = new ArrayList<>(batch.size());
+        for (Op op : batch) {
+            Rec rec;
+            try {
+                rec = op instanceof AppendOp a ? entry(a, batchKeys) : mark((MarkOp) op, firstSequence, batchStates);
+            } catch (RuntimeException e) {
+                future(op).completeExceptionally(e);
+                continue;
+            }
+            int size = RecordCodec.sizeOf(rec);
+            if (buffer.remaining() < size) {
+                ByteBuffer bigger = ByteBuffer.allocateDirect(Math.max(buffer.capacity() * 2, buffer.position() + size));
+                buffer = bigger.put(buffer.flip());
+            }
+            int offset = buffer.position();
+            RecordCodec.encode(rec, buffer);
+            staged.add(new Staged(op, rec, new Location(active.id(), active.size() + offset, buffer.position() - offset)));
+        }
+        return staged;
+    }
+
+    private Rec entry(AppendOp op, Map<String, Long> batchKeys) {
+        String key = op.draft().idempotencyKey();
+        Long inBatch = batchKeys.get(key);
+        if (inBatch != null) {
+            throw new DuplicateIdempotencyKeyException(key, inBatch);
+        }
+        Meta existing = index.byIdempotencyKey(key);
+        if (existing != null && existing.state != State.ABORTED) {
+            throw new DuplicateIdempotencyKeyException(key, existing.sequence);
+        }
+        EntryRec rec = new EntryRec(Entry.of(nextSequence, op.draft(), op.receivedAtMillis()));
+        if (rec.maxBodySize() > RecordCodec.MAX_BODY) {
+            throw new IllegalArgumentException("entry \"" + key + "\": up to " + rec.maxBodySize()
+                    + " bytes (expected: <= " + RecordCodec.MAX_BODY + ")");
+        }
+        batchKeys.put(key, nextSequence++);
+        return rec;
+    }
+
+    private Rec mark(MarkOp op, long firstSequence, Map<Long, State> batchStates) {
+        long seq = op.sequence();
+        Meta meta = index.meta(seq);
+        boolean inBatch = seq >= firstSequence && seq < nextSequence;
+        if (meta == null && !inBatch) {
+            throw new IllegalArgumentException("sequence: " + seq + " (expected: an entry of this journal that is"
+                    + " not compacted)");
+        }
+        State state = batchStates.getOrDefault(seq, meta == null ? State.UNDECIDED : meta.state);
+        if (op.rec() instanceof CommitRec && state == State.ABORTED) {
+            throw new IllegalStateException("entry " + seq + " is aborted; it cannot be committed");
+        }
+        if (op.rec() instanceof AbortRec && state == State.COMMITTED) {
+            throw new IllegalStateException("entry " + seq + " is committed; it cannot be aborted");
+        }
+        if (op.rec() instanceof CommitRec) {
+            batchStates.put(seq, State.COMMITTED);
+        } else if (op.rec() instanceof AbortRec) {
+            batchStates.put(seq, State.ABORTED);
+        }
+        return op.rec();
+    }
+
+    private static void complete(Staged s) {
+        if (s.op() instanceof AppendOp a) {
+            a.future().complete(((EntryRec) s.rec()).entry());
+        } else if (s.op() instanceof MarkOp m) {
+            m.future().complete(null);
+        }
+    }
+
+    private static CompletableFuture<?> future(Op op) {
+        if (op instanceof AppendOp a) {
+            return a.future();
+        }
+        return op instanceof MarkOp m ? m.future() : new CompletableFuture<>();
+    }
+
+    private static void fail(List<Op> ops, Throwable cause) {
+        for (Op op : ops) {
+            future(op).completeExceptionally(cause);
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.outpost.journal.embedded;
+
+import io.outpost.journal.JournalException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One file of the log. It starts with a 16-byte header ({@code "OPJ1"}, format version, the first
+ * sequence number it may hold) and then holds frames back to back. Only the newest segment is
+ * written; reads use positional I/O and may run on any thread.
+ */
+final class Segment implements AutoCloseable {
+
+    static final int HEADER = 16;
+    static final int MAGIC = 0x4F504A31; // "OPJ1"
+    static final int VERSION = 1;
+    static final String SUFFIX = ".seg";
+
+    private final long id;
+    private final long baseSequence;
+    private final Path path;
+    private final FileChannel channel;
+    /** Bytes known good; only the writer thread changes it. */
+    private volatile long size;
+
+    private Segment(long id, long baseSequence, Path path, FileChannel channel, long size) {
+        this.id = id;
+        this.baseSequence = baseSequence;
+        this.path = path;
+        this.channel = channel;
+        this.size = size;
+    }
+
+    static Path pathOf(Path dir, long id) {
+        return dir.resolve(String.format("%020d%s", id, SUFFIX));
+    }
+
+    /** Creates a new segment file, writes its header and makes file and directory entry durable. */
+    static Segment create(Path dir, long id, long baseSequence) throws IOException {
+        Path path = pathOf(dir, id);
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        try {
+            ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(MAGIC).putInt(VERSION).putLong(baseSequence).flip();
+            while (header.hasRemaining()) {
+                channel.write(header, header.position());
+            }
+            channel.force(true);
+            forceDirectory(dir);
+            return new Segment(id, baseSequence, path, channel, HEADER);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+    }
+
+    /** Opens an existing segment; the caller scans it and then sets its valid size. */
+    static Segment open(Path path, long id) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            ByteBuffer header = ByteBuffer.allocate(HEADER);
+            while (header.hasRemaining() && channel.read(header, header.position()) >= 0) {
+                // keep reading until full or end of file
+            }
+            if (header.position() < HEADER) {
+                return new Segment(id, -1, path, channel, 0);
+            }
+            header.flip();
+            int magic = header.getInt();
+            int version = header.getInt();
+            if (magic != MAGIC || version != VERSION) {
+                throw new JournalException(path + ": not a journal segment (magic " + Integer.toHexString(magic)
+                        + ", version " + version + "; expected " + Integer.toHexString(MAGIC) + ", " + VERSION + ")");
+            }
+            return new Segment(id, header.getLong(), path, channel, channel.size());
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    static void forceDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** The whole file, for the recovery scan. */
+    ByteBuffer readAll() throws IOException {
+        long length = channel.size();
+        if (length > Integer.MAX_VALUE) {
+            throw new JournalException(path + ": " + length + " bytes (expected: < 2 GiB per segment)");
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) length);
+        while (buf.hasRemaining() && channel.read(buf, buf.position()) >= 0) {
+            // keep reading
+        }
+        return buf.flip();
+    }
+
+    /** Reads one frame written earlier; safe from any thread. */
+    ByteBuffer read(long offset, int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        while (buf.hasRemaining()) {
+            if (channel.read(buf, offset + buf.position()) < 0) {
+                throw new IOException(path + ": end of file at " + (offset + buf.position()));
+            }
+        }
+        return buf.flip();
+    }
+
+    /** Writes a batch at the end of the valid bytes, without forcing it. */
+    void write(ByteBuffer batch) throws IOException {
+        long pos = size;
+        while (batch.hasRemaining()) {
+            pos += channel.write(batch, pos);
+        }
+    }
+
+    void force() throws IOException {
+        channel.force(false);
+    }
+
+    /** Cuts the file back to {@code length} bytes and makes that durable. */
+    void truncate(long length) throws IOException {
+        channel.truncate(length);
+        channel.force(true);
+        size = length;
+    }
+
+    void overwrite(long offset, ByteBuffer bytes) throws IOException {
+        long pos = offset;
+        while (bytes.hasRemaining()) {
+            pos += channel.write(bytes, pos);
+        }
+        channel.force(false);
+    }
+
+    long id() {
+        return id;
+    }
+
+    long baseSequence() {
+        return baseSequence;
+    }
+
+    Path path() {
+        return path;
+    }
+
+    long size() {
+        return size;
+    }
+
+    void size(long size) {
+        this.size = size;
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}

@@ -1,0 +1,149 @@
+package io.outpost.journal.embedded;
+
+import static io.outpost.journal.embedded.Drafts.draft;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.journal.Entry;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RecoveryTest {
+
+    @TempDir
+    Path dir;
+
+    EmbeddedJournal open(long segmentBytes) {
+        return EmbeddedJournal.open(JournalOptions.builder(dir).replicas("cloud", "edge").segmentBytes(segmentBytes).build());
+    }
+
+    List<Entry> appendAll(EmbeddedJournal journal, int n) {
+        List<Entry> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(journal.append(draft("s", "key-" + i, 200)).join());
+        }
+        return out;
+    }
+
+    @Test
+    void aTornTailIsCutOffAndEverythingBeforeItKept() throws IOException {
+        List<Entry> entries;
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            entries = appendAll(journal, 5);
+        }
+        Path segment = EmbeddedJournalFiles.segments(dir).get(0);
+        long size = Files.size(segment);
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            ch.truncate(size - 37); // the last record was only partly written
+        }
+
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            RecoveryReport report = journal.recoveryReport();
+            assertThat(report.tornTailBytes()).isPositive();
+            assertThat(report.corruptRecords()).isEmpty();
+            assertThat(report.entries()).isEqualTo(4);
+            for (Entry e : entries.subList(0, 4)) {
+                assertThat(journal.findByIdempotencyKey(e.idempotencyKey())).contains(e);
+            }
+            assertThat(journal.findByIdempotencyKey("key-4")).isEmpty();
+            Entry again = journal.append(draft("s", "key-4", 200)).join();
+            assertThat(again.sequence()).isEqualTo(entries.get(4).sequence());
+        }
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            assertThat(journal.recoveryReport().clean()).isTrue();
+            assertThat(journal.recoveryReport().entries()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aCorruptRecordInTheMiddleIsQuarantinedReportedAndSkipped() throws IOException {
+        List<Entry> entries;
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            entries = appendAll(journal, 6);
+        }
+        Path segment = EmbeddedJournalFiles.segments(dir).get(0);
+        byte[] bytes = Files.readAllBytes(segment);
+        int at = indexOf(bytes, "key-2\"}".getBytes(StandardCharsets.UTF_8)); // inside entry 3's body
+        bytes[at] ^= 0x5A;
+        Files.write(segment, bytes);
+
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            RecoveryReport report = journal.recoveryReport();
+            assertThat(report.corruptRecords()).hasSize(1);
+            CorruptRecord bad = report.corruptRecords().get(0);
+            assertThat(bad.segment()).isEqualTo(segment);
+            assertThat(bad.offset()).isLessThan(at).isGreaterThanOrEqualTo(Segment.HEADER);
+            assertThat(bad.offset() + bad.length()).isGreaterThan(at);
+            assertThat(bad.reason()).contains("CRC32C mismatch");
+            assertThat(bad.toString()).contains(segment.toString()).contains("at byte " + bad.offset());
+            assertThat(bad.quarantine().getFileName().toString()).endsWith(".quarantine");
+            assertThat(Files.readAllBytes(bad.quarantine()))
+                    .isEqualTo(java.util.Arrays.copyOfRange(bytes, (int) bad.offset(), (int) (bad.offset() + bad.length())));
+            assertThat(report.tornTailBytes()).isZero();
+            assertThat(report.entries()).isEqualTo(5);
+            for (Entry e : entries) {
+                if (e.idempotencyKey().equals("key-2")) {
+                    assertThat(journal.findByIdempotencyKey("key-2")).isEmpty();
+                } else {
+                    assertThat(journal.findByIdempotencyKey(e.idempotencyKey())).contains(e);
+                }
+            }
+            assertThat(journal.append(draft("s", "key-6", 200)).join().sequence()).isEqualTo(entries.get(5).sequence() + 1);
+        }
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            assertThat(journal.recoveryReport().clean()).as("the bad bytes were padded over").isTrue();
+            assertThat(journal.recoveryReport().entries()).isEqualTo(6);
+        }
+    }
+
+    @Test
+    void recoversAcrossManySegmentsAndASegmentWhoseCreationWasCutShort() throws IOException {
+        List<Entry> entries;
+        try (EmbeddedJournal journal = open(1024)) {
+            entries = appendAll(journal, 30);
+        }
+        List<Path> segments = EmbeddedJournalFiles.segments(dir);
+        assertThat(segments.size()).isGreaterThan(3);
+        Path next = Segment.pathOf(dir, segments.size() + 1);
+        Files.write(next, new byte[] {0x4F, 0x50}); // crash during a roll: the header is incomplete
+
+        try (EmbeddedJournal journal = open(1024)) {
+            assertThat(journal.recoveryReport().entries()).isEqualTo(30);
+            assertThat(Files.exists(next)).isFalse();
+            for (Entry e : entries) {
+                assertThat(journal.findByIdempotencyKey(e.idempotencyKey())).contains(e);
+            }
+            assertThat(journal.append(draft("s", "more", 10)).join().sequence()).isEqualTo(31);
+        }
+    }
+
+    @Test
+    void aSecondProcessOrInstanceCannotOpenTheSameJournal() {
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            assertThat(journal.directory()).isEqualTo(dir);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> open(1 << 20))
+                    .isInstanceOf(io.outpost.journal.JournalException.class).hasMessageContaining(dir.toString());
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found: " + new String(needle, StandardCharsets.UTF_8));
+    }
+
+}
