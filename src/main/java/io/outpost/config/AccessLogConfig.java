@@ -6,7 +6,10 @@ import java.util.Objects;
 public record AccessLogConfig(boolean enabled, Format format, String path) {
 
     public static final String STDOUT = "stdout";
+    /** What an {@code accessLog} section without keys means: JSON lines on standard output. */
     public static final AccessLogConfig DEFAULT = new AccessLogConfig(true, Format.JSON, STDOUT);
+    /** No {@code accessLog} section at all: no access log, as in Traefik and Envoy. */
+    public static final AccessLogConfig OFF = new AccessLogConfig(false, Format.JSON, STDOUT);
 
     public AccessLogConfig {
         Objects.requireNonNull(format, "format");

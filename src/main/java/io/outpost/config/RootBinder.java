@@ -75,7 +75,10 @@ final class RootBinder {
     }
 
     private static AccessLogConfig accessLog(Node node) {
-        if (!node.present() || !node.mapping("enabled", "format", "path")) {
+        if (!node.present()) {
+            return AccessLogConfig.OFF;
+        }
+        if (!node.mapping("enabled", "format", "path")) {
             return AccessLogConfig.DEFAULT;
         }
         boolean enabled = node.bool("enabled", true);
