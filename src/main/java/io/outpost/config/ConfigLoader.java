@@ -84,11 +84,17 @@ public final class ConfigLoader {
 
     private static ConfigError syntaxError(JsonProcessingException e, String sourceName) {
         JsonLocation at = e.getLocation();
+        int line = at == null ? -1 : at.getLineNr();
+        int column = at == null ? -1 : at.getColumnNr();
+        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked && marked.getProblemMark() != null) {
+            line = marked.getProblemMark().getLine() + 1;
+            column = marked.getProblemMark().getColumn() + 1;
+        }
         // SnakeYAML's message interleaves its sentences with indented source excerpts; keep the sentences.
         String first = Objects.requireNonNullElse(e.getOriginalMessage(), e.toString()).lines()
-                .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
+                .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
                 .map(String::strip).collect(java.util.stream.Collectors.joining("; "));
-        String where = at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        String where = line < 0 ? "" : " at line " + line + ", column " + column;
         return new ConfigError(sourceName, "YAML syntax error" + where + ": " + first);
     }
 

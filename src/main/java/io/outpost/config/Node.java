@@ -45,6 +45,11 @@ final class Node {
         return json != null && json.isNull();
     }
 
+    /** True when this is a mapping; reports nothing. */
+    boolean isObject() {
+        return json != null && json.isObject();
+    }
+
     boolean isList() {
         return json != null && json.isArray();
     }
