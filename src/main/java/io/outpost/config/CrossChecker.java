@@ -80,7 +80,7 @@ final class CrossChecker {
     private static void checkNames(Node node, String key, Set<String> declared, String kind) {
         List<Node> items = node.at(key).isList() ? node.list(key) : List.of();
         for (Node item : items) {
-            String name = item.text();
+            String name = item.quietText();
             if (name != null && !declared.contains(name)) {
                 item.error("unknown " + kind + " '" + name + "'");
             }

@@ -37,8 +37,12 @@ final class Node {
         return problems;
     }
 
+    /**
+     * False for an absent key and for one with no value ({@code key:}, {@code key: ~} or {@code key: ""}),
+     * which YAML users write for "not set". (With duplicate detection on, Jackson reads {@code key:} as "".)
+     */
     boolean present() {
-        return json != null && !json.isMissingNode();
+        return json != null && !json.isMissingNode() && !json.isNull() && !(json.isTextual() && json.asText().isEmpty());
     }
 
     boolean isNull() {
@@ -127,6 +131,11 @@ final class Node {
             out.add(new Node(child.json.get(i), child.path + "[" + i + "]", problems));
         }
         return out;
+    }
+
+    /** This node as a string if it is one (or a number), else null; reports nothing. */
+    String quietText() {
+        return json != null && (json.isTextual() || json.isNumber()) ? json.asText() : null;
     }
 
     /** This node as a string; numbers are accepted as their text. Null after an error. */

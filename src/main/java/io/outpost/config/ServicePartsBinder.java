@@ -92,12 +92,12 @@ final class ServicePartsBinder {
             return Optional.empty();
         }
         Node c = node.at("cookie");
-        if (!c.present()) {
+        if (!c.present() && node.keys().contains("cookie")) {
+            // "cookie:" with no value asks for a cookie with every default.
+            c = new Node(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), c.path(), c.problems());
+        } else if (!c.present()) {
             node.error("missing required key 'cookie'");
             return Optional.empty();
-        }
-        if (c.isNull()) {
-            c = new Node(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), c.path(), c.problems());
         }
         if (!c.mapping("name", "secure", "httpOnly", "sameSite", "maxAge")) {
             return Optional.empty();

@@ -285,4 +285,25 @@ class ConfigLoaderTest {
         assertThat(result.isValid()).isTrue();
         assertThat(seen).containsExactly("Path(`/a`)", "Host(`x`)");
     }
+
+    @Test
+    void emptySectionsMeanDefaults() {
+        OutpostConfig config = valid("""
+                entryPoints: { web: { address: ":8080" } }
+                admin:
+                journal: ~
+                http:
+                  routers:
+                  middlewares:
+                  services:
+                    s: { weighted: { services: [ { name: t, weight: 1 } ], sticky: { cookie: } } }
+                    t: { loadBalancer: { endpoints: [ { url: "http://t" } ] } }
+                """);
+
+        assertThat(config.admin()).isEqualTo(AdminConfig.DEFAULT);
+        assertThat(config.journal()).isEqualTo(JournalConfig.DEFAULT);
+        assertThat(config.http().routers()).isEmpty();
+        assertThat(((ServiceConfig.Weighted) config.http().services().get("s")).sticky().orElseThrow().cookie().name())
+                .isEqualTo("outpost_s");
+    }
 }
