@@ -286,8 +286,8 @@ final class Node {
     }
 
     static String describe(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return "nothing (null)";
+        if (node == null || node.isNull() || node.isTextual() && node.asText().isEmpty()) {
+            return "nothing";
         }
         if (node.isObject()) {
             return "a mapping";

@@ -200,7 +200,6 @@ public final class FileProvider implements ConfigProvider {
                 bytes = Files.readAllBytes(file);
             } catch (IOException e) {
                 log.error("configuration {} cannot be read ({}); keeping the last good configuration", file, e.toString());
-                lastHash = null;
                 ConfigResult unreadable = loader.load(file);
                 report(new Reload(Outcome.REJECTED, unreadable.errors()));
                 return unreadable;

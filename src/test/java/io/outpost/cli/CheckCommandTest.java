@@ -60,6 +60,21 @@ class CheckCommandTest {
     }
 
     @Test
+    void warningsGoToStderrButTheFileIsStillValid() throws IOException {
+        Path file = Files.writeString(dir.resolve("warn.yaml"), """
+                entryPoints: { web: { address: ":8080" } }
+                http:
+                  services:
+                    s: { loadBalancer: { policy: random, hashOn: clientIp, endpoints: [ { url: "http://127.0.0.1:9001" } ] } }
+                """);
+
+        assertThat(check(file)).isZero();
+        assertThat(out.toString()).startsWith("configuration OK: 0 routers, 1 services");
+        assertThat(err.toString().lines()).containsExactly("warning: http.services.s.loadBalancer.hashOn: "
+                + "ignored: policy random does not hash (only ringHash and maglev do)");
+    }
+
+    @Test
     void missingFileIsAnErrorToo() {
         assertThat(check(dir.resolve("absent.yaml"))).isEqualTo(2);
         assertThat(err.toString()).contains("absent.yaml: cannot read the file");

@@ -136,6 +136,7 @@ class ConfigErrorsTest {
                 "http.routers.api.priority: expected an integer, found a string (\"high\")",
                 "http.routers.api.middlewares: expected a list, found a string (\"m\")");
         assertThat(errors("- a\n- b\n")).containsExactly("test.yaml: expected a mapping at the top level, found a list");
+        assertThat(errors(EP + "http: { middlewares: { m: } }")).containsExactly("http.middlewares.m: expected a mapping, found nothing");
     }
 
     @Test
