@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -100,7 +101,7 @@ final class Node {
 
     /** The keys of this node if it is a mapping, without reporting anything otherwise. */
     Set<String> keys() {
-        Set<String> out = new java.util.LinkedHashSet<>();
+        Set<String> out = new LinkedHashSet<>();
         if (json != null && json.isObject()) {
             json.fieldNames().forEachRemaining(out::add);
         }

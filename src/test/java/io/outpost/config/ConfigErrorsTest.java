@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** One test per kind of error; each asserts the exact line a user sees. */
 class ConfigErrorsTest {
@@ -286,7 +287,7 @@ class ConfigErrorsTest {
     }
 
     @Test
-    void unreadableFile(@org.junit.jupiter.api.io.TempDir Path dir) {
+    void unreadableFile(@TempDir Path dir) {
         ConfigResult result = new ConfigLoader().load(dir.resolve("absent.yaml"));
 
         assertThat(result.errors()).singleElement().asString()

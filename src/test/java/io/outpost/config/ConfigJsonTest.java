@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ConfigJsonTest {
@@ -45,7 +47,7 @@ class ConfigJsonTest {
     @Test
     void rendersOneServiceOnItsOwn() {
         ServiceConfig service = new ServiceConfig.Weighted(
-                java.util.List.of(new ServiceConfig.WeightedService("a", 3)), java.util.Optional.empty());
+                List.of(new ServiceConfig.WeightedService("a", 3)), Optional.empty());
 
         assertThat(ConfigJson.render(service).toString()).isEqualTo("{\"weighted\":{\"services\":[{\"name\":\"a\",\"weight\":3}]}}");
     }

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -271,7 +272,7 @@ class ConfigLoaderTest {
 
     @Test
     void ruleCheckerSeesEveryRuleAndAcceptedRulesPass() {
-        List<String> seen = new java.util.ArrayList<>();
+        List<String> seen = new ArrayList<>();
         ConfigResult result = new ConfigLoader(rule -> {
             seen.add(rule);
             return Optional.empty();
