@@ -1,8 +1,8 @@
 package io.outpost.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -16,6 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Collectors;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * Reads a YAML file into an {@link OutpostConfig}, reporting every error at once with its key path.
@@ -84,11 +86,17 @@ public final class ConfigLoader {
 
     private static ConfigError syntaxError(JsonProcessingException e, String sourceName) {
         JsonLocation at = e.getLocation();
+        int line = at == null ? -1 : at.getLineNr();
+        int column = at == null ? -1 : at.getColumnNr();
+        if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+            line = marked.getProblemMark().getLine() + 1;
+            column = marked.getProblemMark().getColumn() + 1;
+        }
         // SnakeYAML's message interleaves its sentences with indented source excerpts; keep the sentences.
         String first = Objects.requireNonNullElse(e.getOriginalMessage(), e.toString()).lines()
-                .filter(line -> !line.isBlank() && !Character.isWhitespace(line.charAt(0)))
-                .map(String::strip).collect(java.util.stream.Collectors.joining("; "));
-        String where = at == null || at.getLineNr() < 0 ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+                .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
+                .map(String::strip).collect(Collectors.joining("; "));
+        String where = line < 0 ? "" : " at line " + line + ", column " + column;
         return new ConfigError(sourceName, "YAML syntax error" + where + ": " + first);
     }
 

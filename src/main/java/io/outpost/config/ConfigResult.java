@@ -1,6 +1,7 @@
 package io.outpost.config;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
@@ -12,7 +13,7 @@ public sealed interface ConfigResult {
     /** A file that passed every check; {@code warnings} point out settings that have no effect. */
     record Valid(OutpostConfig config, List<ConfigError> warnings) implements ConfigResult {
         public Valid {
-            java.util.Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(config, "config");
             warnings = List.copyOf(warnings);
         }
     }

@@ -2,6 +2,7 @@ package io.outpost.config;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,7 +20,7 @@ final class CrossChecker {
     private final Set<String> declaredServices;
     private final Set<String> declaredMiddlewares;
     private final Set<String> declaredEntryPoints;
-    private final Set<String> reportedCycles = new java.util.HashSet<>();
+    private final Set<String> reportedCycles = new HashSet<>();
 
     private CrossChecker(Node root, OutpostConfig config) {
         this.root = root;
@@ -80,7 +81,7 @@ final class CrossChecker {
     private static void checkNames(Node node, String key, Set<String> declared, String kind) {
         List<Node> items = node.at(key).isList() ? node.list(key) : List.of();
         for (Node item : items) {
-            String name = item.text();
+            String name = item.quietText();
             if (name != null && !declared.contains(name)) {
                 item.error("unknown " + kind + " '" + name + "'");
             }

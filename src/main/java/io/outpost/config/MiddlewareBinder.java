@@ -1,5 +1,6 @@
 package io.outpost.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

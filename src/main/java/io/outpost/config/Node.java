@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,12 +38,21 @@ final class Node {
         return problems;
     }
 
+    /**
+     * False for an absent key and for one with no value ({@code key:}, {@code key: ~} or {@code key: ""}),
+     * which YAML users write for "not set". (With duplicate detection on, Jackson reads {@code key:} as "".)
+     */
     boolean present() {
-        return json != null && !json.isMissingNode();
+        return json != null && !json.isMissingNode() && !json.isNull() && !(json.isTextual() && json.asText().isEmpty());
     }
 
     boolean isNull() {
         return json != null && json.isNull();
+    }
+
+    /** True when this is a mapping; reports nothing. */
+    boolean isObject() {
+        return json != null && json.isObject();
     }
 
     boolean isList() {
@@ -91,7 +101,7 @@ final class Node {
 
     /** The keys of this node if it is a mapping, without reporting anything otherwise. */
     Set<String> keys() {
-        Set<String> out = new java.util.LinkedHashSet<>();
+        Set<String> out = new LinkedHashSet<>();
         if (json != null && json.isObject()) {
             json.fieldNames().forEachRemaining(out::add);
         }
@@ -122,6 +132,11 @@ final class Node {
             out.add(new Node(child.json.get(i), child.path + "[" + i + "]", problems));
         }
         return out;
+    }
+
+    /** This node as a string if it is one (or a number), else null; reports nothing. */
+    String quietText() {
+        return json != null && (json.isTextual() || json.isNumber()) ? json.asText() : null;
     }
 
     /** This node as a string; numbers are accepted as their text. Null after an error. */
@@ -272,8 +287,8 @@ final class Node {
     }
 
     static String describe(JsonNode node) {
-        if (node == null || node.isNull()) {
-            return "nothing (null)";
+        if (node == null || node.isNull() || node.isTextual() && node.asText().isEmpty()) {
+            return "nothing";
         }
         if (node.isObject()) {
             return "a mapping";

@@ -35,7 +35,7 @@ public record RequestKey(Source source, String name) implements Scalar {
      */
     public static RequestKey parse(String text, Set<Source> allowed) {
         String s = text.strip();
-        String expected = allowed.stream().map(src -> src == Source.CLIENT_IP ? "clientIp" : src + ":NAME")
+        String expected = Arrays.stream(Source.values()).filter(allowed::contains).map(src -> src == Source.CLIENT_IP ? "clientIp" : src + ":NAME")
                 .collect(Collectors.joining(", "));
         int colon = s.indexOf(':');
         String prefix = colon < 0 ? s : s.substring(0, colon);

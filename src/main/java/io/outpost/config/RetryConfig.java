@@ -2,6 +2,7 @@ package io.outpost.config;
 
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,7 +20,7 @@ public record RetryConfig(
     public static final Set<On> DEFAULT_ON = Set.of(On.CONNECT_FAILURE, On.RESET, On.GATEWAY_ERROR);
     /** The idempotent methods of RFC 9110: retrying them cannot apply a change twice. */
     public static final Set<String> DEFAULT_METHODS = Copies.set(
-            new java.util.LinkedHashSet<>(List.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE")));
+            new LinkedHashSet<>(List.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE")));
 
     public RetryConfig {
         on = Copies.set(on);

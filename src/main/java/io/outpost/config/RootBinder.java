@@ -24,11 +24,11 @@ final class RootBinder {
     private static Map<String, EntryPointConfig> entryPoints(Node root) {
         Map<String, EntryPointConfig> out = new LinkedHashMap<>();
         if (!root.has("entryPoints")) {
-            root.error("missing required key 'entryPoints' (expected at least one, for example web: { address: \"127.0.0.1:8080\" })");
+            root.at("entryPoints").error("is required (expected at least one entry point, for example web: { address: \"127.0.0.1:8080\" })");
             return out;
         }
         Map<String, Node> entries = root.at("entryPoints").entries();
-        if (entries.isEmpty() && root.at("entryPoints").isMapping()) {
+        if (entries.isEmpty() && root.at("entryPoints").isObject()) {
             root.at("entryPoints").error("expected at least one entry point");
         }
         entries.forEach((name, node) -> {

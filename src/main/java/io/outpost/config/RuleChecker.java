@@ -1,6 +1,7 @@
 package io.outpost.config;
 
 import java.util.Optional;
+import java.util.ServiceLoader;
 
 /**
  * Checks a router's rule syntax during validation. The rule language lives in the router package;
@@ -21,10 +22,10 @@ public interface RuleChecker {
     Optional<String> check(String rule);
 
     /**
-     * The checker registered with {@link java.util.ServiceLoader} (the rule parser registers one in
+     * The checker registered with {@link ServiceLoader} (the rule parser registers one in
      * {@code META-INF/services/io.outpost.config.RuleChecker}), else {@link #ACCEPT_ALL}.
      */
     static RuleChecker installed() {
-        return java.util.ServiceLoader.load(RuleChecker.class).findFirst().orElse(ACCEPT_ALL);
+        return ServiceLoader.load(RuleChecker.class).findFirst().orElse(ACCEPT_ALL);
     }
 }

@@ -173,7 +173,7 @@ final class ServiceBinder {
             body.error("missing required key 'replicas'");
         } else {
             Map<String, Node> entries = replicasNode.entries();
-            if (entries.isEmpty() && replicasNode.isMapping()) {
+            if (entries.isEmpty() && replicasNode.isObject()) {
                 replicasNode.error("expected at least one replica");
             }
             entries.forEach((replicaName, r) -> replica(r).ifPresent(replica -> replicas.put(replicaName, replica)));

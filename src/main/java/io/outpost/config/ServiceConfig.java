@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * What a router sends requests to. A service is a cluster of endpoints ({@link LoadBalancer}), a
@@ -106,7 +107,7 @@ public sealed interface ServiceConfig {
 
         @Override
         public List<String> children() {
-            return java.util.stream.Stream.concat(java.util.stream.Stream.of(service), mirrors.stream().map(Mirror::name))
+            return Stream.concat(Stream.of(service), mirrors.stream().map(Mirror::name))
                     .toList();
         }
     }

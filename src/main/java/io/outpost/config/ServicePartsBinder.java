@@ -1,7 +1,9 @@
 package io.outpost.config;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -92,12 +94,12 @@ final class ServicePartsBinder {
             return Optional.empty();
         }
         Node c = node.at("cookie");
-        if (!c.present()) {
+        if (!c.present() && node.keys().contains("cookie")) {
+            // "cookie:" with no value asks for a cookie with every default.
+            c = new Node(JsonNodeFactory.instance.objectNode(), c.path(), c.problems());
+        } else if (!c.present()) {
             node.error("missing required key 'cookie'");
             return Optional.empty();
-        }
-        if (c.isNull()) {
-            c = new Node(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), c.path(), c.problems());
         }
         if (!c.mapping("name", "secure", "httpOnly", "sameSite", "maxAge")) {
             return Optional.empty();
@@ -126,7 +128,7 @@ final class ServicePartsBinder {
     /** HTTP method names, upper-cased; a token check catches typos such as {@code "PO ST"}. */
     static Set<String> methods(Node node, String key) {
         Set<String> out = new LinkedHashSet<>();
-        java.util.List<Node> items = node.list(key);
+        List<Node> items = node.list(key);
         for (Node item : items) {
             String m = item.text();
             if (m != null && !m.matches("[A-Za-z]+")) {

@@ -53,6 +53,8 @@ public final class FileProvider implements ConfigProvider {
     private final Consumer<OutpostConfig> listener;
     private final Duration debounce;
     private final Duration pollInterval;
+    private final boolean useWatchService;
+    private final Consumer<Reload> onReload;
     private final Object lock = new Object();
 
     private volatile OutpostConfig current;
@@ -68,7 +70,19 @@ public final class FileProvider implements ConfigProvider {
         this.listener = b.listener;
         this.debounce = b.debounce;
         this.pollInterval = b.pollInterval;
+        this.useWatchService = b.useWatchService;
+        this.onReload = b.onReload;
     }
+
+    /** What became of one read of the file; for metrics, the admin API and tests. */
+    public record Reload(Outcome outcome, List<ConfigError> errors) {
+        public Reload {
+            errors = List.copyOf(errors);
+        }
+    }
+
+    /** Applied: pushed to the listener. Rejected: invalid, last good kept. Unchanged: same bytes as last time. */
+    public enum Outcome { APPLIED, REJECTED, UNCHANGED }
 
     public static Builder builder(Path file, Consumer<OutpostConfig> listener) {
         return new Builder(file, listener);
@@ -82,6 +96,9 @@ public final class FileProvider implements ConfigProvider {
             }
             ConfigResult first = reload();
             try {
+                if (!useWatchService) {
+                    throw new IOException("watch service disabled");
+                }
                 watcher = FileSystems.getDefault().newWatchService();
                 file.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
                         StandardWatchEventKinds.ENTRY_MODIFY, StandardWatchEventKinds.ENTRY_DELETE);
@@ -183,11 +200,13 @@ public final class FileProvider implements ConfigProvider {
                 bytes = Files.readAllBytes(file);
             } catch (IOException e) {
                 log.error("configuration {} cannot be read ({}); keeping the last good configuration", file, e.toString());
-                lastHash = null;
-                return loader.load(file);
+                ConfigResult unreadable = loader.load(file);
+                report(new Reload(Outcome.REJECTED, unreadable.errors()));
+                return unreadable;
             }
             byte[] hash = sha256(bytes);
             if (Arrays.equals(hash, lastHash)) {
+                report(new Reload(Outcome.UNCHANGED, List.of()));
                 return current == null ? loader.parse(new String(bytes, StandardCharsets.UTF_8), file.toString())
                         : new ConfigResult.Valid(current, List.of());
             }
@@ -199,12 +218,14 @@ public final class FileProvider implements ConfigProvider {
                 log.info("configuration {} loaded: {} routers, {} services", file,
                         current.http().routers().size(), current.http().services().size());
                 push(current);
+                report(new Reload(Outcome.APPLIED, List.of()));
             } else {
                 log.error("configuration {} rejected with {} error(s); keeping the last good configuration",
                         file, result.errors().size());
                 for (ConfigError error : result.errors()) {
                     log.error("configuration error: {}", error);
                 }
+                report(new Reload(Outcome.REJECTED, result.errors()));
             }
             return result;
         }
@@ -215,6 +236,14 @@ public final class FileProvider implements ConfigProvider {
             listener.accept(config);
         } catch (RuntimeException e) {
             log.error("configuration listener failed on the snapshot from {}", file, e);
+        }
+    }
+
+    private void report(Reload reload) {
+        try {
+            onReload.accept(reload);
+        } catch (RuntimeException e) {
+            log.error("reload callback failed", e);
         }
     }
 
@@ -245,6 +274,8 @@ public final class FileProvider implements ConfigProvider {
         private ConfigLoader loader = new ConfigLoader();
         private Duration debounce = Duration.ofMillis(50);
         private Duration pollInterval = Duration.ofMillis(250);
+        private boolean useWatchService = true;
+        private Consumer<Reload> onReload = reload -> { };
 
         private Builder(Path file, Consumer<OutpostConfig> listener) {
             this.file = Objects.requireNonNull(file, "file");
@@ -272,6 +303,18 @@ public final class FileProvider implements ConfigProvider {
                 throw new IllegalArgumentException("pollInterval: " + pollInterval + " (expected: > 0)");
             }
             this.pollInterval = pollInterval;
+            return this;
+        }
+
+        /** False relies on the periodic check alone, for file systems without change events (some NFS mounts). */
+        public Builder useWatchService(boolean useWatchService) {
+            this.useWatchService = useWatchService;
+            return this;
+        }
+
+        /** Called after every read of the file, on the provider's thread, with what came of it. */
+        public Builder onReload(Consumer<Reload> onReload) {
+            this.onReload = Objects.requireNonNull(onReload, "onReload");
             return this;
         }
 

@@ -1,0 +1,146 @@
+package io.outpost.provider;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.outpost.config.ConfigResult;
+import io.outpost.config.OutpostConfig;
+import io.outpost.provider.FileProvider.Outcome;
+import io.outpost.provider.FileProvider.Reload;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileProviderTest {
+
+    @TempDir
+    Path dir;
+
+    private final List<OutpostConfig> pushed = new CopyOnWriteArrayList<>();
+    private final List<Reload> reloads = new CopyOnWriteArrayList<>();
+    private FileProvider provider;
+
+    @AfterEach
+    void close() {
+        if (provider != null) {
+            provider.close();
+        }
+    }
+
+    private static String config(int port) {
+        return """
+                entryPoints: { web: { address: "127.0.0.1:%d" } }
+                http:
+                  routers: { a: { rule: "Path(`/a`)", service: s } }
+                  services: { s: { loadBalancer: { endpoints: [ { url: "http://127.0.0.1:9001" } ] } } }
+                """.formatted(port);
+    }
+
+    private static int port(OutpostConfig config) {
+        return config.entryPoints().get("web").address().port();
+    }
+
+    private Path file;
+
+    private ConfigResult start(String content, boolean watch) throws IOException {
+        file = Files.writeString(dir.resolve("outpost.yaml"), content);
+        provider = FileProvider.builder(file, pushed::add).useWatchService(watch).onReload(reloads::add).build();
+        return provider.start();
+    }
+
+    @Test
+    void firstLoadIsPushedAndReturned() throws IOException {
+        ConfigResult first = start(config(18080), true);
+
+        assertThat(first.isValid()).isTrue();
+        assertThat(pushed).extracting(FileProviderTest::port).containsExactly(18080);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18080);
+    }
+
+    @Test
+    void aChangeIsSwappedInWellUnderASecond() throws IOException {
+        start(config(18080), true);
+
+        Files.writeString(file, config(18081));
+
+        await().atMost(Duration.ofSeconds(1)).until(() -> pushed.size() == 2);
+        assertThat(pushed).extracting(FileProviderTest::port).containsExactly(18080, 18081);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18081);
+    }
+
+    @Test
+    void anInvalidFileIsIgnoredAndAFixedOneAccepted() throws IOException {
+        start(config(18080), true);
+
+        Files.writeString(file, config(18081).replace("service: s", "service: nope"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> reloads.stream().anyMatch(r -> r.outcome() == Outcome.REJECTED));
+
+        assertThat(reloads.get(reloads.size() - 1).errors()).extracting(Object::toString)
+                .containsExactly("http.routers.a.service: unknown service 'nope'");
+        assertThat(pushed).extracting(FileProviderTest::port).containsExactly(18080);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18080);
+
+        Files.writeString(file, config(18082));
+        await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 2);
+        assertThat(pushed).extracting(FileProviderTest::port).containsExactly(18080, 18082);
+    }
+
+    @Test
+    void unchangedContentIsNotPushedAgain() throws IOException {
+        start(config(18080), true);
+
+        Files.writeString(file, config(18080));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+        await().atMost(Duration.ofSeconds(2)).until(() -> reloads.stream().anyMatch(r -> r.outcome() == Outcome.UNCHANGED));
+
+        assertThat(pushed).hasSize(1);
+        Files.writeString(file, config(18083));
+        await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 2);
+        assertThat(pushed).extracting(FileProviderTest::port).containsExactly(18080, 18083);
+    }
+
+    @Test
+    void aFileReplacedByRenameIsPickedUp() throws IOException {
+        start(config(18080), true);
+
+        Path temp = Files.writeString(dir.resolve(".outpost.yaml.swp"), config(18084));
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+
+        await().atMost(Duration.ofSeconds(1)).until(() -> pushed.size() == 2);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18084);
+    }
+
+    @Test
+    void thePeriodicCheckAloneFindsChanges() throws IOException {
+        start(config(18080), false);
+
+        Files.writeString(file, config(18085));
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+
+        await().atMost(Duration.ofSeconds(1)).until(() -> pushed.size() == 2);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18085);
+    }
+
+    @Test
+    void anInvalidFirstFileReportsItsErrorsAndPushesNothing() throws IOException {
+        ConfigResult first = start("entryPoints: { web: { address: nowhere } }", true);
+
+        assertThat(first.errors()).extracting(Object::toString).containsExactly(
+                "entryPoints.web.address: \"nowhere\" is not an address (expected: host:port, for example \"127.0.0.1:8080\")");
+        assertThat(pushed).isEmpty();
+        assertThat(provider.current()).isEmpty();
+
+        Files.writeString(file, config(18086));
+        await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 1);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18086);
+    }
+}
