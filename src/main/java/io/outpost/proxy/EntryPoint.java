@@ -51,7 +51,7 @@ public final class EntryPoint {
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS))
+                                .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("codec", new ServerCodec())
                                 .addLast("proxy", new FrontendHandler(gateway, name, false));
                     }

@@ -44,7 +44,7 @@ final class UpstreamPool {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("codec", new HttpClientCodec(4096, 16384, 65536, false, false))
-                                .addLast("idle", new IdleStateHandler(0, 0, idleTimeoutMillis, TimeUnit.MILLISECONDS))
+                                .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("backend", new BackendHandler(UpstreamPool.this));
                         open++;
                         ch.closeFuture().addListener(f -> open--);
