@@ -6,7 +6,9 @@ import java.util.random.RandomGenerator;
 /**
  * Power of two choices: draw two endpoints (by weight) and take the one with fewer requests in
  * flight relative to its weight. Close to the best choice at the cost of two reads, and it avoids
- * the herd effect of always taking the global minimum.
+ * the herd effect of always taking the global minimum. With equal latencies and enough requests
+ * in flight, traffic settles in proportion to weight; with very few in flight the heavier
+ * endpoints get slightly more than their share.
  */
 final class LeastRequestLoadBalancer implements LoadBalancer {
 
