@@ -102,6 +102,7 @@ public final class HttpHealthChecker implements AutoCloseable {
         try {
             HttpRequest request = HttpRequest.newBuilder(uri(e))
                     .timeout(config.timeout())
+                    .version(HttpClient.Version.HTTP_1_1)
                     .header("User-Agent", "outpost-health-check")
                     .GET()
                     .build();
