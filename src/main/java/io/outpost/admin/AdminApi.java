@@ -35,6 +35,8 @@ public final class AdminApi {
                     "address", ep.localAddress().getHostString() + ":" + ep.localAddress().getPort())));
             return AdminResponse.json(200, out);
         }));
+        server.route("/metrics", (m, p, b) -> AdminResponse.text(200, "text/plain; version=0.0.4; charset=utf-8",
+                gateway.metrics().scrape()));
         server.route("/api/config", (m, p, b) -> withRuntime(gateway,
                 rt -> AdminResponse.json(ConfigJson.render(rt.config()))));
     }

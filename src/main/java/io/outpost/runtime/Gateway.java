@@ -16,6 +16,8 @@ import io.outpost.proxy.GatewayContext;
 import io.outpost.proxy.ProxyServer;
 import io.outpost.proxy.Transport;
 import io.outpost.provider.FileProvider;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,6 +60,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayContext context;
     private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
     private final FileProvider provider;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private ProxyServer proxy;
     private AdminServer admin;
     private AccessLogWriter accessLog;
@@ -157,6 +160,11 @@ public final class Gateway implements AutoCloseable {
 
     public GatewayRuntime runtime() {
         return runtime.get();
+    }
+
+    /** Where every part of the gateway registers its meters; {@code /metrics} renders it. */
+    public PrometheusMeterRegistry metrics() {
+        return metrics;
     }
 
     public GatewayContext context() {
