@@ -57,6 +57,7 @@ public final class Gateway implements AutoCloseable {
 
     private final Options options;
     private final RuntimeBuilder builder;
+    private final java.util.concurrent.ScheduledExecutorService scheduler;
     private final GatewayContext context;
     private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
     private final FileProvider provider;
@@ -68,7 +69,12 @@ public final class Gateway implements AutoCloseable {
 
     private Gateway(Path file, Options options) {
         this.options = options;
-        this.builder = new RuntimeBuilder(options.services());
+        this.scheduler = java.util.concurrent.Executors.newScheduledThreadPool(1, r -> {
+            Thread t = new Thread(r, "outpost-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        this.builder = new RuntimeBuilder(options.services(), metrics, scheduler, options.clock());
         this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT, System::nanoTime,
                 90_000);
         this.provider = FileProvider.builder(file, this::apply).loader(new ConfigLoader(RuleChecker.installed())).build();
@@ -114,7 +120,7 @@ public final class Gateway implements AutoCloseable {
     private void apply(OutpostConfig config) {
         GatewayRuntime next;
         try {
-            next = builder.build(config);
+            next = builder.build(config, runtime.get());
         } catch (RuntimeException e) {
             log.error("configuration rejected, the previous one keeps serving: {}", e.getMessage());
             return;
@@ -199,6 +205,7 @@ public final class Gateway implements AutoCloseable {
         if (accessLog != null) {
             accessLog.close();
         }
+        scheduler.shutdownNow();
         return left;
     }
 

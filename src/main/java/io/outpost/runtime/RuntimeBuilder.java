@@ -11,6 +11,9 @@ import io.outpost.proxy.ProxyExchange;
 import io.outpost.proxy.RouteTarget;
 import io.outpost.router.RouteTable;
 import io.outpost.service.Service;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,16 +27,29 @@ import java.util.Map;
 public final class RuntimeBuilder {
 
     private final ServiceFactory services;
+    private final MeterRegistry metrics;
+    private final ScheduledExecutorService scheduler;
+    private final Clock clock;
 
-    public RuntimeBuilder(ServiceFactory services) {
+    public RuntimeBuilder(ServiceFactory services, MeterRegistry metrics, ScheduledExecutorService scheduler,
+                          Clock clock) {
         this.services = services;
+        this.metrics = metrics;
+        this.scheduler = scheduler;
+        this.clock = clock;
     }
 
-    public GatewayRuntime build(OutpostConfig config) {
+    /**
+     * Compiles {@code config}. {@code previous} is the runtime it replaces (or null), whose services
+     * hand their state to their successors of the same name.
+     */
+    public GatewayRuntime build(OutpostConfig config, GatewayRuntime previous) {
         Map<String, Service> built = new LinkedHashMap<>();
+        BuildContext context = new BuildContext(metrics, scheduler, clock, config.journal().dir(), built::get,
+                previous == null ? Map.of() : previous.services());
         try {
-            for (Map.Entry<String, ServiceConfig> e : config.http().services().entrySet()) {
-                built.put(e.getKey(), services.create(e.getKey(), e.getValue(), built::get));
+            for (String name : inDependencyOrder(config.http().services())) {
+                built.put(name, services.create(name, config.http().services().get(name), context));
             }
             Map<String, Middleware> middlewares = new HashMap<>();
             for (Map.Entry<String, MiddlewareConfig> e : config.http().middlewares().entrySet()) {
@@ -63,6 +79,28 @@ public final class RuntimeBuilder {
             built.values().forEach(Service::close);
             throw e;
         }
+    }
+
+    /** Services in an order where every child (of weighted or mirroring) comes before its parent. */
+    static List<String> inDependencyOrder(Map<String, ServiceConfig> services) {
+        List<String> order = new java.util.ArrayList<>();
+        java.util.Set<String> done = new java.util.HashSet<>();
+        for (String name : services.keySet()) {
+            visit(name, services, done, order);
+        }
+        return order;
+    }
+
+    private static void visit(String name, Map<String, ServiceConfig> services, java.util.Set<String> done,
+                              List<String> order) {
+        ServiceConfig config = services.get(name);
+        if (config == null || !done.add(name)) {
+            return; // validation already rejected unknown names and cycles
+        }
+        for (String child : config.children()) {
+            visit(child, services, done, order);
+        }
+        order.add(name);
     }
 
     private static Next chain(List<String> names, Map<String, Middleware> middlewares, Service service) {

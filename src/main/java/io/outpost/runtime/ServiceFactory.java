@@ -7,17 +7,16 @@ import io.outpost.proxy.UpstreamTarget;
 import io.outpost.service.RoundRobinService;
 import io.outpost.service.Service;
 import java.util.List;
-import java.util.function.Function;
 
 /** Builds the service of each kind from its configuration. */
 public class ServiceFactory {
 
     /**
-     * @param name     the service's name
-     * @param config   its validated configuration
-     * @param built    services built so far in this snapshot, by name (for weighted and mirroring)
+     * @param name    the service's name
+     * @param config  its validated configuration
+     * @param context what the service may use; see {@link BuildContext}
      */
-    public Service create(String name, ServiceConfig config, Function<String, Service> built) {
+    public Service create(String name, ServiceConfig config, BuildContext context) {
         if (config instanceof ServiceConfig.LoadBalancer lb) {
             List<UpstreamTarget> targets = lb.endpoints().stream().map(EndpointConfig::url)
                     .map(u -> UpstreamTarget.of(u.toString())).toList();

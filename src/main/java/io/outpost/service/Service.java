@@ -15,7 +15,11 @@ public interface Service {
         return java.util.Map.of();
     }
 
-    /** Releases timers and health checkers when a configuration snapshot is retired. */
+    /**
+     * Releases timers and health checkers when a configuration snapshot is retired, some time
+     * after its successor took over. A successor of the same name may have taken over state
+     * (endpoint health, an open journal): such state is released only by its last owner.
+     */
     default void close() {
     }
 }

@@ -1,0 +1,29 @@
+package io.outpost.runtime;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.outpost.service.Service;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
+
+/**
+ * What a service may use while it is built from configuration.
+ *
+ * @param metrics   where it registers its meters
+ * @param scheduler for timers and background work that is not on an event loop (health checks, sweeps)
+ * @param clock     the wall clock (injected so tests can drive time)
+ * @param journalDir the configured {@code journal.dir}
+ * @param built     services already built in this snapshot, by name (children of weighted/mirroring)
+ * @param previous  the services of the snapshot being replaced, by name, so that state such as
+ *                  endpoint health, open journals and delivery cursors carries across a reload
+ */
+public record BuildContext(
+        MeterRegistry metrics,
+        ScheduledExecutorService scheduler,
+        Clock clock,
+        Path journalDir,
+        Function<String, Service> built,
+        Map<String, Service> previous) {
+}
