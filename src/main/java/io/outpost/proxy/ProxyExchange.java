@@ -58,6 +58,7 @@ public final class ProxyExchange implements Exchange {
     private ForwardListener forwardListener = ForwardListener.NONE;
     private ForwardOptions options = ForwardOptions.DEFAULTS;
     private Channel upstream;
+    private BackendHandler backend;
     private boolean skipInformational;
     private boolean responseStarted;
     private boolean upstreamKeepAlive;
@@ -74,7 +75,7 @@ public final class ProxyExchange implements Exchange {
         this.request = request;
         this.info = info;
         this.startNanos = startNanos;
-        this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        this.clientKeepAlive = ProxyHeaders.keepAlive(request);
     }
 
     // ---- Exchange: what middlewares see ----
@@ -256,7 +257,7 @@ public final class ProxyExchange implements Exchange {
     }
 
     private void sendContinueIfExpected() {
-        if (HttpUtil.is100ContinueExpected(request)) {
+        if (request.headers().get(HttpHeaderNames.EXPECT) != null && HttpUtil.is100ContinueExpected(request)) {
             request.headers().remove(HttpHeaderNames.EXPECT);
             if (!requestComplete) {
                 client.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE),
@@ -267,8 +268,9 @@ public final class ProxyExchange implements Exchange {
 
     private void attach(Channel ch, boolean flushNow) {
         upstream = ch;
+        backend = BackendHandler.of(ch);
         state = State.SENDING;
-        BackendHandler.of(ch).attach(this);
+        backend.attach(this);
         if (!options.passHostHeader()) {
             request.headers().set(HttpHeaderNames.HOST, target.authority());
         }
@@ -295,7 +297,7 @@ public final class ProxyExchange implements Exchange {
 
     private void armHeaderTimeout() {
         if (upstream != null) {
-            BackendHandler.of(upstream).expectResponseWithin(
+            backend.expectResponseWithin(
                     TimeUnit.MILLISECONDS.toNanos(options.responseHeaderTimeoutMillis()));
         }
     }
@@ -422,7 +424,7 @@ public final class ProxyExchange implements Exchange {
         cancelHeaderTimeout();
         responseStarted = true;
         status = response.status().code();
-        upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+        upstreamKeepAlive = ProxyHeaders.keepAlive(response);
         HttpHeaders headers = response.headers();
         ProxyHeaders.removeHopByHop(headers);
         boolean chunked = ProxyHeaders.frameBody(headers);
@@ -466,7 +468,7 @@ public final class ProxyExchange implements Exchange {
     private void onResponseComplete() {
         Channel ch = upstream;
         upstream = null;
-        BackendHandler.of(ch).detach();
+        backend.detach();
         if (upstreamKeepAlive && requestComplete) {
             ch.config().setAutoRead(true);
             frontend.pool().release(target, ch);
@@ -542,7 +544,7 @@ public final class ProxyExchange implements Exchange {
         Channel ch = upstream;
         upstream = null;
         if (ch != null) {
-            BackendHandler.of(ch).detach();
+            backend.detach();
             ch.close();
         }
         if (state == State.CONNECTING) {
@@ -553,7 +555,7 @@ public final class ProxyExchange implements Exchange {
 
     private void cancelHeaderTimeout() {
         if (upstream != null) {
-            BackendHandler.of(upstream).responseArrived();
+            backend.responseArrived();
         }
     }
 

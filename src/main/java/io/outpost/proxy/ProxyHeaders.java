@@ -69,6 +69,10 @@ final class ProxyHeaders {
      * hop unless it has a length. Returns whether the incoming message was chunked.
      */
     static boolean frameBody(HttpHeaders headers) {
+        String te = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
+        if (te == null) {
+            return false;
+        }
         boolean chunked = headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED, true);
         headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
         if (chunked) {
@@ -77,8 +81,21 @@ final class ProxyHeaders {
         return chunked;
     }
 
-    /** Whether the connection stays open after this message, by its version and Connection header. */
+    /**
+     * Whether the connection stays open after this message, by its version and Connection header.
+     * Same answer as Netty's {@code HttpUtil.isKeepAlive}, without an iterator in the common cases.
+     */
     static boolean keepAlive(io.netty.handler.codec.http.HttpMessage message) {
+        String connection = message.headers().get(HttpHeaderNames.CONNECTION);
+        if (connection == null) {
+            return message.protocolVersion().isKeepAliveDefault();
+        }
+        if (connection.equalsIgnoreCase("close")) {
+            return false;
+        }
+        if (connection.equalsIgnoreCase("keep-alive")) {
+            return true;
+        }
         return io.netty.handler.codec.http.HttpUtil.isKeepAlive(message);
     }
 
