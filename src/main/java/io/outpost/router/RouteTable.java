@@ -96,9 +96,6 @@ public final class RouteTable<T> {
     /** The route the request goes to, or null when none matches (the caller answers 404). */
     public Route<T> match(RequestView request) {
         String path = request.path();
-        if (path == null) {
-            path = "";
-        }
         int best = Integer.MAX_VALUE;
         String host = request.host();
         if (host != null && !byHost.isEmpty()) {
