@@ -7,8 +7,9 @@ import java.util.TreeSet;
 
 /**
  * An immutable character trie from path prefixes to the ranks of the routes filed under them.
- * Walking it along a path visits exactly the prefixes the path starts with, shortest first,
- * without allocating.
+ * {@link #deepestRanked} follows a path as far as the trie goes; climbing {@link Node#rankedParent}
+ * from there visits exactly the filed prefixes the path starts with, longest first, without
+ * allocating.
  */
 final class PrefixTrie {
 
@@ -19,6 +20,11 @@ final class PrefixTrie {
         private final char[] keys;
         private final Node[] children;
         final int[] ranks;
+        /**
+         * The nearest ancestor with ranks, or null. Set once while the trie is frozen, before the
+         * trie is published through a final field.
+         */
+        Node rankedParent;
 
         private Node(char[] keys, Node[] children, int[] ranks) {
             this.keys = keys;
@@ -50,6 +56,22 @@ final class PrefixTrie {
         this.size = size;
     }
 
+    /** The node of the longest prefix of {@code path} that has ranks, or null when there is none. */
+    Node deepestRanked(String path) {
+        Node node = root;
+        Node ranked = null;
+        for (int i = 0, n = path.length(); i < n; i++) {
+            node = node.child(path.charAt(i));
+            if (node == null) {
+                break;
+            }
+            if (node.ranks.length > 0) {
+                ranked = node;
+            }
+        }
+        return ranked;
+    }
+
     /** Collects prefix-to-rank entries and freezes them into a trie. */
     static final class Builder {
         private final Draft root = new Draft();
@@ -67,7 +89,17 @@ final class PrefixTrie {
         }
 
         PrefixTrie build() {
-            return new PrefixTrie(root.freeze(), size);
+            Node frozen = root.freeze();
+            link(frozen, null);
+            return new PrefixTrie(frozen, size);
+        }
+    }
+
+    private static void link(Node node, Node rankedAncestor) {
+        node.rankedParent = rankedAncestor;
+        Node below = node.ranks.length > 0 ? node : rankedAncestor;
+        for (Node child : node.children) {
+            link(child, below);
         }
     }
 

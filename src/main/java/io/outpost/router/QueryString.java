@@ -102,10 +102,12 @@ final class QueryString {
         if (bytes == null) {
             return query.substring(start, end);
         }
-        for (int i = start; i < end; i++) {
+        int i = start;
+        while (i < end) {
             char c = query.charAt(i);
             if (c == '+') {
                 bytes.write(' ');
+                i++;
             } else if (c == '%') {
                 int hi = i + 2 < end ? IpAddress.hex(query.charAt(i + 1)) : -1;
                 int lo = hi >= 0 ? IpAddress.hex(query.charAt(i + 2)) : -1;
@@ -113,10 +115,15 @@ final class QueryString {
                     return null;
                 }
                 bytes.write(hi * 16 + lo);
-                i += 2;
+                i += 3;
             } else {
-                byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                int run = i;
+                while (run < end && query.charAt(run) != '%' && query.charAt(run) != '+') {
+                    run++;
+                }
+                byte[] encoded = query.substring(i, run).getBytes(StandardCharsets.UTF_8);
                 bytes.write(encoded, 0, encoded.length);
+                i = run;
             }
         }
         return bytes.toString(StandardCharsets.UTF_8);

@@ -96,9 +96,6 @@ public final class RouteTable<T> {
     /** The route the request goes to, or null when none matches (the caller answers 404). */
     public Route<T> match(RequestView request) {
         String path = request.path();
-        if (path == null) {
-            path = "";
-        }
         int best = Integer.MAX_VALUE;
         String host = request.host();
         if (host != null && !byHost.isEmpty()) {
@@ -124,23 +121,18 @@ public final class RouteTable<T> {
             this.fallback = fallback;
         }
 
-        /** The smallest rank below {@code best} whose rule matches, else {@code best}. */
+        /**
+         * The smallest rank below {@code best} whose rule matches, else {@code best}. Longer
+         * prefixes go first: their rules tend to rank higher, and an early match lets the
+         * remaining lists stop at their first rank beyond it.
+         */
         int search(Rule[] rules, RequestView request, String path, int best) {
-            best = firstMatch(fallback, rules, request, best);
-            if (prefixes.size == 0) {
-                return best;
-            }
-            PrefixTrie.Node node = prefixes.root;
-            for (int i = 0, n = path.length(); i < n; i++) {
-                node = node.child(path.charAt(i));
-                if (node == null) {
-                    break;
-                }
-                if (node.ranks.length > 0) {
+            if (prefixes.size > 0) {
+                for (PrefixTrie.Node node = prefixes.deepestRanked(path); node != null; node = node.rankedParent) {
                     best = firstMatch(node.ranks, rules, request, best);
                 }
             }
-            return best;
+            return firstMatch(fallback, rules, request, best);
         }
 
         private static int firstMatch(int[] ranks, Rule[] rules, RequestView request, int best) {

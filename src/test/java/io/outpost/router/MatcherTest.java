@@ -105,6 +105,13 @@ class MatcherTest {
     }
 
     @Test
+    void queryDecodingKeepsRawNonAsciiTextIntact() {
+        assertThat(matches("Query(`e`, `\uD83D\uDE00 x`)", TestRequest.get("/").query("e=\uD83D\uDE00+x"))).isTrue();
+        assertThat(matches("Query(`e`, `\uD83D\uDE00 x`)", TestRequest.get("/").query("e=%F0%9F%98%80%20x"))).isTrue();
+        assertThat(matches("Query(`e`, `\uD83D\uDE00`)", TestRequest.get("/").query("e=%F0%9F%98%80%20x"))).isFalse();
+    }
+
+    @Test
     void queryPairsWithBadEscapesOrSemicolonsAreSkippedLikeGo() {
         assertThat(matches("Query(`a`)", TestRequest.get("/").query("a=%zz"))).isFalse();
         assertThat(matches("Query(`a`, `1`)", TestRequest.get("/").query("a=%zz&a=1"))).isTrue();
