@@ -182,7 +182,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ex.fail(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation: " + expect);
             return;
         }
-        if (!request.uri().startsWith("/") && !request.uri().equals("*")) {
+        if (!request.uri().equals("*") && !request.uri().startsWith(info.path())) {
+            // Absolute form, or a path that lost dot segments: forward what was routed.
             request.setUri(info.query().isEmpty() ? info.path() : info.path() + "?" + info.query());
         }
         ProxyHeaders.removeHopByHop(headers);

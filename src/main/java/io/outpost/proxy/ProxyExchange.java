@@ -151,6 +151,12 @@ public final class ProxyExchange implements Exchange {
         this.requestId = requestId;
     }
 
+    /** Whether the request announces a body (a length above zero, or chunked framing). */
+    private boolean hasBody() {
+        HttpHeaders h = request.headers();
+        return h.get(HttpHeaderNames.TRANSFER_ENCODING) != null || HttpUtil.getContentLength(request, 0L) > 0;
+    }
+
     /** True when the declared body is already over the limit set by middlewares. */
     boolean declaredBodyTooLarge() {
         long declared = HttpUtil.getContentLength(request, -1L);
@@ -188,7 +194,8 @@ public final class ProxyExchange implements Exchange {
             return;
         }
         dropUpstream();
-        if (!requestComplete) {
+        if (!requestComplete && hasBody()) {
+            // Rather than read a body nobody wants, end the connection after this answer.
             clientKeepAlive = false;
         }
         responseStarted = true;

@@ -51,7 +51,43 @@ record RequestInfo(String host, String authority, String path, String query) {
         int q = target.indexOf('?');
         String path = q < 0 ? target : target.substring(0, q);
         String query = q < 0 ? "" : target.substring(q + 1);
-        return new RequestInfo(host, authority, path, query);
+        return new RequestInfo(host, authority, removeDotSegments(path), query);
+    }
+
+    /**
+     * Removes {@code .} and {@code ..} segments (RFC 3986 section 5.2.4), also when their dots are
+     * percent-encoded, so that {@code /public/../admin} is routed, filtered and forwarded as
+     * {@code /admin}. Without this a rule on {@code /admin} could be walked around.
+     */
+    static String removeDotSegments(String path) {
+        if (path.indexOf('.') < 0 && path.indexOf('%') < 0) {
+            return path;
+        }
+        String[] segments = path.split("/", -1);
+        java.util.ArrayDeque<String> out = new java.util.ArrayDeque<>(segments.length);
+        boolean changed = false;
+        for (int i = 1; i < segments.length; i++) {
+            String seg = segments[i];
+            String plain = seg.replace("%2e", ".").replace("%2E", ".");
+            if (plain.equals(".")) {
+                changed = true;
+                if (i == segments.length - 1) {
+                    out.addLast("");
+                }
+            } else if (plain.equals("..")) {
+                changed = true;
+                out.pollLast();
+                if (i == segments.length - 1) {
+                    out.addLast("");
+                }
+            } else {
+                out.addLast(seg);
+            }
+        }
+        if (!changed) {
+            return path;
+        }
+        return "/" + String.join("/", out);
     }
 
     /** The lower-case host of an authority without its port; throws when it is not a valid host. */

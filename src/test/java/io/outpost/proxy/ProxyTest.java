@@ -215,4 +215,14 @@ class ProxyTest {
             assertThat(proxy.activeDirectAllocations()).isLessThanOrEqualTo(before);
         });
     }
+
+    @Test
+    void dotSegmentsAreRemovedBeforeRoutingAndForwarding() throws Exception {
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("GET /public/../none/x?q=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).as("routed as /none/x, which has no router").isEqualTo(404);
+            raw.send("GET /a/./b/%2e%2E/c HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().body()).isEqualTo("b1 GET /a/c body=0\n");
+        }
+    }
 }
