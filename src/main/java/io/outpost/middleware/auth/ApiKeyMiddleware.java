@@ -111,8 +111,12 @@ public final class ApiKeyMiddleware implements Middleware {
         if (rawQuery.isEmpty() || !rawQuery.contains(name)) {
             return null;
         }
-        List<String> values = new QueryStringDecoder(rawQuery, false).parameters().get(name);
-        return values == null || values.isEmpty() ? null : values.get(0);
+        try {
+            List<String> values = new QueryStringDecoder(rawQuery, false).parameters().get(name);
+            return values == null || values.isEmpty() ? null : values.get(0);
+        } catch (IllegalArgumentException e) {
+            return null; // bad percent-encoding: no usable key
+        }
     }
 
     static String withoutParameter(String uri, String name) {

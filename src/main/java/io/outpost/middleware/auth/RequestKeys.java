@@ -22,7 +22,12 @@ public final class RequestKeys {
             case CLAIM -> Claims.string(exchange, key.name());
             case CONSUMER -> Consumers.of(exchange);
             case QUERY -> {
-                List<String> values = new QueryStringDecoder(exchange.query(), false).parameters().get(key.name());
+                List<String> values;
+                try {
+                    values = new QueryStringDecoder(exchange.query(), false).parameters().get(key.name());
+                } catch (IllegalArgumentException e) {
+                    values = null; // bad percent-encoding: the request does not carry a usable key
+                }
                 yield values == null || values.isEmpty() ? null : values.get(0);
             }
             case COOKIE -> {

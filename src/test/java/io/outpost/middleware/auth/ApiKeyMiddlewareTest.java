@@ -1,0 +1,62 @@
+package io.outpost.middleware.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.config.MiddlewareConfig;
+import io.outpost.testing.RawHttp;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ApiKeyMiddlewareTest {
+
+    static String sha256(String key) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static ApiKeyMiddleware apiKey(boolean forward) throws Exception {
+        return new ApiKeyMiddleware("keys", new MiddlewareConfig.ApiKey("X-API-Key", Optional.of("api_key"), List.of(
+                new MiddlewareConfig.ApiKeyEntry("pos", sha256("pos-secret-key")),
+                new MiddlewareConfig.ApiKeyEntry("backoffice", sha256("bo-secret-key"))), forward));
+    }
+
+    @Test
+    void aKnownKeyNamesTheConsumerAndIsNotForwarded() throws Exception {
+        try (SecurityFixture f = SecurityFixture.start(apiKey(false), SecurityFixture.exposeIdentity())) {
+            assertThat(f.get("/items", "X-API-Key: pos-secret-key").status()).isEqualTo(200);
+            assertThat(f.lastReceived("X-Seen-Consumer")).isEqualTo("pos");
+            assertThat(f.lastReceived("X-API-Key")).isNull();
+
+            RawHttp.Response q = f.get("/items?a=1&api_key=bo-secret-key&b=2");
+            assertThat(q.status()).isEqualTo(200);
+            assertThat(f.lastReceived("X-Seen-Consumer")).isEqualTo("backoffice");
+            assertThat(q.body()).contains("GET /items?a=1&b=2 ");
+        }
+    }
+
+    @Test
+    void forwardKeyKeepsIt() throws Exception {
+        try (SecurityFixture f = SecurityFixture.start(apiKey(true))) {
+            assertThat(f.get("/items", "X-API-Key: pos-secret-key").status()).isEqualTo(200);
+            assertThat(f.lastReceived("X-API-Key")).isEqualTo("pos-secret-key");
+        }
+    }
+
+    @Test
+    void missingOrUnknownKeysGet401() throws Exception {
+        try (SecurityFixture f = SecurityFixture.start(apiKey(false))) {
+            RawHttp.Response missing = f.get("/items");
+            assertThat(missing.status()).isEqualTo(401);
+            assertThat(missing.body()).contains("missing API key");
+            assertThat(missing.header("www-authenticate")).isEqualTo("ApiKey header=\"X-API-Key\"");
+            assertThat(f.get("/items", "X-API-Key: pos-secret-kez").body()).contains("unknown API key");
+            assertThat(f.get("/items", "X-API-Key: " + sha256("pos-secret-key")).status()).isEqualTo(401);
+            assertThat(f.get("/items?api_key=%ZZ").status()).isEqualTo(401);
+            assertThat(f.get("/items", "X-API-Key: " + "k".repeat(10_000)).status()).isEqualTo(401);
+            assertThat(f.backend.hits()).isZero();
+        }
+    }
+}
