@@ -28,7 +28,7 @@ class AllowMiddlewareTest {
 
     @Test
     void onlyListedConsumersPass() throws Exception {
-        try (SecurityFixture f = SecurityFixture.start(ApiKeyMiddlewareTest.apiKey(false), allow("pos"))) {
+        try (SecurityFixture f = SecurityFixture.start(SecurityFixture.apiKey(false), allow("pos"))) {
             assertThat(f.get("/stock", "X-API-Key: pos-secret-key").status()).isEqualTo(200);
             assertThat(f.get("/stock", "X-API-Key: bo-secret-key").status()).isEqualTo(403);
             assertThat(f.backend.hits()).isEqualTo(1);

@@ -2,25 +2,17 @@ package io.outpost.middleware.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.outpost.config.MiddlewareConfig;
 import io.outpost.testing.RawHttp;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ApiKeyMiddlewareTest {
 
-    static String sha256(String key) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    private static String sha256(String key) throws Exception {
+        return SecurityFixture.sha256(key);
     }
 
-    static ApiKeyMiddleware apiKey(boolean forward) throws Exception {
-        return new ApiKeyMiddleware("keys", new MiddlewareConfig.ApiKey("X-API-Key", Optional.of("api_key"), List.of(
-                new MiddlewareConfig.ApiKeyEntry("pos", sha256("pos-secret-key")),
-                new MiddlewareConfig.ApiKeyEntry("backoffice", sha256("bo-secret-key"))), forward));
+    private static ApiKeyMiddleware apiKey(boolean forward) throws Exception {
+        return SecurityFixture.apiKey(forward);
     }
 
     @Test

@@ -45,6 +45,19 @@ public final class SecurityFixture implements AutoCloseable {
         };
     }
 
+    public static String sha256(String key) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    /** Consumers {@code pos} (key {@code pos-secret-key}) and {@code backoffice} ({@code bo-secret-key}); query {@code api_key}. */
+    public static ApiKeyMiddleware apiKey(boolean forward) throws Exception {
+        return new ApiKeyMiddleware("keys", new io.outpost.config.MiddlewareConfig.ApiKey("X-API-Key",
+                java.util.Optional.of("api_key"), List.of(
+                new io.outpost.config.MiddlewareConfig.ApiKeyEntry("pos", sha256("pos-secret-key")),
+                new io.outpost.config.MiddlewareConfig.ApiKeyEntry("backoffice", sha256("bo-secret-key"))), forward));
+    }
+
     public RawHttp.Response get(String target, String... headerLines) throws IOException {
         StringBuilder sb = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\nHost: shop.test\r\n");
         for (String h : headerLines) {
