@@ -12,7 +12,8 @@ import java.util.Set;
 final class MiddlewareBinder {
 
     static final List<String> TYPES = List.of("stripPrefix", "addPrefix", "replacePath", "headers", "redirectScheme",
-            "ipAllowList", "maxBodySize", "inFlightReq", "buffering", "circuitBreaker", "retry");
+            "ipAllowList", "maxBodySize", "inFlightReq", "buffering", "circuitBreaker", "retry",
+            "jwt", "apiKey", "basicAuth", "forwardAuth", "rateLimit", "quota");
 
     private MiddlewareBinder() {}
 
@@ -55,6 +56,7 @@ final class MiddlewareBinder {
             case "circuitBreaker" -> body.mapping("errorRatio", "latencyThreshold", "minRequests", "window",
                     "fallbackDuration", "recoveryDuration") ? Optional.of(circuitBreaker(body)) : Optional.empty();
             case "retry" -> body.mapping("attempts", "initialInterval") ? Optional.of(retry(body)) : Optional.empty();
+            case "jwt", "apiKey", "basicAuth", "forwardAuth", "rateLimit", "quota" -> SecurityBinder.bind(type, body);
             default -> throw new IllegalStateException(type);
         };
     }

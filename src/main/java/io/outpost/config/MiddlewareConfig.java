@@ -1,5 +1,6 @@
 package io.outpost.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -163,6 +164,144 @@ public sealed interface MiddlewareConfig {
         @Override
         public String type() {
             return "retry";
+        }
+    }
+
+    /**
+     * Validates a bearer JWT against keys from {@code jwksUrl}, {@code jwksFile} or an HMAC secret
+     * ({@code secret} inline or {@code secretEnv}), then checks issuer, audience, time and scopes.
+     */
+    record Jwt(
+            Optional<String> jwksUrl,
+            Optional<Path> jwksFile,
+            @Secret Optional<String> secret,
+            Optional<String> secretEnv,
+            Optional<String> issuer,
+            List<String> audience,
+            Duration clockSkew,
+            List<String> requiredScopes,
+            Map<String, String> claimsToHeaders,
+            boolean forwardToken,
+            Optional<String> consumerClaim,
+            Duration jwksCacheDuration,
+            Duration jwksMinRefreshInterval) implements MiddlewareConfig {
+        public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
+        public static final Duration DEFAULT_JWKS_CACHE_DURATION = Duration.ofMinutes(10);
+        public static final Duration DEFAULT_JWKS_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
+
+        public Jwt {
+            Objects.requireNonNull(jwksUrl, "jwksUrl");
+            Objects.requireNonNull(jwksFile, "jwksFile");
+            Objects.requireNonNull(secret, "secret");
+            Objects.requireNonNull(secretEnv, "secretEnv");
+            Objects.requireNonNull(issuer, "issuer");
+            audience = List.copyOf(audience);
+            Objects.requireNonNull(clockSkew, "clockSkew");
+            requiredScopes = List.copyOf(requiredScopes);
+            claimsToHeaders = Copies.map(claimsToHeaders);
+            Objects.requireNonNull(consumerClaim, "consumerClaim");
+            Objects.requireNonNull(jwksCacheDuration, "jwksCacheDuration");
+            Objects.requireNonNull(jwksMinRefreshInterval, "jwksMinRefreshInterval");
+        }
+
+        @Override
+        public String type() {
+            return "jwt";
+        }
+    }
+
+    /** Identifies the consumer by an API key in a header or query parameter, matched against SHA-256 hashes. */
+    record ApiKey(String header, Optional<String> query, List<ApiKeyEntry> keys, boolean forwardKey)
+            implements MiddlewareConfig {
+        public static final String DEFAULT_HEADER = "X-API-Key";
+
+        public ApiKey {
+            Objects.requireNonNull(header, "header");
+            Objects.requireNonNull(query, "query");
+            keys = List.copyOf(keys);
+        }
+
+        @Override
+        public String type() {
+            return "apiKey";
+        }
+    }
+
+    /** One API key: the consumer it identifies and the hex SHA-256 of the key. */
+    record ApiKeyEntry(String consumer, @Secret String sha256) {
+        public ApiKeyEntry {
+            Objects.requireNonNull(consumer, "consumer");
+            Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+
+    /** HTTP Basic authentication against {@code name:bcrypt-hash} users; the user becomes the consumer. */
+    record BasicAuth(@Secret List<String> users, String realm, boolean removeHeader) implements MiddlewareConfig {
+        public static final String DEFAULT_REALM = "outpost";
+
+        public BasicAuth {
+            users = List.copyOf(users);
+            Objects.requireNonNull(realm, "realm");
+        }
+
+        @Override
+        public String type() {
+            return "basicAuth";
+        }
+    }
+
+    /** Asks an external service at {@code address} whether a request may pass, as Traefik's forwardAuth does. */
+    record ForwardAuth(
+            String address,
+            List<String> authResponseHeaders,
+            List<String> authRequestHeaders,
+            boolean trustForwardHeader,
+            Duration timeout) implements MiddlewareConfig {
+        public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+
+        public ForwardAuth {
+            Objects.requireNonNull(address, "address");
+            authResponseHeaders = List.copyOf(authResponseHeaders);
+            authRequestHeaders = List.copyOf(authRequestHeaders);
+            Objects.requireNonNull(timeout, "timeout");
+        }
+
+        @Override
+        public String type() {
+            return "forwardAuth";
+        }
+    }
+
+    /** A token bucket per source: {@code average} requests per {@code period}, bursts of up to {@code burst}. */
+    record RateLimit(long average, Duration period, long burst, RequestKey sourceCriterion, int maxKeys)
+            implements MiddlewareConfig {
+        public static final Duration DEFAULT_PERIOD = Duration.ofSeconds(1);
+        public static final int DEFAULT_MAX_KEYS = 100_000;
+
+        public RateLimit {
+            Objects.requireNonNull(period, "period");
+            Objects.requireNonNull(sourceCriterion, "sourceCriterion");
+        }
+
+        @Override
+        public String type() {
+            return "rateLimit";
+        }
+    }
+
+    /** At most {@code limit} requests per key in each fixed {@code period} window aligned to the epoch; persisted. */
+    record Quota(long limit, Duration period, RequestKey key, int maxKeys) implements MiddlewareConfig {
+        public static final Duration DEFAULT_PERIOD = Duration.ofHours(24);
+        public static final int DEFAULT_MAX_KEYS = 100_000;
+
+        public Quota {
+            Objects.requireNonNull(period, "period");
+            Objects.requireNonNull(key, "key");
+        }
+
+        @Override
+        public String type() {
+            return "quota";
         }
     }
 }

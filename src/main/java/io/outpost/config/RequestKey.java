@@ -6,18 +6,24 @@ import java.util.stream.Collectors;
 
 /**
  * The part of a request that picks a session or a hash ring position: {@code header:X-User},
- * {@code cookie:sid}, {@code query:user}, {@code claim:sub} or {@code clientIp}.
+ * {@code cookie:sid}, {@code query:user}, {@code claim:sub}, {@code clientIp}, or {@code consumer} (the
+ * consumer an authentication middleware identified; only where a binder allows it).
  */
 public record RequestKey(Source source, String name) implements Scalar {
 
     /** Where the key is read from. */
     public enum Source {
-        HEADER("header"), COOKIE("cookie"), QUERY("query"), CLAIM("claim"), CLIENT_IP("clientIp");
+        HEADER("header"), COOKIE("cookie"), QUERY("query"), CLAIM("claim"), CLIENT_IP("clientIp"), CONSUMER("consumer");
 
         private final String keyword;
 
         Source(String keyword) {
             this.keyword = keyword;
+        }
+
+        /** True for sources written without a name ({@code clientIp}, {@code consumer}). */
+        boolean bare() {
+            return this == CLIENT_IP || this == CONSUMER;
         }
 
         @Override
@@ -27,6 +33,7 @@ public record RequestKey(Source source, String name) implements Scalar {
     }
 
     public static final RequestKey CLIENT_IP = new RequestKey(Source.CLIENT_IP, "");
+    public static final RequestKey CONSUMER = new RequestKey(Source.CONSUMER, "");
 
     /**
      * Parses {@code text}, accepting only the {@code allowed} sources.
@@ -35,7 +42,8 @@ public record RequestKey(Source source, String name) implements Scalar {
      */
     public static RequestKey parse(String text, Set<Source> allowed) {
         String s = text.strip();
-        String expected = Arrays.stream(Source.values()).filter(allowed::contains).map(src -> src == Source.CLIENT_IP ? "clientIp" : src + ":NAME")
+        String expected = Arrays.stream(Source.values()).filter(allowed::contains)
+                .map(src -> src.bare() ? src.toString() : src + ":NAME")
                 .collect(Collectors.joining(", "));
         int colon = s.indexOf(':');
         String prefix = colon < 0 ? s : s.substring(0, colon);
@@ -43,7 +51,7 @@ public record RequestKey(Source source, String name) implements Scalar {
         Source source = Arrays.stream(Source.values()).filter(src -> src.keyword.equals(prefix)).findFirst()
                 .filter(allowed::contains)
                 .orElseThrow(() -> new IllegalArgumentException("\"" + text + "\" is not a request key (expected: " + expected + ")"));
-        if (source == Source.CLIENT_IP ? colon >= 0 : name.isEmpty()) {
+        if (source.bare() ? colon >= 0 : name.isEmpty()) {
             throw new IllegalArgumentException("\"" + text + "\" is not a request key (expected: " + expected + ")");
         }
         return new RequestKey(source, name);
@@ -51,6 +59,6 @@ public record RequestKey(Source source, String name) implements Scalar {
 
     @Override
     public String toString() {
-        return source == Source.CLIENT_IP ? "clientIp" : source + ":" + name;
+        return source.bare() ? source.toString() : source + ":" + name;
     }
 }

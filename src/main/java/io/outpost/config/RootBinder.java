@@ -116,7 +116,7 @@ final class RootBinder {
     }
 
     private static RouterConfig router(Node node) {
-        if (!node.mapping("rule", "service", "middlewares", "priority", "entryPoints")) {
+        if (!node.mapping("rule", "service", "middlewares", "priority", "entryPoints", "allow")) {
             return null;
         }
         String rule = node.requiredString("rule");
@@ -125,7 +125,7 @@ final class RootBinder {
         }
         String service = node.requiredString("service");
         return new RouterConfig(rule, service, strings(node, "middlewares"),
-                node.optInt("priority"), strings(node, "entryPoints"));
+                node.optInt("priority"), strings(node, "entryPoints"), AllowEntry.bindList(node, "allow"));
     }
 
     /** A list of strings; bad items are reported and left out. */

@@ -7,13 +7,22 @@ import java.util.OptionalInt;
 /**
  * Sends requests matching {@code rule} through {@code middlewares} (in order) to {@code service}.
  * Without a priority the longer rule wins; an empty {@code entryPoints} list means every entry point.
+ * A non-empty {@code allow} list (consumer names, {@code claim:NAME=VALUE} matches, or CIDRs) answers
+ * 403 to every request that matches none of its entries; it runs after the router's middlewares.
  */
 public record RouterConfig(
         String rule,
         String service,
         List<String> middlewares,
         OptionalInt priority,
-        List<String> entryPoints) {
+        List<String> entryPoints,
+        List<AllowEntry> allow) {
+
+    /** A router without an {@code allow} list. */
+    public RouterConfig(String rule, String service, List<String> middlewares, OptionalInt priority,
+            List<String> entryPoints) {
+        this(rule, service, middlewares, priority, entryPoints, List.of());
+    }
 
     public RouterConfig {
         Objects.requireNonNull(rule, "rule");
@@ -21,6 +30,7 @@ public record RouterConfig(
         middlewares = List.copyOf(middlewares);
         Objects.requireNonNull(priority, "priority");
         entryPoints = List.copyOf(entryPoints);
+        allow = List.copyOf(allow);
     }
 
     /** True when this router serves requests that arrive on {@code entryPoint}. */

@@ -15,7 +15,8 @@ final class ServiceBinder {
     static final List<String> TYPES = List.of("loadBalancer", "weighted", "mirroring", "replicated");
     private static final Set<RequestKey.Source> SESSION_SOURCES =
             Set.of(RequestKey.Source.HEADER, RequestKey.Source.COOKIE, RequestKey.Source.CLAIM);
-    private static final Set<RequestKey.Source> HASH_SOURCES = Set.of(RequestKey.Source.values());
+    private static final Set<RequestKey.Source> HASH_SOURCES = Set.of(RequestKey.Source.HEADER,
+            RequestKey.Source.COOKIE, RequestKey.Source.QUERY, RequestKey.Source.CLAIM, RequestKey.Source.CLIENT_IP);
 
     private ServiceBinder() {}
 

@@ -1,6 +1,17 @@
 package io.outpost.middleware;
 
+import io.outpost.config.JournalConfig;
 import io.outpost.config.MiddlewareConfig;
+import io.outpost.middleware.auth.ApiKeyMiddleware;
+import io.outpost.middleware.auth.BasicAuthMiddleware;
+import io.outpost.middleware.auth.ForwardAuthMiddleware;
+import io.outpost.middleware.auth.JwtMiddleware;
+import io.outpost.middleware.ratelimit.QuotaMiddleware;
+import io.outpost.middleware.ratelimit.QuotaStore;
+import io.outpost.middleware.ratelimit.RateLimitMiddleware;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.LongSupplier;
 
 /**
  * Builds a middleware from its configuration. Every type goes through this one entry point with
@@ -19,13 +30,27 @@ public final class Middlewares {
     }
 
     /**
+     * What some middlewares need from the gateway: where quota counts persist (the gateway passes
+     * {@code <journal.dir>/quota}), the wall clock, and a nanosecond ticker for rate limits.
+     */
+    public record Context(Path quotaDir, Clock clock, LongSupplier ticker) {
+        public static final Context DEFAULT =
+                new Context(JournalConfig.DEFAULT.dir().resolve("quota"), Clock.systemUTC(), System::nanoTime);
+    }
+
+    /** Builds the middleware {@code name} from {@code config} with the {@link Context#DEFAULT default context}. */
+    public static Middleware create(String name, MiddlewareConfig config) {
+        return create(name, config, Context.DEFAULT);
+    }
+
+    /**
      * Builds the middleware {@code name} from {@code config}.
      *
      * @throws IllegalArgumentException      when the configuration cannot be built; the message starts
      *                                       with {@code middleware NAME:}
      * @throws UnsupportedOperationException for types built by another package (circuitBreaker, retry)
      */
-    public static Middleware create(String name, MiddlewareConfig config) {
+    public static Middleware create(String name, MiddlewareConfig config, Context context) {
         if (config == null) {
             throw invalid(name, "no configuration");
         }
@@ -55,6 +80,24 @@ public final class Middlewares {
         }
         if (config instanceof MiddlewareConfig.Buffering c) {
             return new BufferingMiddleware(name, c);
+        }
+        if (config instanceof MiddlewareConfig.Jwt c) {
+            return new JwtMiddleware(name, c, context.clock());
+        }
+        if (config instanceof MiddlewareConfig.ApiKey c) {
+            return new ApiKeyMiddleware(name, c);
+        }
+        if (config instanceof MiddlewareConfig.BasicAuth c) {
+            return new BasicAuthMiddleware(name, c);
+        }
+        if (config instanceof MiddlewareConfig.ForwardAuth c) {
+            return new ForwardAuthMiddleware(name, c);
+        }
+        if (config instanceof MiddlewareConfig.RateLimit c) {
+            return new RateLimitMiddleware(name, c, context.ticker());
+        }
+        if (config instanceof MiddlewareConfig.Quota c) {
+            return new QuotaMiddleware(name, c, QuotaStore.shared(context.quotaDir()), context.clock());
         }
         if (config instanceof MiddlewareConfig.CircuitBreaker || config instanceof MiddlewareConfig.Retry) {
             throw new UnsupportedOperationException(

@@ -7,6 +7,7 @@ import io.outpost.config.ServiceConfig;
 import io.outpost.middleware.Middleware;
 import io.outpost.middleware.Middlewares;
 import io.outpost.middleware.Next;
+import io.outpost.middleware.auth.AllowMiddleware;
 import io.outpost.proxy.ProxyExchange;
 import io.outpost.proxy.RouteTarget;
 import io.outpost.router.RouteTable;
@@ -53,7 +54,7 @@ public final class RuntimeBuilder {
             }
             Map<String, Middleware> middlewares = new HashMap<>();
             for (Map.Entry<String, MiddlewareConfig> e : config.http().middlewares().entrySet()) {
-                middlewares.put(e.getKey(), Middlewares.create(e.getKey(), e.getValue()));
+                middlewares.put(e.getKey(), Middlewares.create(e.getKey(), e.getValue(), context(config)));
             }
             Map<String, RouteTable.Builder<RouteTarget>> tables = new HashMap<>();
             for (String ep : config.entryPoints().keySet()) {
@@ -64,7 +65,7 @@ public final class RuntimeBuilder {
                 RouterConfig router = e.getValue();
                 Service service = built.get(router.service());
                 RouteTarget target = new RouteTarget(name, router.service(),
-                        chain(router.middlewares(), middlewares, service));
+                        chain(router.middlewares(), middlewares, allowed(name, router, service)));
                 Integer priority = router.priority().isPresent() ? router.priority().getAsInt() : null;
                 for (Map.Entry<String, RouteTable.Builder<RouteTarget>> table : tables.entrySet()) {
                     if (router.servesEntryPoint(table.getKey())) {
@@ -103,8 +104,22 @@ public final class RuntimeBuilder {
         order.add(name);
     }
 
-    private static Next chain(List<String> names, Map<String, Middleware> middlewares, Service service) {
-        Next next = ex -> service.handle((ProxyExchange) ex);
+    private Middlewares.Context context(OutpostConfig config) {
+        return new Middlewares.Context(config.journal().dir().resolve("quota"), clock, System::nanoTime);
+    }
+
+    /** The service, behind the router's {@code allow} list when it has one (after its middlewares, so auth ran). */
+    private static Next allowed(String name, RouterConfig router, Service service) {
+        Next toService = ex -> service.handle((ProxyExchange) ex);
+        if (router.allow().isEmpty()) {
+            return toService;
+        }
+        AllowMiddleware allow = new AllowMiddleware(name, router.allow());
+        return ex -> allow.handle(ex, toService);
+    }
+
+    private static Next chain(List<String> names, Map<String, Middleware> middlewares, Next end) {
+        Next next = end;
         for (int i = names.size() - 1; i >= 0; i--) {
             Middleware m = middlewares.get(names.get(i));
             Next rest = next;

@@ -40,7 +40,7 @@ class ConfigErrorsTest {
     void unknownKeyNamesTheExpectedOnes() {
         assertThat(errors(EP + "http: { routers: { api: { rul: \"Path(`/`)\", service: s } }, services: { s: " + LB + " } }"))
                 .containsExactly(
-                        "http.routers.api: unknown key 'rul' (expected one of rule, service, middlewares, priority, entryPoints)",
+                        "http.routers.api: unknown key 'rul' (expected one of rule, service, middlewares, priority, entryPoints, allow)",
                         "http.routers.api: missing required key 'rule'");
     }
 
@@ -83,10 +83,11 @@ class ConfigErrorsTest {
 
     @Test
     void unknownMiddlewareType() {
-        assertThat(errors(EP + "http: { middlewares: { m: { rateLimit: { average: 5 } } } }")).containsExactly(
-                "http.middlewares.m: unknown middleware type 'rateLimit' (expected one of stripPrefix, addPrefix, replacePath, "
-                        + "headers, redirectScheme, ipAllowList, maxBodySize, inFlightReq, buffering, circuitBreaker, retry)",
+        assertThat(errors(EP + "http: { middlewares: { m: { compress: { level: 5 } } } }")).containsExactly(
+                "http.middlewares.m: unknown middleware type 'compress' (expected one of "
+                        + String.join(", ", MiddlewareBinder.TYPES) + ")",
                 "http.middlewares.m: expected exactly one middleware type, found 0");
+        assertThat(MiddlewareBinder.TYPES).contains("stripPrefix", "buffering", "circuitBreaker", "jwt", "rateLimit");
     }
 
     @Test
