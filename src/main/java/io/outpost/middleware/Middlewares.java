@@ -1,6 +1,8 @@
 package io.outpost.middleware;
 
 import io.outpost.config.MiddlewareConfig;
+import io.outpost.upstream.Ticker;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds a middleware from its configuration. Every type goes through this one entry point with
@@ -23,7 +25,6 @@ public final class Middlewares {
      *
      * @throws IllegalArgumentException      when the configuration cannot be built; the message starts
      *                                       with {@code middleware NAME:}
-     * @throws UnsupportedOperationException for types built by another package (circuitBreaker, retry)
      */
     public static Middleware create(String name, MiddlewareConfig config) {
         if (config == null) {
@@ -56,9 +57,12 @@ public final class Middlewares {
         if (config instanceof MiddlewareConfig.Buffering c) {
             return new BufferingMiddleware(name, c);
         }
-        if (config instanceof MiddlewareConfig.CircuitBreaker || config instanceof MiddlewareConfig.Retry) {
-            throw new UnsupportedOperationException(
-                    "middleware " + name + ": " + config.type() + " is built by the upstream package");
+        if (config instanceof MiddlewareConfig.CircuitBreaker c) {
+            // The composition root: the only place the breaker's clock and randomness are chosen.
+            return new CircuitBreakerMiddleware(name, c, Ticker.system(), ThreadLocalRandom.current());
+        }
+        if (config instanceof MiddlewareConfig.Retry c) {
+            return new RetryMiddleware(name, c, ThreadLocalRandom.current());
         }
         throw invalid(name, "unknown type " + config.type());
     }

@@ -39,7 +39,7 @@ import java.util.random.RandomGenerator;
  * Service web = LoadBalancerService.create("web", config, LoadBalancerService.Env.system(scheduler, clock), null);
  * }</pre>
  */
-public final class LoadBalancerService implements Service {
+public final class LoadBalancerService implements Service, Addressable {
 
     /** What the service reads time and randomness from, and where it schedules background work. */
     public record Env(ScheduledExecutorService scheduler, Ticker ticker, RandomGenerator random, Clock clock) {
@@ -170,7 +170,7 @@ public final class LoadBalancerService implements Service {
         send(exchange, m);
     }
 
-    /** The address the next request would go to, for mirrors that send their own copies. */
+    @Override
     public UpstreamTarget choose(Exchange exchange) {
         Endpoint e = cluster.pick(cluster.hash(exchange, claimsOf(exchange)));
         return e == null ? null : byEndpoint.get(e).target;
