@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The circuitBreaker middleware over a failing upstream, its clock driven by hand. */
 class CircuitBreakerMiddlewareTest {
 
-    private final HttpClient client = HttpClient.newHttpClient();
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Test
     void opensOnErrorsAnswers503WithRetryAfterThenCloses() throws Exception {
@@ -39,7 +39,7 @@ class CircuitBreakerMiddlewareTest {
                 assertThat(get(proxy).statusCode()).isEqualTo(500);
             }
             // The result is recorded on the event loop right after the response went out.
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(2))
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> breaker.state() == CircuitBreaker.State.OPEN);
             HttpResponse<String> open = get(proxy);
             assertThat(open.statusCode()).isEqualTo(503);
