@@ -12,6 +12,8 @@ import io.outpost.middleware.ratelimit.RateLimitMiddleware;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.function.LongSupplier;
+import io.outpost.upstream.Ticker;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds a middleware from its configuration. Every type goes through this one entry point with
@@ -48,7 +50,6 @@ public final class Middlewares {
      *
      * @throws IllegalArgumentException      when the configuration cannot be built; the message starts
      *                                       with {@code middleware NAME:}
-     * @throws UnsupportedOperationException for types built by another package (circuitBreaker, retry)
      */
     public static Middleware create(String name, MiddlewareConfig config, Context context) {
         if (config == null) {
@@ -99,9 +100,12 @@ public final class Middlewares {
         if (config instanceof MiddlewareConfig.Quota c) {
             return new QuotaMiddleware(name, c, QuotaStore.shared(context.quotaDir()), context.clock());
         }
-        if (config instanceof MiddlewareConfig.CircuitBreaker || config instanceof MiddlewareConfig.Retry) {
-            throw new UnsupportedOperationException(
-                    "middleware " + name + ": " + config.type() + " is built by the upstream package");
+        if (config instanceof MiddlewareConfig.CircuitBreaker c) {
+            // The composition root: the only place the breaker's clock and randomness are chosen.
+            return new CircuitBreakerMiddleware(name, c, Ticker.system(), ThreadLocalRandom.current());
+        }
+        if (config instanceof MiddlewareConfig.Retry c) {
+            return new RetryMiddleware(name, c, ThreadLocalRandom.current());
         }
         throw invalid(name, "unknown type " + config.type());
     }

@@ -19,11 +19,24 @@ public interface ForwardListener {
         return false;
     }
 
+    /**
+     * A response head with {@code status} (or 504 when none came in time) arrived for a request that
+     * could be sent again, before the client saw anything. Return true to discard it: the exchange
+     * then calls {@link #onNotReached} with a {@link RetriedResponse} cause.
+     */
+    default boolean retryResponse(ProxyExchange exchange, UpstreamTarget target, int status) {
+        return false;
+    }
+
     /** The upstream's response head arrived. */
     default void onResponse(ProxyExchange exchange, UpstreamTarget target, int status) {
     }
 
-    /** The attempt ended: {@code outcome} is the status sent to the client, or a negative code. */
+    /**
+     * The attempt ended: {@code outcome} is the upstream status relayed to the client, or a negative
+     * code (-status of a local answer, -502, -504, -499 client gone, -1 broken response). Called
+     * exactly once per {@link ProxyExchange#forward} call, except when {@link #onNotReached} returned true.
+     */
     default void onEnd(ProxyExchange exchange, UpstreamTarget target, int outcome) {
     }
 }

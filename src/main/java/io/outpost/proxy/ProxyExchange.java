@@ -53,6 +53,10 @@ public final class ProxyExchange implements Exchange {
     private boolean requestComplete;
     private boolean bodyForwarded;
     private ArrayDeque<HttpContent> pending;
+    private BodyTee tee;
+    /** True from {@link #forward} until the attempt's listener heard its end. */
+    private boolean attemptOpen;
+    private boolean lastSent;
 
     private UpstreamTarget target;
     private ForwardListener forwardListener = ForwardListener.NONE;
@@ -98,6 +102,38 @@ public final class ProxyExchange implements Exchange {
     public long requestBytes() { return bodyBytes; }
     public long startNanos() { return startNanos; }
     public UpstreamTarget target() { return target; }
+
+    /** True once the exchange has ended: forwarding it again does nothing. */
+    public boolean finished() { return state == State.DONE; }
+
+    /**
+     * True when the whole request could be sent again: it is complete and has no body, or its body
+     * was buffered (the {@code buffering} middleware) and is still held.
+     */
+    public boolean replayable() {
+        return requestComplete && (bodyBytes == 0 || bufferLimit >= 0);
+    }
+
+    /**
+     * Hands {@code tee} a copy of every request body chunk, those already received included, then
+     * its end. Costs nothing for exchanges without a tee.
+     */
+    public void teeRequestBody(BodyTee tee) {
+        if (state == State.DONE) {
+            tee.onEnd(false);
+            return;
+        }
+        this.tee = tee;
+        if (pending != null) {
+            for (HttpContent c : pending) {
+                tee.onContent(c.content());
+            }
+        }
+        if (requestComplete) {
+            this.tee = null;
+            tee.onEnd(true);
+        }
+    }
 
     @Override
     public Object attribute(String key) {
@@ -198,6 +234,7 @@ public final class ProxyExchange implements Exchange {
             // Rather than read a body nobody wants, end the connection after this answer.
             clientKeepAlive = false;
         }
+        endAttempt(-response.status().code());
         responseStarted = true;
         status = response.status().code();
         responseBytes = response.content().readableBytes();
@@ -223,6 +260,7 @@ public final class ProxyExchange implements Exchange {
         this.target = target;
         this.forwardListener = listener;
         this.options = options;
+        this.attemptOpen = true;
         if (declaredBodyTooLarge()) {
             fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body is larger than " + bodyLimit + " bytes");
             return;
@@ -282,12 +320,23 @@ public final class ProxyExchange implements Exchange {
             request.headers().set(HttpHeaderNames.HOST, target.authority());
         }
         ch.write(request, ch.voidPromise());
+        lastSent = false;
         if (pending != null) {
-            HttpContent c;
-            while ((c = pending.poll()) != null) {
-                bodyForwarded |= c.content().isReadable();
-                ch.write(c, ch.voidPromise());
+            if (bufferLimit >= 0) {
+                // A buffered body stays held so that a retry can send it again.
+                for (HttpContent c : pending) {
+                    writeBody(ch, c.retainedDuplicate());
+                }
+            } else {
+                HttpContent c;
+                while ((c = pending.poll()) != null) {
+                    writeBody(ch, c);
+                }
             }
+        }
+        if (requestComplete && !lastSent) {
+            // A replayed request whose last chunk went out with an earlier attempt.
+            writeBody(ch, LastHttpContent.EMPTY_LAST_CONTENT);
         }
         if (flushNow) {
             ch.flush();
@@ -299,6 +348,20 @@ public final class ProxyExchange implements Exchange {
         }
         if (!ch.isWritable()) {
             frontend.pauseReading(FrontendHandler.PAUSE_UPSTREAM);
+        }
+    }
+
+    private void writeBody(Channel ch, HttpContent c) {
+        bodyForwarded |= c.content().isReadable();
+        lastSent |= c instanceof LastHttpContent;
+        ch.write(c, ch.voidPromise());
+    }
+
+    /** Tells the listener once that the current attempt ended. */
+    private void endAttempt(int outcome) {
+        if (attemptOpen) {
+            attemptOpen = false;
+            forwardListener.onEnd(this, target, outcome);
         }
     }
 
@@ -314,20 +377,46 @@ public final class ProxyExchange implements Exchange {
         if (state == State.DONE || responseStarted) {
             return;
         }
-        forwardListener.onEnd(this, target, -504);
+        if (retryInstead(504)) {
+            return;
+        }
+        endAttempt(-504);
         fail(HttpResponseStatus.GATEWAY_TIMEOUT,
                 "no response from " + target + " within " + options.responseHeaderTimeoutMillis() + "ms");
     }
 
     private void notReached(Throwable cause) {
         UpstreamTarget failed = target;
+        ForwardListener listener = forwardListener;
         dropUpstream();
         state = State.ROUTING;
-        if (!bodyForwarded && forwardListener.onNotReached(this, failed, cause)) {
+        attemptOpen = false;
+        if ((!bodyForwarded || replayable()) && listener.onNotReached(this, failed, cause)) {
             return;
         }
-        forwardListener.onEnd(this, failed, -502);
+        listener.onEnd(this, failed, -502);
         fail(HttpResponseStatus.BAD_GATEWAY, describe(cause, failed));
+    }
+
+    /**
+     * Offers a response head (or a 504 timeout) to the listener's retry policy before the client
+     * sees anything. When it asks for a retry, the attempt is dropped and treated as not reached.
+     */
+    private boolean retryInstead(int code) {
+        if (!replayable() || !forwardListener.retryResponse(this, target, code)) {
+            return false;
+        }
+        UpstreamTarget failed = target;
+        ForwardListener listener = forwardListener;
+        dropUpstream();
+        state = State.ROUTING;
+        attemptOpen = false;
+        if (listener.onNotReached(this, failed, new RetriedResponse(code))) {
+            return true;
+        }
+        listener.onEnd(this, failed, -code);
+        fail(HttpResponseStatus.valueOf(code), "upstream " + failed + " answered " + code);
+        return true;
     }
 
     private static String describe(Throwable cause, UpstreamTarget target) {
@@ -352,6 +441,14 @@ public final class ProxyExchange implements Exchange {
         if (last) {
             requestComplete = true;
         }
+        if (tee != null) {
+            BodyTee t = tee;
+            t.onContent(content.content());
+            if (last) {
+                tee = null;
+                t.onEnd(true);
+            }
+        }
         if (state == State.DONE) {
             content.release();
             return;
@@ -362,8 +459,11 @@ public final class ProxyExchange implements Exchange {
             return;
         }
         if (state == State.SENDING) {
-            bodyForwarded |= content.content().isReadable();
-            upstream.write(content, upstream.voidPromise());
+            if (bufferLimit >= 0) {
+                pending().add(content);
+                content = content.retainedDuplicate();
+            }
+            writeBody(upstream, content);
             upstreamNeedsFlush = true;
             if (last) {
                 flushToUpstream();
@@ -373,13 +473,17 @@ public final class ProxyExchange implements Exchange {
             }
             return;
         }
-        if (pending == null) {
-            pending = new ArrayDeque<>(4);
-        }
-        pending.add(content);
+        pending().add(content);
         if (state == State.BUFFERING && last) {
             connect();
         }
+    }
+
+    private ArrayDeque<HttpContent> pending() {
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        return pending;
     }
 
     void flushToUpstream() {
@@ -405,6 +509,10 @@ public final class ProxyExchange implements Exchange {
             int code = response.status().code();
             if (code >= 100 && code < 200 && code != 101) {
                 skipInformational = true;
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (retryInstead(code)) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
@@ -483,7 +591,7 @@ public final class ProxyExchange implements Exchange {
             ch.close();
         }
         flushToClient();
-        forwardListener.onEnd(this, target, status);
+        endAttempt(status);
         finish();
     }
 
@@ -520,7 +628,7 @@ public final class ProxyExchange implements Exchange {
             return;
         }
         // Part of the response is out: the only honest signal left is to close the connection.
-        forwardListener.onEnd(this, target, -1);
+        endAttempt(-1);
         abortClient();
     }
 
@@ -532,9 +640,7 @@ public final class ProxyExchange implements Exchange {
         if (!responseStarted) {
             status = 499;
         }
-        if (target != null) {
-            forwardListener.onEnd(this, target, -499);
-        }
+        endAttempt(-499);
         dropUpstream();
         finish();
     }
@@ -571,6 +677,12 @@ public final class ProxyExchange implements Exchange {
             return;
         }
         state = State.DONE;
+        endAttempt(-status);
+        if (tee != null) {
+            BodyTee t = tee;
+            tee = null;
+            t.onEnd(false);
+        }
         if (pending != null) {
             HttpContent c;
             while ((c = pending.poll()) != null) {

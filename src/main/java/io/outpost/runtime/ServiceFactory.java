@@ -1,12 +1,12 @@
 package io.outpost.runtime;
 
 import io.outpost.config.ServiceConfig;
-import io.outpost.config.EndpointConfig;
-import io.outpost.proxy.ForwardOptions;
-import io.outpost.proxy.UpstreamTarget;
-import io.outpost.service.RoundRobinService;
+import io.outpost.service.LoadBalancerService;
+import io.outpost.service.MirroringService;
 import io.outpost.service.Service;
-import java.util.List;
+import io.outpost.service.WeightedService;
+import io.outpost.upstream.Ticker;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Builds the service of each kind from its configuration. */
 public class ServiceFactory {
@@ -18,15 +18,18 @@ public class ServiceFactory {
      */
     public Service create(String name, ServiceConfig config, BuildContext context) {
         if (config instanceof ServiceConfig.LoadBalancer lb) {
-            List<UpstreamTarget> targets = lb.endpoints().stream().map(EndpointConfig::url)
-                    .map(u -> UpstreamTarget.of(u.toString())).toList();
-            return new RoundRobinService(name, targets, options(lb));
+            Service old = context.previous().get(name);
+            return LoadBalancerService.create(name, lb,
+                    new LoadBalancerService.Env(context.scheduler(), Ticker.system(), ThreadLocalRandom.current(),
+                            context.clock()),
+                    old instanceof LoadBalancerService previous ? previous : null);
+        }
+        if (config instanceof ServiceConfig.Weighted w) {
+            return new WeightedService(name, w, context.built(), 0);
+        }
+        if (config instanceof ServiceConfig.Mirroring m) {
+            return new MirroringService(name, m, context.built(), context.metrics());
         }
         throw new UnsupportedOperationException("service " + name + ": " + config.type() + " is not supported yet");
-    }
-
-    static ForwardOptions options(ServiceConfig.LoadBalancer lb) {
-        return new ForwardOptions((int) Math.max(1, lb.timeouts().connect().toMillis()),
-                Math.max(1, lb.timeouts().responseHeader().toMillis()), lb.passHostHeader());
     }
 }

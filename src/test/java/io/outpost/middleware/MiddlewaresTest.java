@@ -33,15 +33,16 @@ class MiddlewaresTest {
     }
 
     @Test
-    void circuitBreakerAndRetryBelongToTheUpstreamPackage() {
+    void buildsCircuitBreakerAndRetryAndRejectsBadOnes() {
         var breaker = new MiddlewareConfig.CircuitBreaker(Optional.of(0.5), Optional.empty(), 10,
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10));
-        assertThatThrownBy(() -> Middlewares.create("cb", breaker))
-                .isInstanceOf(UnsupportedOperationException.class)
-                .hasMessage("middleware cb: circuitBreaker is built by the upstream package");
-        assertThatThrownBy(() -> Middlewares.create("again", new MiddlewareConfig.Retry(3, Duration.ofMillis(100))))
-                .isInstanceOf(UnsupportedOperationException.class)
-                .hasMessage("middleware again: retry is built by the upstream package");
+        assertThat(Middlewares.create("cb", breaker)).isInstanceOf(CircuitBreakerMiddleware.class);
+        assertThat(Middlewares.create("again", new MiddlewareConfig.Retry(3, Duration.ofMillis(100))))
+                .isInstanceOf(RetryMiddleware.class);
+        var neither = new MiddlewareConfig.CircuitBreaker(Optional.empty(), Optional.empty(), 10,
+                Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(10));
+        assertInvalid(neither, "middleware m: expected errorRatio or latencyThreshold");
+        assertInvalid(new MiddlewareConfig.Retry(0, Duration.ofMillis(100)), "middleware m: attempts: 0");
     }
 
     @Test

@@ -27,9 +27,9 @@ public final class Backend implements AutoCloseable {
     private final List<Map<String, List<String>>> requestHeaders = new CopyOnWriteArrayList<>();
     private final Map<String, HttpHandler> routes = new ConcurrentHashMap<>();
 
-    private Backend(String name) throws IOException {
+    private Backend(String name, int port) throws IOException {
         this.name = name;
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 128);
         server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "backend-" + name);
             t.setDaemon(true);
@@ -40,7 +40,12 @@ public final class Backend implements AutoCloseable {
     }
 
     public static Backend start(String name) throws IOException {
-        return new Backend(name);
+        return new Backend(name, 0);
+    }
+
+    /** Starts on a given port, for example to revive a backend that was closed. */
+    public static Backend start(String name, int port) throws IOException {
+        return new Backend(name, port);
     }
 
     /** Serves {@code path} (exact match) with {@code handler} instead of the echo. */

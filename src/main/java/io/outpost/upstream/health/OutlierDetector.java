@@ -114,6 +114,12 @@ public final class OutlierDetector {
         return h == null ? 0 : h.multiplier;
     }
 
+    /** Ticker time when {@code endpoint}'s current ejection ends, or 0 when it is not ejected. */
+    public synchronized long ejectedUntilNanos(Endpoint endpoint) {
+        Host h = hosts.get(endpoint.id());
+        return h != null && h.ejected ? h.ejectedUntil : 0;
+    }
+
     public synchronized int ejectedCount() {
         return ejectedCount;
     }
