@@ -4,6 +4,7 @@ import io.outpost.config.ServiceConfig;
 import io.outpost.config.EndpointConfig;
 import io.outpost.proxy.ForwardOptions;
 import io.outpost.proxy.UpstreamTarget;
+import io.outpost.replication.ReplicatedService;
 import io.outpost.service.RoundRobinService;
 import io.outpost.service.Service;
 import java.util.List;
@@ -21,6 +22,9 @@ public class ServiceFactory {
             List<UpstreamTarget> targets = lb.endpoints().stream().map(EndpointConfig::url)
                     .map(u -> UpstreamTarget.of(u.toString())).toList();
             return new RoundRobinService(name, targets, options(lb));
+        }
+        if (config instanceof ServiceConfig.Replicated replicated) {
+            return ReplicatedService.create(name, replicated, context);
         }
         throw new UnsupportedOperationException("service " + name + ": " + config.type() + " is not supported yet");
     }
