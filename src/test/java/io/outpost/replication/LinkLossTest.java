@@ -128,7 +128,8 @@ class LinkLossTest {
             String till = "till-" + s;
             done.add(pool.submit(() -> {
                 for (int i = 0; i < writes; i++) {
-                    assertThat(ReplicatedServiceTest.call(() -> h.post(till, "/sales", till + "-" + i, null))
+                    String body = till + "-" + i;
+                    assertThat(ReplicatedServiceTest.call(() -> h.post(till, "/sales", body, null))
                             .statusCode()).isEqualTo(201);
                 }
             }));
