@@ -3,6 +3,7 @@ package io.outpost.admin;
 import io.outpost.config.ConfigJson;
 import io.outpost.config.OutpostConfig;
 import io.outpost.config.RouterConfig;
+import io.outpost.replication.ReplicatedService;
 import io.outpost.runtime.Gateway;
 import io.outpost.runtime.GatewayRuntime;
 import io.outpost.service.Service;
@@ -29,6 +30,10 @@ public final class AdminApi {
             return s == null ? AdminResponse.error(404, "no service named " + p.get(0))
                     : AdminResponse.json(200, service(p.get(0), s));
         }));
+        server.route("/api/services/{name}/replicas/{replica}/pause",
+                (m, p, b) -> withRuntime(gateway, rt -> replicaAction(rt, m, p, true)));
+        server.route("/api/services/{name}/replicas/{replica}/resume",
+                (m, p, b) -> withRuntime(gateway, rt -> replicaAction(rt, m, p, false)));
         server.route("/api/entrypoints", (m, p, b) -> withRuntime(gateway, rt -> {
             List<Object> out = new ArrayList<>();
             gateway.proxy().entryPoints().forEach(ep -> out.add(Map.of("name", ep.name(),
@@ -44,6 +49,26 @@ public final class AdminApi {
     private static AdminResponse withRuntime(Gateway gateway, java.util.function.Function<GatewayRuntime, AdminResponse> f) {
         GatewayRuntime rt = gateway.runtime();
         return rt == null ? AdminResponse.error(503, "no configuration loaded") : f.apply(rt);
+    }
+
+    /** Pauses or resumes a replica of a replicated service: POST only. */
+    static AdminResponse replicaAction(GatewayRuntime rt, String method, List<String> p, boolean pause) {
+        if (!method.equals("POST")) {
+            return AdminResponse.error(405, "use POST to " + (pause ? "pause" : "resume") + " a replica");
+        }
+        Service s = rt.services().get(p.get(0));
+        if (s == null) {
+            return AdminResponse.error(404, "no service named " + p.get(0));
+        }
+        if (!(s instanceof ReplicatedService replicated)) {
+            return AdminResponse.error(400, "service " + p.get(0) + " is not a replicated service");
+        }
+        boolean found = pause ? replicated.pause(p.get(1)) : replicated.resume(p.get(1));
+        if (!found) {
+            return AdminResponse.error(404, "service " + p.get(0) + " has no replica named " + p.get(1)
+                    + " (replicas: " + replicated.replicaNames() + ")");
+        }
+        return AdminResponse.json(200, service(p.get(0), s));
     }
 
     static List<Object> routers(GatewayRuntime rt) {

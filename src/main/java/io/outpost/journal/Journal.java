@@ -68,6 +68,15 @@ public interface Journal extends AutoCloseable {
      */
     List<Entry> pending(String replica, String sessionKey, int max);
 
+    /**
+     * True when {@code replica} has not answered some committed entry of the session: it has not caught
+     * up on it (G5). Unlike {@link #pending} this reads no entry bodies, so it is cheap enough for
+     * every request.
+     */
+    default boolean hasBacklog(String replica, String sessionKey) {
+        return !pending(replica, sessionKey, 1).isEmpty();
+    }
+
     /** Sessions that have at least one committed entry {@code replica} has not answered. */
     Set<String> sessionsWithBacklog(String replica);
 

@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProxyExchange implements Exchange {
 
-    private enum State { ROUTING, BUFFERING, CONNECTING, SENDING, DONE }
+    private enum State { ROUTING, BUFFERING, AGGREGATING, CONNECTING, SENDING, DONE }
 
     private final FrontendHandler frontend;
     private final ChannelHandlerContext client;
@@ -57,6 +57,8 @@ public final class ProxyExchange implements Exchange {
     /** True from {@link #forward} until the attempt's listener heard its end. */
     private boolean attemptOpen;
     private boolean lastSent;
+
+    private BodyHandler bodyHandler;
 
     private UpstreamTarget target;
     private ForwardListener forwardListener = ForwardListener.NONE;
@@ -179,6 +181,84 @@ public final class ProxyExchange implements Exchange {
     public void bufferRequestBody(long maxBytes) {
         bufferLimit = maxBytes;
         limitRequestBody(maxBytes);
+    }
+
+    /** Receives a request body read in full by {@link #readBody}. */
+    @FunctionalInterface
+    public interface BodyHandler {
+        /** Runs on the exchange's event loop; {@code body} is a copy the handler may keep. */
+        void onBody(ProxyExchange exchange, byte[] body);
+    }
+
+    /**
+     * Reads the whole request body, at most {@code maxBytes} (else 413), and hands it to
+     * {@code handler} instead of forwarding: for services that must hold a write (replicated
+     * services journal it) and answer with {@link #respond(int, HttpHeaders, byte[])}.
+     */
+    public void readBody(long maxBytes, BodyHandler handler) {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> readBody(maxBytes, handler));
+            return;
+        }
+        if (state == State.DONE) {
+            return;
+        }
+        limitRequestBody(maxBytes);
+        if (declaredBodyTooLarge()) {
+            fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body is larger than " + bodyLimit + " bytes");
+            return;
+        }
+        state = State.AGGREGATING;
+        bodyHandler = handler;
+        sendContinueIfExpected();
+        if (requestComplete) {
+            deliverBody();
+        }
+    }
+
+    private void deliverBody() {
+        int size = 0;
+        if (pending != null) {
+            for (HttpContent c : pending) {
+                size += c.content().readableBytes();
+            }
+        }
+        byte[] body = new byte[size];
+        int at = 0;
+        if (pending != null) {
+            HttpContent c;
+            while ((c = pending.poll()) != null) {
+                int n = c.content().readableBytes();
+                c.content().getBytes(c.content().readerIndex(), body, at, n);
+                at += n;
+                c.release();
+            }
+        }
+        state = State.ROUTING;
+        bodyHandler.onBody(this, body);
+    }
+
+    /**
+     * Answers with a complete response from bytes (for example a stored or aggregated one).
+     * Hop-by-hop headers are dropped and the length is set; may be called from any thread.
+     */
+    public void respond(int status, HttpHeaders headers, byte[] body) {
+        if (!eventLoop().inEventLoop()) {
+            eventLoop().execute(() -> respond(status, headers, body));
+            return;
+        }
+        if (state == State.DONE) {
+            return;
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(status), io.netty.buffer.Unpooled.wrappedBuffer(body));
+        if (headers != null) {
+            response.headers().set(headers);
+        }
+        ProxyHeaders.removeHopByHop(response.headers());
+        response.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        sendLocal(response);
     }
 
     void route(String routerName, String serviceName, String requestId) {
@@ -476,6 +556,8 @@ public final class ProxyExchange implements Exchange {
         pending().add(content);
         if (state == State.BUFFERING && last) {
             connect();
+        } else if (state == State.AGGREGATING && last) {
+            deliverBody();
         }
     }
 

@@ -3,6 +3,7 @@ package io.outpost.runtime;
 import io.outpost.config.ServiceConfig;
 import io.outpost.service.LoadBalancerService;
 import io.outpost.service.MirroringService;
+import io.outpost.replication.ReplicatedService;
 import io.outpost.service.Service;
 import io.outpost.service.WeightedService;
 import io.outpost.upstream.Ticker;
@@ -29,6 +30,9 @@ public class ServiceFactory {
         }
         if (config instanceof ServiceConfig.Mirroring m) {
             return new MirroringService(name, m, context.built(), context.metrics());
+        }
+        if (config instanceof ServiceConfig.Replicated replicated) {
+            return ReplicatedService.create(name, replicated, context);
         }
         throw new UnsupportedOperationException("service " + name + ": " + config.type() + " is not supported yet");
     }

@@ -163,6 +163,12 @@ public final class EmbeddedJournal implements Journal {
     }
 
     @Override
+    public boolean hasBacklog(String replica, String sessionKey) {
+        checkReplica(replica);
+        return index.read(() -> index.hasBacklog(replica, sessionKey));
+    }
+
+    @Override
     public Set<String> sessionsWithBacklog(String replica) {
         checkReplica(replica);
         return index.read(() -> index.sessionsWithBacklog(replica));

@@ -241,6 +241,10 @@ final class JournalIndex {
         return out;
     }
 
+    boolean hasBacklog(String replica, String sessionKey) {
+        return backlogBySession.get(replica).containsKey(sessionKey);
+    }
+
     Set<String> sessionsWithBacklog(String replica) {
         return new LinkedHashSet<>(backlogBySession.get(replica).keySet());
     }

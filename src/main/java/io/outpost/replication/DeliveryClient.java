@@ -1,0 +1,279 @@
+package io.outpost.replication;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.outpost.config.TimeoutsConfig;
+import io.outpost.journal.Entry;
+import io.outpost.journal.Header;
+import io.outpost.proxy.Transport;
+import io.outpost.upstream.Endpoint;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Sends journaled writes to replicas: a small HTTP/1.1 client with keep-alive connections per
+ * endpoint, that sends a full request built from an entry's stored bytes and aggregates the answer
+ * (capped). A connect failure, a reset or a timeout before the response head is "not reached"; any
+ * response head counts as an answer, whatever happens to its body afterwards.
+ */
+final class DeliveryClient implements AutoCloseable {
+
+    /** What became of one delivery: a status ({@code 0} = not reached), headers and (capped) body. */
+    record Result(int status, List<Header> headers, byte[] body, Throwable cause) {
+        static Result notReached(Throwable cause) {
+            return new Result(0, List.of(), new byte[0], cause);
+        }
+
+        boolean reached() {
+            return status > 0;
+        }
+    }
+
+    private final Bootstrap bootstrap;
+    private volatile int connectTimeoutMillis = 5_000;
+    private volatile long responseHeaderTimeoutNanos = TimeUnit.SECONDS.toNanos(60);
+    private final int maxResponseBytes;
+    private final Map<String, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
+
+    DeliveryClient(EventLoopGroup group, Transport transport, int maxResponseBytes) {
+        this.maxResponseBytes = maxResponseBytes;
+        this.bootstrap = new Bootstrap().group(group).channel(transport.clientChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536))
+                                .addLast(new Call());
+                    }
+                });
+    }
+
+    /** Sets the connect and response-head timeouts of later deliveries. */
+    void timeouts(TimeoutsConfig timeouts) {
+        connectTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeouts.connect().toMillis()));
+        responseHeaderTimeoutNanos = Math.max(1, timeouts.responseHeader().toNanos());
+    }
+
+    /** Delivers {@code entry} to {@code endpoint}; never fails, a failure is a not-reached result. */
+    CompletableFuture<Result> send(Endpoint endpoint, Entry entry, String kind) {
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        Channel pooled = pollIdle(endpoint);
+        if (pooled != null) {
+            start(pooled, endpoint, entry, kind, true, result);
+        } else {
+            connectAndStart(endpoint, entry, kind, result);
+        }
+        return result;
+    }
+
+    private void connectAndStart(Endpoint endpoint, Entry entry, String kind, CompletableFuture<Result> result) {
+        bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .connect(endpoint.host(), endpoint.port()).addListener((ChannelFuture f) -> {
+            if (f.isSuccess()) {
+                start(f.channel(), endpoint, entry, kind, false, result);
+            } else {
+                result.complete(Result.notReached(f.cause()));
+            }
+        });
+    }
+
+    private void start(Channel ch, Endpoint endpoint, Entry entry, String kind, boolean reused,
+                       CompletableFuture<Result> result) {
+        ch.eventLoop().execute(() -> {
+            Call call = ch.pipeline().get(Call.class);
+            CompletableFuture<Result> attempt = new CompletableFuture<>();
+            attempt.whenComplete((r, e) -> {
+                if (reused && !r.reached() && !call.sawBytes && !(r.cause() instanceof TimeoutException)) {
+                    // A pooled connection the replica had closed: the request never got in. Once more, fresh.
+                    connectAndStart(endpoint, entry, kind, result);
+                } else {
+                    result.complete(r);
+                }
+            });
+            call.begin(endpoint, attempt);
+            ch.writeAndFlush(request(endpoint, entry, kind)).addListener(w -> {
+                if (!w.isSuccess()) {
+                    call.fail(w.cause());
+                }
+            });
+        });
+    }
+
+    static FullHttpRequest request(Endpoint endpoint, Entry entry, String kind) {
+        ByteBuf body = Unpooled.wrappedBuffer(entry.body());
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(entry.method()),
+                entry.pathAndQuery(), body);
+        for (Header h : entry.headers()) {
+            req.headers().add(h.name(), h.value());
+        }
+        String host = endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]" : endpoint.host();
+        req.headers().set(HttpHeaderNames.HOST, host + ":" + endpoint.port());
+        req.headers().set(DeliveryHeaders.IDEMPOTENCY_KEY, entry.idempotencyKey());
+        req.headers().set(DeliveryHeaders.ORIGINAL_TIME, DeliveryHeaders.originalTime(entry.receivedAtMillis()));
+        req.headers().set(DeliveryHeaders.DELIVERY, kind);
+        HttpUtil.setContentLength(req, entry.body().length);
+        return req;
+    }
+
+    private Channel pollIdle(Endpoint endpoint) {
+        ConcurrentLinkedDeque<Channel> q = idle.get(endpoint.id());
+        if (q == null) {
+            return null;
+        }
+        Channel ch;
+        while ((ch = q.pollLast()) != null) {
+            if (ch.isActive()) {
+                return ch;
+            }
+        }
+        return null;
+    }
+
+    private void release(Endpoint endpoint, Channel ch) {
+        if (ch.isActive()) {
+            idle.computeIfAbsent(endpoint.id(), k -> new ConcurrentLinkedDeque<>()).addLast(ch);
+        }
+    }
+
+    @Override
+    public void close() {
+        idle.values().forEach(q -> q.forEach(Channel::close));
+        idle.clear();
+    }
+
+    /** The one delivery a connection carries at a time; runs on the connection's event loop. */
+    private final class Call extends ChannelInboundHandlerAdapter {
+        private Endpoint endpoint;
+        private CompletableFuture<Result> promise;
+        private ScheduledFuture<?> timeout;
+        private boolean sawBytes;
+        private int status;
+        private List<Header> headers;
+        private ByteArrayOutputStream body;
+        private boolean keepAlive;
+        private Channel channel;
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+        }
+
+        void begin(Endpoint target, CompletableFuture<Result> p) {
+            endpoint = target;
+            promise = p;
+            sawBytes = false;
+            status = 0;
+            body = null;
+            timeout = channel.eventLoop().schedule(() -> fail(new TimeoutException(
+                    "no response head from " + target.id() + " within "
+                            + TimeUnit.NANOSECONDS.toMillis(responseHeaderTimeoutNanos) + "ms")),
+                    responseHeaderTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (promise == null) {
+                    ctx.close(); // an unsolicited response: the connection is out of step
+                    return;
+                }
+                sawBytes = true;
+                if (msg instanceof HttpResponse head) {
+                    if (!head.decoderResult().isSuccess()) {
+                        fail(head.decoderResult().cause());
+                        return;
+                    }
+                    int code = head.status().code();
+                    if (code >= 100 && code < 200) {
+                        return;
+                    }
+                    timeout.cancel(false);
+                    status = code;
+                    headers = new ArrayList<>(head.headers().size());
+                    head.headers().forEach(h -> headers.add(new Header(h.getKey(), h.getValue())));
+                    keepAlive = HttpUtil.isKeepAlive(head);
+                    body = new ByteArrayOutputStream();
+                }
+                if (msg instanceof HttpContent content && status > 0) {
+                    ByteBuf buf = content.content();
+                    int room = maxResponseBytes - body.size();
+                    int n = Math.min(room, buf.readableBytes());
+                    if (n > 0) {
+                        byte[] bytes = new byte[n];
+                        buf.getBytes(buf.readerIndex(), bytes);
+                        body.write(bytes, 0, n);
+                    }
+                    if (content instanceof LastHttpContent) {
+                        CompletableFuture<Result> p = promise;
+                        promise = null;
+                        if (keepAlive) {
+                            release(endpoint, ctx.channel());
+                        } else {
+                            ctx.close();
+                        }
+                        p.complete(new Result(status, headers, body.toByteArray(), null));
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        void fail(Throwable cause) {
+            CompletableFuture<Result> p = promise;
+            if (p == null) {
+                return;
+            }
+            promise = null;
+            if (timeout != null) {
+                timeout.cancel(false);
+            }
+            channel.close();
+            if (status > 0) {
+                // The head arrived: the replica processed the write; only its body was cut short.
+                p.complete(new Result(status, headers, body.toByteArray(), null));
+            } else {
+                p.complete(Result.notReached(cause));
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            fail(new java.nio.channels.ClosedChannelException());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(cause);
+            ctx.close();
+        }
+    }
+}

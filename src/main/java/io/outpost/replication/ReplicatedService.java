@@ -1,0 +1,184 @@
+package io.outpost.replication;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.outpost.config.ServiceConfig;
+import io.outpost.journal.Header;
+import io.outpost.journal.Journal;
+import io.outpost.proxy.ForwardListener;
+import io.outpost.proxy.ForwardOptions;
+import io.outpost.proxy.ProxyExchange;
+import io.outpost.proxy.UpstreamTarget;
+import io.outpost.runtime.BuildContext;
+import io.outpost.service.Service;
+import io.outpost.upstream.Endpoint;
+import io.outpost.upstream.XxHash64;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The {@code replicated} service: a stateful service with a replica per site (DESIGN.md G1-G7).
+ * Writes (methods in {@code writeMethods}) are read in full, journaled and delivered to every
+ * replica in session order; reads are streamed to the replica that serves the session, which is
+ * always one that has received every committed write of that session.
+ *
+ * <pre>{@code
+ * Service pos = ReplicatedService.create("pos", config, context);   // from ServiceFactory
+ * }</pre>
+ *
+ * A write without the session key, when one is configured, is answered 400: it would otherwise be
+ * ordered against nothing. A write whose body exceeds {@code maxBodySize} gets 413.
+ */
+public final class ReplicatedService implements Service {
+
+    private final String name;
+    private final Replication replication;
+    private final ServiceConfig.Replicated config;
+    private final SessionKeys sessionKeys;
+    private final ForwardOptions readOptions;
+    private final Map<String, UpstreamTarget> targets = new ConcurrentHashMap<>();
+
+    private ReplicatedService(String name, ServiceConfig.Replicated config, Replication replication) {
+        this.name = name;
+        this.config = config;
+        this.replication = replication;
+        this.sessionKeys = new SessionKeys(config.sessionKey());
+        this.readOptions = new ForwardOptions((int) Math.max(1, config.timeouts().connect().toMillis()),
+                Math.max(1, config.timeouts().responseHeader().toMillis()), false);
+    }
+
+    /** Builds the service, taking over the running replication of the same name after a reload. */
+    public static ReplicatedService create(String name, ServiceConfig.Replicated config, BuildContext context) {
+        return create(name, config, context, Replication.Options.defaults());
+    }
+
+    public static ReplicatedService create(String name, ServiceConfig.Replicated config, BuildContext context,
+                                           Replication.Options options) {
+        Service previous = context.previous().get(name);
+        Replication replication = previous instanceof ReplicatedService p
+                ? p.replication.retain(config)
+                : Replication.open(name, config, context, options);
+        return new ReplicatedService(name, config, replication);
+    }
+
+    @Override
+    public void handle(ProxyExchange exchange) {
+        String session = sessionKeys.of(exchange);
+        if (!config.writeMethods().contains(exchange.method())) {
+            read(exchange, session);
+            return;
+        }
+        if (session == null) {
+            exchange.fail(HttpResponseStatus.BAD_REQUEST, "a write to " + name + " needs its session key ("
+                    + sessionKeys.describe() + "); without it the write could not be ordered");
+            return;
+        }
+        Writes writes = replication.writes();
+        if (writes == null) {
+            exchange.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "writes to " + name
+                    + " are not accepted: the journal is unavailable (" + replication.journalError() + ")");
+            return;
+        }
+        exchange.readBody(config.maxBodySize(), (ex, body) -> {
+            String key = ex.header(DeliveryHeaders.IDEMPOTENCY_KEY);
+            List<Header> headers = new ArrayList<>(ex.request().headers().size());
+            for (Map.Entry<String, String> h : ex.request().headers()) {
+                if (DeliveryHeaders.stored(h.getKey())) {
+                    headers.add(new Header(h.getKey(), h.getValue()));
+                }
+            }
+            writes.write(new Writes.Request(session, key == null || key.isBlank() ? null : key.trim(), ex.method(),
+                    ex.request().uri(), headers, body)).thenAccept(answer -> answer(ex, answer));
+        });
+    }
+
+    private static void answer(ProxyExchange exchange, Writes.Answer answer) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        for (Header h : answer.headers()) {
+            headers.add(h.name(), h.value());
+        }
+        if (answer.truncated()) {
+            headers.set(DeliveryHeaders.TRUNCATED, "true");
+        }
+        exchange.respond(answer.status(), headers, answer.body());
+    }
+
+    private void read(ProxyExchange exchange, String session) {
+        Journal journal = replication.journal();
+        long hash = session == null ? ThreadLocalRandom.current().nextLong() : XxHash64.hash(session);
+        List<Replica> order = ReplicaChooser.plan(replication.replicas(),
+                r -> journal == null || session == null || !journal.hasBacklog(r.name(), session), hash,
+                config.overprovisioningFactor()).caughtUp();
+        if (order.isEmpty()) {
+            exchange.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no replica of " + name
+                    + " has received every write of this session yet; try again shortly");
+            return;
+        }
+        new Read(order).next(exchange, 0);
+    }
+
+    /** A read's replicas in order; the next one is tried when one is not reached. */
+    private final class Read implements ForwardListener {
+        private final List<Replica> order;
+        private int at;
+
+        Read(List<Replica> order) {
+            this.order = order;
+        }
+
+        void next(ProxyExchange exchange, int index) {
+            at = index;
+            Endpoint e = order.get(index).endpoint();
+            exchange.forward(targets.computeIfAbsent(e.id(), id -> UpstreamTarget.of(id)), this, readOptions);
+        }
+
+        @Override
+        public boolean onNotReached(ProxyExchange exchange, UpstreamTarget target, Throwable cause) {
+            if (at + 1 >= order.size()) {
+                return false;
+            }
+            next(exchange, at + 1);
+            return true;
+        }
+    }
+
+    /** Pauses deliveries to {@code replica} and stops it serving; false when there is no such replica. */
+    public boolean pause(String replica) {
+        Replica r = replication.replica(replica);
+        if (r == null) {
+            return false;
+        }
+        r.paused(true);
+        return true;
+    }
+
+    /** Resumes a paused replica: its backlog is replayed before it serves again. */
+    public boolean resume(String replica) {
+        Replica r = replication.replica(replica);
+        if (r == null) {
+            return false;
+        }
+        r.paused(false);
+        replication.wake();
+        return true;
+    }
+
+    public Set<String> replicaNames() {
+        return config.replicas().keySet();
+    }
+
+    @Override
+    public Map<String, Object> describe() {
+        return ReplicationStatus.describe(replication, config);
+    }
+
+    @Override
+    public void close() {
+        replication.release();
+    }
+}

@@ -1,0 +1,270 @@
+package io.outpost.replication;
+
+import io.netty.channel.EventLoopGroup;
+import io.outpost.config.ServiceConfig;
+import io.outpost.journal.Entry;
+import io.outpost.journal.Journal;
+import io.outpost.journal.JournalException;
+import io.outpost.journal.embedded.EmbeddedJournal;
+import io.outpost.journal.embedded.JournalOptions;
+import io.outpost.proxy.Transport;
+import io.outpost.runtime.BuildContext;
+import io.outpost.upstream.Endpoint;
+import io.outpost.upstream.Ticker;
+import io.outpost.upstream.health.HealthCheckConfig;
+import io.outpost.upstream.health.HttpHealthChecker;
+import io.outpost.upstream.resilience.Backoff;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a replicated service keeps running across configuration reloads: its journal (which is locked
+ * while open, so it is never reopened by a reload), the replicas' state, the replicator and the write
+ * path. A reload hands it to the successor service ({@link #retain}); the last owner to
+ * {@link #release} it closes it.
+ *
+ * <p>On open, every entry left in doubt by a crash is committed before the service serves (it may have
+ * been processed; its {@code Idempotency-Key} lets the replicas drop a duplicate). If the journal cannot
+ * be opened, writes answer 503 with the reason and reads keep working.
+ */
+public final class Replication {
+
+    private static final Logger log = LoggerFactory.getLogger(Replication.class);
+
+    /** Tuning that is not part of the configuration file; tests shorten the timers. */
+    public record Options(Duration backoffBase, Duration backoffMax, Duration tick, int lanesPerReplica, int batch,
+                          int deliveryThreads, int maxResponseBytes, Ticker ticker, RandomGenerator random) {
+        public static Options defaults() {
+            return new Options(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofMillis(100), 64, 32, 2,
+                    8 * 1024 * 1024, Ticker.system(), ThreadLocalRandom.current());
+        }
+    }
+
+    private final String service;
+    private final BuildContext context;
+    private final Options options;
+    private final Journal journal;
+    private final String journalError;
+    private final ReplicationMetrics metrics;
+    private final Divergences divergences;
+    private final EventLoopGroup group;
+    private final ExecutorService executor;
+    private final DeliveryClient client;
+    private final Replicator replicator;
+    private final Writes writes;
+    private final Map<String, Replica> replicas = new LinkedHashMap<>();
+    private final List<Replica> replicaList;
+    private final AtomicInteger owners = new AtomicInteger(1);
+    private final List<ScheduledFuture<?>> timers = new ArrayList<>();
+    private volatile HttpHealthChecker healthChecker;
+    private volatile ServiceConfig.Replicated config;
+
+    private Replication(String service, ServiceConfig.Replicated config, BuildContext context, Options options) {
+        this.service = service;
+        this.config = config;
+        this.context = context;
+        this.options = options;
+        this.metrics = new ReplicationMetrics(context.metrics(), service);
+        this.divergences = new Divergences(100, metrics::divergence);
+        config.replicas().forEach((name, r) -> replicas.put(name, new Replica(name, r.priority(), endpoints(r, Map.of()),
+                new DeliveryHealth(options.ticker(), new Backoff(options.backoffBase(), options.backoffMax(),
+                        options.random())), new RateMeter(options.ticker()))));
+        this.replicaList = List.copyOf(replicas.values());
+        Journal opened = null;
+        String error = null;
+        try {
+            opened = EmbeddedJournal.open(JournalOptions.builder(context.journalDir().resolve(service))
+                    .replicas(replicas.keySet().toArray(new String[0])).clock(context.clock())
+                    .retention(config.retention()).build());
+        } catch (JournalException e) {
+            error = e.getMessage();
+            log.error("service {}: journal unavailable, writes will answer 503 (reads keep working): {}", service, error);
+        }
+        this.journal = opened;
+        this.journalError = error;
+        this.group = Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service);
+        this.executor = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "outpost-replication-" + service);
+            t.setDaemon(true);
+            return t;
+        });
+        this.client = new DeliveryClient(group, Transport.best(), options.maxResponseBytes());
+        client.timeouts(config.timeouts());
+        if (journal == null) {
+            this.replicator = null;
+            this.writes = null;
+        } else {
+            metrics.bindJournal(journal);
+            replicaList.forEach(r -> metrics.bindReplica(r.name(), journal));
+            this.replicator = new Replicator(journal, replicaList, client, new Lanes<>(executor), executor, metrics,
+                    divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(), options.batch());
+            this.writes = new Writes(service, journal, replicator, () -> replicaList,
+                    config.overprovisioningFactor(), executor);
+        }
+    }
+
+    /** Opens the journal, settles entries left in doubt, and starts delivering and health checking. */
+    static Replication open(String service, ServiceConfig.Replicated config, BuildContext context, Options options) {
+        Replication r = new Replication(service, config, context, options);
+        r.start();
+        return r;
+    }
+
+    private void start() {
+        if (journal != null) {
+            List<Entry> inDoubt = journal.inDoubt();
+            if (!inDoubt.isEmpty()) {
+                log.info("service {}: committing {} writes left in doubt by the last run", service, inDoubt.size());
+                CompletableFuture.allOf(inDoubt.stream().map(e -> journal.commit(e.sequence()))
+                        .toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
+            }
+            long tick = options.tick().toNanos();
+            timers.add(group.next().scheduleAtFixedRate(() -> executor.execute(replicator::tick), tick, tick,
+                    TimeUnit.NANOSECONDS));
+            timers.add(context.scheduler().scheduleWithFixedDelay(this::compact, 1, 1, TimeUnit.MINUTES));
+        }
+        startHealthChecks();
+    }
+
+    private void compact() {
+        try {
+            journal.compact();
+        } catch (RuntimeException e) {
+            log.error("service {}: journal compaction failed: {}", service, e.getMessage());
+        }
+    }
+
+    private void startHealthChecks() {
+        HttpHealthChecker old = healthChecker;
+        if (old != null) {
+            old.close();
+        }
+        healthChecker = config.healthCheck().map(hc -> {
+            List<Endpoint> all = new ArrayList<>();
+            replicaList.forEach(r -> all.addAll(r.endpoints()));
+            double jitter = hc.interval().isZero() ? 0 : Math.min(1.0, hc.jitter().toNanos() / (double) hc.interval().toNanos());
+            HttpHealthChecker checker = new HttpHealthChecker(new HealthCheckConfig(hc.path(), hc.expectedStatus().from(),
+                    hc.expectedStatus().to(), hc.interval(), jitter, hc.timeout(), hc.unhealthyThreshold(),
+                    hc.healthyThreshold()), all, HttpClient.newBuilder().connectTimeout(hc.timeout()).build(),
+                    context.scheduler(), options.ticker(), options.random(), this::healthChanged);
+            checker.start();
+            return checker;
+        }).orElse(null);
+    }
+
+    private void healthChanged(Endpoint endpoint, boolean healthy) {
+        if (!healthy || replicator == null) {
+            return;
+        }
+        for (Replica r : replicaList) {
+            if (r.endpoints().contains(endpoint)) {
+                r.delivery().healthRestored();
+            }
+        }
+        executor.execute(replicator::tick);
+    }
+
+    private static List<Endpoint> endpoints(ServiceConfig.Replica r, Map<String, Endpoint> previous) {
+        List<Endpoint> out = new ArrayList<>();
+        for (var url : r.endpoints()) {
+            Endpoint fresh = Endpoint.of(url.toString(), 1, r.priority());
+            Endpoint old = previous.get(fresh.id());
+            out.add(old == null ? fresh : old.reconfigure(1, r.priority()));
+        }
+        return out;
+    }
+
+    /** Takes over this replication for a reloaded configuration of the same service. */
+    Replication retain(ServiceConfig.Replicated newConfig) {
+        if (!newConfig.replicas().keySet().equals(replicas.keySet())) {
+            throw new IllegalStateException("service " + service + ": replicas " + replicas.keySet() + " -> "
+                    + newConfig.replicas().keySet() + ": changing the replica names of a replicated service needs "
+                    + "a restart (the journal records who is owed each write)");
+        }
+        owners.incrementAndGet();
+        Map<String, Endpoint> previous = new HashMap<>();
+        replicaList.forEach(r -> r.endpoints().forEach(e -> previous.put(e.id(), e)));
+        newConfig.replicas().forEach((name, r) -> replicas.get(name).reconfigure(r.priority(), endpoints(r, previous)));
+        config = newConfig;
+        client.timeouts(newConfig.timeouts());
+        startHealthChecks();
+        return this;
+    }
+
+    /** Gives up one owner's share; the last one stops delivering and closes the journal. */
+    void release() {
+        if (owners.decrementAndGet() != 0) {
+            return;
+        }
+        if (replicator != null) {
+            replicator.stop();
+        }
+        timers.forEach(t -> t.cancel(false));
+        HttpHealthChecker checker = healthChecker;
+        if (checker != null) {
+            checker.close();
+        }
+        client.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        executor.shutdown();
+        metrics.close();
+        if (journal != null) {
+            journal.close();
+        }
+    }
+
+    String service() {
+        return service;
+    }
+
+    ServiceConfig.Replicated config() {
+        return config;
+    }
+
+    /** Null when the journal could not be opened. */
+    Journal journal() {
+        return journal;
+    }
+
+    String journalError() {
+        return journalError;
+    }
+
+    Writes writes() {
+        return writes;
+    }
+
+    List<Replica> replicas() {
+        return replicaList;
+    }
+
+    Replica replica(String name) {
+        return replicas.get(name);
+    }
+
+    Divergences divergences() {
+        return divergences;
+    }
+
+    /** Wakes the replicator (after a resume, say). */
+    void wake() {
+        if (replicator != null) {
+            executor.execute(replicator::tick);
+        }
+    }
+}

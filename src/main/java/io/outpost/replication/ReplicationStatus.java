@@ -1,0 +1,71 @@
+package io.outpost.replication;
+
+import io.outpost.config.ServiceConfig;
+import io.outpost.journal.Journal;
+import io.outpost.upstream.Endpoint;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the admin API shows for a replicated service: each replica's state and the recent divergences. */
+final class ReplicationStatus {
+
+    private ReplicationStatus() {
+    }
+
+    static Map<String, Object> describe(Replication replication, ServiceConfig.Replicated config) {
+        Journal journal = replication.journal();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("type", "replicated");
+        out.put("sessionKey", config.sessionKey().map(Object::toString).orElse("none (one session)"));
+        out.put("writeMethods", List.copyOf(config.writeMethods()));
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("status", journal == null ? "unavailable" : "open");
+        if (journal == null) {
+            j.put("error", replication.journalError());
+        }
+        out.put("journal", j);
+        List<Object> replicas = new ArrayList<>();
+        for (Replica r : replication.replicas()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            long backlog = journal == null ? 0 : journal.backlog(r.name());
+            m.put("name", r.name());
+            m.put("priority", r.priority());
+            m.put("state", state(r, backlog));
+            m.put("backlog", backlog);
+            m.put("oldestPendingSeconds", journal == null ? 0.0
+                    : journal.oldestPendingAge(r.name()).map(Duration::toMillis).orElse(0L) / 1000.0);
+            m.put("replayRate", r.replays().perSecond());
+            m.put("paused", r.paused());
+            m.put("consecutiveDeliveryFailures", r.delivery().failures());
+            List<Object> endpoints = new ArrayList<>();
+            for (Endpoint e : r.endpoints()) {
+                endpoints.add(Map.of("url", e.id(), "healthy", e.healthy()));
+            }
+            m.put("endpoints", endpoints);
+            replicas.add(m);
+        }
+        out.put("replicas", replicas);
+        List<Object> divergences = new ArrayList<>();
+        for (Divergences.Divergence d : replication.divergences().recent()) {
+            divergences.add(Map.of("sequence", d.sequence(), "session", d.session(), "statuses", d.statuses(),
+                    "at", DeliveryHeaders.originalTime(d.atMillis())));
+        }
+        out.put("divergences", divergences);
+        return out;
+    }
+
+    /** {@code unreachable} while deliveries fail or no endpoint is healthy; {@code catching-up} while it replays. */
+    static String state(Replica r, long backlog) {
+        boolean anyHealthy = r.endpoints().stream().anyMatch(Endpoint::healthy);
+        if (r.delivery().unreachable() || !anyHealthy) {
+            return "unreachable";
+        }
+        if (backlog > 0 && (r.delivery().catchingUp() || r.paused())) {
+            return "catching-up";
+        }
+        return "in-sync";
+    }
+}

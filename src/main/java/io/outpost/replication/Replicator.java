@@ -1,0 +1,225 @@
+package io.outpost.replication;
+
+import io.outpost.journal.Entry;
+import io.outpost.journal.Journal;
+import io.outpost.journal.Outcome;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers every committed write to every replica (G2), each session in journal order (G3), and
+ * records each answer so that nothing answered is sent again (G4). Delivery state is kept per
+ * (replica, session): a lane per pair, so one slow session never blocks another, with at most
+ * {@code lanesPerReplica} sessions in flight per replica. It is woken on commit and by a timer; after
+ * a failed delivery the replica backs off ({@link DeliveryHealth}) and its backlog is replayed later.
+ *
+ * <p>The live write path uses the same lanes ({@link #deliverLive}), so a write sent live to a replica
+ * never overtakes an older write of its session still on its way to that replica.
+ */
+final class Replicator {
+
+    private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+
+    /** A delivery lane: one replica, one session. */
+    record LaneKey(String replica, String session) {
+    }
+
+    private final Journal journal;
+    private final List<Replica> replicas;
+    private final DeliveryClient client;
+    private final Lanes<LaneKey> lanes;
+    private final Executor executor;
+    private final ReplicationMetrics metrics;
+    private final Divergences divergences;
+    private final Set<Integer> notReachedStatuses;
+    private final Clock clock;
+    private final int lanesPerReplica;
+    private final int batch;
+    private final Map<String, Set<String>> draining = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
+    private volatile boolean stopped;
+
+    Replicator(Journal journal, List<Replica> replicas, DeliveryClient client, Lanes<LaneKey> lanes, Executor executor,
+               ReplicationMetrics metrics, Divergences divergences, Set<Integer> notReachedStatuses, Clock clock,
+               int lanesPerReplica, int batch) {
+        this.journal = journal;
+        this.replicas = replicas;
+        this.client = client;
+        this.lanes = lanes;
+        this.executor = executor;
+        this.metrics = metrics;
+        this.divergences = divergences;
+        this.notReachedStatuses = Set.copyOf(notReachedStatuses);
+        this.clock = clock;
+        this.lanesPerReplica = lanesPerReplica;
+        this.batch = batch;
+        for (Replica r : replicas) {
+            draining.put(r.name(), ConcurrentHashMap.newKeySet());
+        }
+    }
+
+    /** A write of {@code session} was committed: the replicas that have not answered it are owed it. */
+    void committed(String session, String answeredBy) {
+        for (Replica r : replicas) {
+            if (!r.name().equals(answeredBy)) {
+                drain(r, session);
+            }
+        }
+    }
+
+    /** The timer: start lanes for sessions with a backlog, on replicas whose backoff has passed. */
+    void tick() {
+        for (Replica r : replicas) {
+            if (!deliverable(r)) {
+                continue;
+            }
+            if (journal.backlog(r.name()) == 0) {
+                r.delivery().caughtUp();
+            } else {
+                fill(r);
+            }
+        }
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    private boolean deliverable(Replica r) {
+        return !stopped && !r.paused() && r.delivery().mayDeliver();
+    }
+
+    private void fill(Replica r) {
+        waiting.remove(r.name());
+        Set<String> active = draining.get(r.name());
+        for (String session : journal.sessionsWithBacklog(r.name())) {
+            if (active.size() >= lanesPerReplica) {
+                waiting.put(r.name(), Boolean.TRUE);
+                return;
+            }
+            drain(r, session);
+        }
+    }
+
+    /** Starts a lane that delivers the session's backlog to {@code r}, unless one runs or the replica waits. */
+    private void drain(Replica r, String session) {
+        if (!deliverable(r)) {
+            return;
+        }
+        Set<String> active = draining.get(r.name());
+        if (active.size() >= lanesPerReplica) {
+            waiting.put(r.name(), Boolean.TRUE);
+            return;
+        }
+        if (!active.add(session)) {
+            return;
+        }
+        lanes.submit(new LaneKey(r.name(), session), () -> deliverBacklog(r, session))
+                .whenCompleteAsync((caughtUp, error) -> {
+                    active.remove(session);
+                    if (error != null) {
+                        log.error("replication to {}: session {} failed", r.name(), session, error);
+                    } else if (journal.hasBacklog(r.name(), session)) {
+                        drain(r, session); // a commit arrived while the lane was finishing
+                    }
+                    if (waiting.containsKey(r.name()) && deliverable(r)) {
+                        fill(r);
+                    }
+                }, executor);
+    }
+
+    /**
+     * Delivers the session's pending entries to {@code r} in order, until none is left or one is not
+     * reached. Runs inside the (replica, session) lane. Completes with true when the session is caught up.
+     */
+    CompletableFuture<Boolean> deliverBacklog(Replica r, String session) {
+        if (!deliverable(r)) {
+            return CompletableFuture.completedFuture(false);
+        }
+        List<Entry> entries = journal.pending(r.name(), session, batch);
+        if (entries.isEmpty()) {
+            return CompletableFuture.completedFuture(true);
+        }
+        String kind = r.delivery().catchingUp() ? DeliveryHeaders.REPLAY : DeliveryHeaders.SHADOW;
+        return deliverInOrder(r, entries, 0, kind, CompletableFuture.completedFuture(null))
+                .thenComposeAsync(ok -> ok ? deliverBacklog(r, session) : CompletableFuture.completedFuture(false),
+                        executor);
+    }
+
+    /** Entries one by one; before the next batch, the last outcome must be durable (pending reads it). */
+    private CompletableFuture<Boolean> deliverInOrder(Replica r, List<Entry> entries, int i, String kind,
+                                                      CompletableFuture<Void> lastOutcome) {
+        if (i == entries.size()) {
+            return lastOutcome.handle((v, e) -> e == null);
+        }
+        Entry entry = entries.get(i);
+        return deliver(r, entry, kind).thenComposeAsync(outcome -> outcome == null
+                ? CompletableFuture.completedFuture(false)
+                : deliverInOrder(r, entries, i + 1, kind, outcome), executor);
+    }
+
+    /**
+     * One delivery and its outcome record. Completes with the outcome's durable future when the
+     * replica answered, or null when it was not reached.
+     */
+    private CompletableFuture<CompletableFuture<Void>> deliver(Replica r, Entry entry, String kind) {
+        return client.send(r.endpoint(), entry, kind).thenApplyAsync(result -> {
+            int status = statusOf(result);
+            metrics.delivery(r.name(), kind, status);
+            if (status == Outcome.NOT_REACHED) {
+                r.delivery().failed();
+                journal.recordOutcome(entry.sequence(), r.name(), Outcome.NOT_REACHED);
+                log.debug("replication to {}: entry {} not reached: {}", r.name(), entry.sequence(), result.cause());
+                return null;
+            }
+            r.delivery().answered();
+            if (kind.equals(DeliveryHeaders.REPLAY)) {
+                r.replays().record();
+            }
+            divergences.check(entry.sequence(), entry.sessionKey(), r.name(), status,
+                    journal.outcomes(entry.sequence()), clock.millis());
+            return journal.recordOutcome(entry.sequence(), r.name(), status);
+        }, executor);
+    }
+
+    /**
+     * The live delivery of a new (undecided) entry to {@code r}, inside its (replica, session) lane:
+     * first whatever of the session {@code r} still owes (so the new write cannot overtake it), then the
+     * entry itself. Completes with the replica's result (not reached when the catch-up failed).
+     */
+    CompletableFuture<DeliveryClient.Result> deliverLive(Replica r, Entry entry) {
+        return lanes.submit(new LaneKey(r.name(), entry.sessionKey()), () -> {
+            CompletableFuture<Boolean> caughtUp = journal.hasBacklog(r.name(), entry.sessionKey())
+                    ? deliverBacklog(r, entry.sessionKey()) : CompletableFuture.completedFuture(true);
+            return caughtUp.thenComposeAsync(ok -> {
+                if (!ok) {
+                    return CompletableFuture.completedFuture(DeliveryClient.Result.notReached(
+                            new IllegalStateException("replica " + r.name() + " could not catch up on the session")));
+                }
+                return client.send(r.endpoint(), entry, DeliveryHeaders.LIVE).thenApply(result -> {
+                    int status = statusOf(result);
+                    metrics.delivery(r.name(), DeliveryHeaders.LIVE, status);
+                    if (status == Outcome.NOT_REACHED) {
+                        r.delivery().failed();
+                        return result.reached() ? DeliveryClient.Result.notReached(
+                                new IllegalStateException("status " + result.status())) : result;
+                    }
+                    r.delivery().answered();
+                    return result;
+                });
+            }, executor);
+        });
+    }
+
+    /** The outcome to record: the status, or not reached for a failure or a status in notReachedStatuses. */
+    int statusOf(DeliveryClient.Result result) {
+        return !result.reached() || notReachedStatuses.contains(result.status()) ? Outcome.NOT_REACHED : result.status();
+    }
+}

@@ -1,0 +1,185 @@
+package io.outpost.replication;
+
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.outpost.journal.DuplicateIdempotencyKeyException;
+import io.outpost.journal.Entry;
+import io.outpost.journal.EntryDraft;
+import io.outpost.journal.Header;
+import io.outpost.journal.Journal;
+import io.outpost.journal.Outcome;
+import io.outpost.journal.StoredResponse;
+import io.outpost.upstream.XxHash64;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write path of a replicated service. Writes of one session run one after another, end to end;
+ * sessions run in parallel. A write is appended to the journal (durable before anything is
+ * delivered: G1), sent live to the session's serving replica and, if that one is not reached, to the
+ * next (G5); the first answer commits it, is stored for retries (G4) and goes to the client. If no
+ * replica is reached the entry is aborted (durably, before the client hears 503) and never replayed.
+ */
+final class Writes {
+
+    private static final Logger log = LoggerFactory.getLogger(Writes.class);
+
+    /** What the client gets: a replica's answer, a stored one, or the gateway's own error. */
+    record Answer(int status, List<Header> headers, byte[] body, boolean truncated) {
+        static Answer error(HttpResponseStatus status, String reason) {
+            String json = "{\"status\":" + status.code() + ",\"error\":\"" + status.reasonPhrase()
+                    + "\",\"reason\":\"" + reason.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}\n";
+            return new Answer(status.code(), List.of(new Header("Content-Type", "application/json")),
+                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+        }
+
+        static Answer of(StoredResponse r) {
+            return new Answer(r.status(), r.headers(), r.body(), r.truncated());
+        }
+    }
+
+    /** A write as the service hands it over: the client's request, with its body read in full. */
+    record Request(String session, String clientKey, String method, String pathAndQuery, List<Header> headers,
+                   byte[] body) {
+    }
+
+    private final String service;
+    private final Journal journal;
+    private final Replicator replicator;
+    private final Supplier<List<Replica>> replicas;
+    private final double factor;
+    private final Lanes<String> sessions;
+    private final Executor executor;
+    private final Map<String, CompletableFuture<Answer>> inFlight = new ConcurrentHashMap<>();
+
+    Writes(String service, Journal journal, Replicator replicator, Supplier<List<Replica>> replicas, double factor,
+           Executor executor) {
+        this.service = service;
+        this.journal = journal;
+        this.replicator = replicator;
+        this.replicas = replicas;
+        this.factor = factor;
+        this.executor = executor;
+        this.sessions = new Lanes<>(executor);
+    }
+
+    /** Runs a write; the future never fails, errors become answers. */
+    CompletableFuture<Answer> write(Request request) {
+        String key = request.clientKey();
+        if (key == null) {
+            return sessions.submit(request.session(), () -> append(request, UUID.randomUUID().toString()));
+        }
+        CompletableFuture<Answer> mine = new CompletableFuture<>();
+        CompletableFuture<Answer> original = inFlight.putIfAbsent(key, mine);
+        if (original != null) {
+            return original; // G4: a retry while the original runs gets the original's answer
+        }
+        Optional<StoredResponse> stored = journal.response(key);
+        CompletableFuture<Answer> run;
+        if (stored.isPresent()) {
+            run = CompletableFuture.completedFuture(Answer.of(stored.get()));
+        } else if (journal.findByIdempotencyKey(key).isPresent()) {
+            run = CompletableFuture.completedFuture(Answer.error(HttpResponseStatus.CONFLICT, "a write with "
+                    + "Idempotency-Key " + key + " was accepted before, but its response is not known (the gateway "
+                    + "restarted while it ran); it is delivered to every replica and will not run again"));
+        } else {
+            run = sessions.submit(request.session(), () -> append(request, key));
+        }
+        run.whenComplete((answer, error) -> {
+            inFlight.remove(key, mine);
+            mine.complete(answer != null ? answer : Answer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    String.valueOf(error)));
+        });
+        return mine;
+    }
+
+    private CompletableFuture<Answer> append(Request request, String key) {
+        EntryDraft draft = new EntryDraft(request.session(), key, request.method(), request.pathAndQuery(),
+                request.headers(), request.body());
+        return journal.append(draft)
+                .thenComposeAsync(this::deliver, executor)
+                .exceptionally(error -> failed(key, error));
+    }
+
+    private Answer failed(String key, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof DuplicateIdempotencyKeyException) {
+            return journal.response(key).map(Answer::of).orElseGet(() -> Answer.error(HttpResponseStatus.CONFLICT,
+                    "a write with Idempotency-Key " + key + " is already journaled"));
+        }
+        log.error("service {}: write not journaled, answering 503: {}", service, cause.getMessage());
+        return Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "the write was not accepted: the journal cannot store it (" + cause.getMessage() + ")");
+    }
+
+    private CompletableFuture<Answer> deliver(Entry entry) {
+        List<Replica> order = ReplicaChooser.plan(replicas.get(),
+                r -> !journal.hasBacklog(r.name(), entry.sessionKey()),
+                XxHash64.hash(entry.sessionKey()), factor).forWrite();
+        return tryReplica(entry, order, 0, new ArrayList<>());
+    }
+
+    private CompletableFuture<Answer> tryReplica(Entry entry, List<Replica> order, int i, List<String> failures) {
+        if (i == order.size()) {
+            return journal.abort(entry.sequence()).handle((v, e) -> {
+                String why = failures.isEmpty() ? "no replica is available (all paused)" : String.join("; ", failures);
+                if (e != null) {
+                    log.error("service {}: abort of entry {} not durable: {}", service, entry.sequence(), e.getMessage());
+                }
+                return Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "no replica of " + service + " could take the write, it was not applied: " + why);
+            });
+        }
+        Replica r = order.get(i);
+        return replicator.deliverLive(r, entry).thenComposeAsync(result -> {
+            if (replicator.statusOf(result) == Outcome.NOT_REACHED) {
+                journal.recordOutcome(entry.sequence(), r.name(), Outcome.NOT_REACHED);
+                failures.add(r.name() + ": " + describe(result));
+                return tryReplica(entry, order, i + 1, failures);
+            }
+            return settle(entry, r, result);
+        }, executor);
+    }
+
+    private CompletableFuture<Answer> settle(Entry entry, Replica r, DeliveryClient.Result result) {
+        List<Header> headers = new ArrayList<>(result.headers().size());
+        for (Header h : result.headers()) {
+            if (DeliveryHeaders.storedInResponse(h.name())) {
+                headers.add(h);
+            }
+        }
+        journal.recordOutcome(entry.sequence(), r.name(), result.status());
+        journal.commit(entry.sequence());
+        Answer answer = new Answer(result.status(), headers, result.body(), false);
+        return journal.storeResponse(entry.sequence(), StoredResponse.of(result.status(), headers, result.body()))
+                .handle((v, e) -> {
+                    if (e != null) {
+                        log.error("service {}: response of entry {} not stored: {}", service, entry.sequence(),
+                                e.getMessage());
+                    }
+                    replicator.committed(entry.sessionKey(), r.name());
+                    return answer;
+                });
+    }
+
+    private static String describe(DeliveryClient.Result result) {
+        if (result.reached()) {
+            return "answered " + result.status();
+        }
+        Throwable c = result.cause();
+        if (c instanceof java.net.ConnectException || c instanceof io.netty.channel.ConnectTimeoutException) {
+            return "connect failed (" + c.getMessage() + ")";
+        }
+        return c == null ? "not reached" : c.getClass().getSimpleName()
+                + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")");
+    }
+}

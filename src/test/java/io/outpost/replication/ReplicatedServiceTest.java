@@ -1,0 +1,199 @@
+package io.outpost.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The replicated service end to end on loopback: delivery headers, bad input, retries, divergence, failover. */
+class ReplicatedServiceTest {
+
+    @TempDir
+    Path dir;
+
+    private Harness h;
+
+    @AfterEach
+    void stop() {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    @Test
+    void writeGoesLiveToTheServingReplicaAndShadowToTheOtherWithItsOriginalTime() throws Exception {
+        h = new Harness(dir).start();
+        long before = System.currentTimeMillis();
+        HttpResponse<String> r = h.post("till-1", "/sales", "sale-1", null);
+
+        assertThat(r.statusCode()).isEqualTo(201);
+        assertThat(r.headers().firstValue("X-Replica")).hasValue("cloud");
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.received().size() == 1);
+        ReplicaServer.Received live = h.cloud.received().get(0);
+        ReplicaServer.Received shadow = h.edge.received().get(0);
+        assertThat(live.kind()).isEqualTo("live");
+        assertThat(shadow.kind()).isEqualTo("shadow");
+        assertThat(shadow.key()).isEqualTo(live.key()).isNotBlank();                    // G4: one key everywhere
+        assertThat(shadow.originalTime()).isEqualTo(live.originalTime())               // G6: the receipt time
+                .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+        long at = Instant.parse(live.originalTime()).toEpochMilli();
+        assertThat(at).isBetween(before - 1000, System.currentTimeMillis());
+        assertThat(shadow.body()).isEqualTo("sale-1");
+    }
+
+    @Test
+    void writeWithoutSessionKeyIs400AndTooLargeIs413() throws Exception {
+        h = new Harness(dir).start("        maxBodySize: 100");
+        HttpResponse<String> noKey = h.post(null, "/sales", "x", null);
+        assertThat(noKey.statusCode()).isEqualTo(400);
+        assertThat(noKey.body()).contains("session key").contains("header X-Till");
+        assertThat(h.cloud.received()).isEmpty();
+        HttpResponse<String> big = h.post("t", "/sales", "x".repeat(2000), null);
+        assertThat(big.statusCode()).isEqualTo(413);
+        assertThat(h.cloud.received()).isEmpty();
+    }
+
+    @Test
+    void retryWithTheSameKeyDuringAndAfterTheOriginalGetsTheOriginalAnswerAndRunsOnce() throws Exception {
+        h = new Harness(dir).start();
+        h.cloud.slow("till-r", 600);
+        CompletableFuture<HttpResponse<String>> original = CompletableFuture.supplyAsync(() -> call(() ->
+                h.post("till-r", "/sales", "sale-r", "key-r")));
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.cloud.inProgress() == 1);   // the original is at the cloud
+        HttpResponse<String> during = h.post("till-r", "/sales", "sale-r", "key-r");
+        HttpResponse<String> first = original.get();
+        HttpResponse<String> after = h.post("till-r", "/sales", "sale-r", "key-r");
+
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(during.statusCode()).isEqualTo(201);
+        assertThat(during.body()).isEqualTo(first.body());
+        assertThat(after.statusCode()).isEqualTo(201);
+        assertThat(after.body()).isEqualTo(first.body());
+        assertThat(after.headers().firstValue("X-Replica")).hasValue("cloud");
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.received().size() == 1);
+        assertThat(h.cloud.receivedBodies("till-r")).containsExactly("sale-r");   // executed once
+        assertThat(h.edge.receivedBodies("till-r")).containsExactly("sale-r");
+    }
+
+    @Test
+    void divergentAnswersAreCountedAndShown() throws Exception {
+        h = new Harness(dir).start();
+        h.edge.reject("/sales/dup");
+        assertThat(h.post("till-d", "/sales/ok", "fine", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.received().size() == 1);
+        assertThat(h.service().get("divergences")).isEmpty();
+
+        assertThat(h.post("till-d", "/sales/dup", "dup", null).statusCode()).isEqualTo(201);   // the cloud's answer
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.service().get("divergences").size() == 1);
+        var d = h.service().get("divergences").get(0);
+        assertThat(d.get("session").asText()).isEqualTo("till-d");
+        assertThat(d.get("statuses").get("cloud").asInt()).isEqualTo(201);
+        assertThat(d.get("statuses").get("edge").asInt()).isEqualTo(409);
+        assertThat(d.get("sequence").asLong()).isEqualTo(2);
+        assertThat(h.gateway.metrics().scrape())
+                .contains("outpost_replication_divergences_total{replica=\"edge\",service=\"pos\"} 1.0")
+                .contains("outpost_replication_divergences_total{replica=\"cloud\",service=\"pos\"} 0.0");
+    }
+
+    @Test
+    void aHangingReplicaFailsOverAfterTheResponseHeaderTimeoutARefusingOneAtOnce() throws Exception {
+        h = new Harness(dir).start();
+        h.cloud.down();
+        long t0 = System.nanoTime();
+        HttpResponse<String> refused = h.post("till-h", "/sales", "a", null);
+        long refusedMillis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(refused.statusCode()).isEqualTo(201);
+        assertThat(refused.headers().firstValue("X-Replica")).hasValue("edge");    // G5: the secondary's answer
+        assertThat(refusedMillis).isLessThan(600);
+
+        h.cloud.up();
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.cloud.receivedBodies("till-h").size() == 1);
+        assertThat(h.cloud.received().get(0).kind()).isEqualTo("replay");
+        h.cloud.hang(true);
+        long t1 = System.nanoTime();
+        HttpResponse<String> hung = h.post("till-g", "/sales", "b", null);
+        long hungMillis = (System.nanoTime() - t1) / 1_000_000;
+        assertThat(hung.statusCode()).isEqualTo(201);
+        assertThat(hung.headers().firstValue("X-Replica")).hasValue("edge");
+        assertThat(hungMillis).isGreaterThanOrEqualTo(650);                     // the 700 ms timeout ran out
+        assertThat(h.edge.receivedBodies("till-g")).containsExactly("b");
+    }
+
+    @Test
+    void noReplicaReachedIs503AndTheWriteIsNeverReplayed() throws Exception {
+        h = new Harness(dir).start();
+        h.cloud.down();
+        h.edge.down();
+        HttpResponse<String> r = h.post("till-x", "/sales", "lost", null);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("no replica of pos could take the write").contains("cloud:").contains("edge:");
+        h.cloud.up();
+        h.edge.up();
+        assertThat(h.post("till-x", "/sales", "next", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.edge.receivedBodies("till-x").size() == 1);
+        assertThat(h.cloud.receivedBodies("till-x")).containsExactly("next");
+        assertThat(h.edge.receivedBodies("till-x")).containsExactly("next");
+    }
+
+    @Test
+    void pausedReplicaGetsNothingAndDoesNotServeUntilResumed() throws Exception {
+        h = new Harness(dir).start();
+        assertThat(h.admin("GET", "/api/services/pos/replicas/cloud/pause").statusCode()).isEqualTo(405);
+        assertThat(h.admin("POST", "/api/services/pos/replicas/nope/pause").statusCode()).isEqualTo(404);
+        HttpResponse<String> paused = h.admin("POST", "/api/services/pos/replicas/cloud/pause");
+        assertThat(paused.statusCode()).isEqualTo(200);
+        assertThat(h.replica("cloud").get("paused").asBoolean()).isTrue();
+        for (int i = 0; i < 3; i++) {
+            assertThat(h.post("till-p", "/sales", "p" + i, null).headers().firstValue("X-Replica")).hasValue("edge");
+        }
+        assertThat(h.cloud.received()).isEmpty();
+        assertThat(h.replica("cloud").get("backlog").asLong()).isEqualTo(3);
+        assertThat(h.replica("cloud").get("state").asText()).isEqualTo("catching-up");
+        assertThat(h.replica("edge").get("state").asText()).isEqualTo("in-sync");
+        assertThat(h.gateway.metrics().scrape()).contains("outpost_replication_backlog{replica=\"cloud\",service=\"pos\"} 3.0")
+                .contains("outpost_journal_appends_total{service=\"pos\"} 3.0");
+        h.admin("POST", "/api/services/pos/replicas/cloud/resume");
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.cloud.receivedBodies("till-p").size() == 3);
+        assertThat(h.cloud.receivedBodies("till-p")).containsExactly("p0", "p1", "p2");
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.get("till-p", "/state").headers()
+                .firstValue("X-Replica").orElse("").equals("cloud"));
+        assertThat(h.gateway.metrics().scrape()).contains(
+                "outpost_replication_deliveries_total{kind=\"shadow\",outcome=\"2xx\",replica=\"cloud\",service=\"pos\"} 3.0");
+    }
+
+    @Test
+    void unwritableJournalDirectoryRefusesWritesWith503ButServesReads() throws Exception {
+        h = new Harness(dir);
+        java.nio.file.Files.writeString(dir.resolve("journal"), "a file where the directory should be");
+        h.start();
+        HttpResponse<String> w = h.post("t", "/sales", "x", null);
+        assertThat(w.statusCode()).isEqualTo(503);
+        assertThat(w.body()).contains("journal is unavailable");
+        assertThat(h.get("t", "/state").statusCode()).isEqualTo(200);
+        assertThat(h.cloud.received()).isEmpty();
+    }
+
+    interface Call<T> {
+        T run() throws Exception;
+    }
+
+    static <T> T call(Call<T> c) {
+        try {
+            return c.run();
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+
+    static List<String> bodies(int n, String prefix) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + i).toList();
+    }
+}

@@ -1,0 +1,161 @@
+package io.outpost.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.journal.Outcome;
+import io.outpost.middleware.Exchange;
+import io.outpost.upstream.Endpoint;
+import io.outpost.upstream.XxHash64;
+import io.outpost.upstream.resilience.Backoff;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.junit.jupiter.api.Test;
+
+/** The pure parts, without sockets or sleeps: replica choice, backoff, lanes, session keys, divergence. */
+class ReplicationLogicTest {
+
+    private final AtomicLong now = new AtomicLong();
+
+    private Replica replica(String name, int priority) {
+        RandomGenerator random = new SplittableRandom(7);
+        return new Replica(name, priority, List.of(Endpoint.of("http://127.0.0.1:1" + priority + name.length())),
+                new DeliveryHealth(now::get, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), random)),
+                new RateMeter(now::get));
+    }
+
+    @Test
+    void servingReplicaIsTheFirstHealthyUnpausedCaughtUpOne() {
+        Replica cloud = replica("cloud", 0);
+        Replica edge = replica("edge", 1);
+        List<Replica> all = List.of(edge, cloud);
+        assertThat(ReplicaChooser.plan(all, r -> true, 42, 1.4).caughtUp()).containsExactly(cloud, edge);
+
+        var behind = ReplicaChooser.plan(all, r -> r != cloud, 42, 1.4);     // cloud owes the session writes
+        assertThat(behind.caughtUp()).containsExactly(edge);
+        assertThat(behind.forWrite()).containsExactly(edge, cloud);          // a write may still catch it up
+
+        cloud.paused(true);
+        assertThat(ReplicaChooser.plan(all, r -> true, 42, 1.4).forWrite()).containsExactly(edge);
+        cloud.paused(false);
+        cloud.delivery().failed();                                           // deliveries failing: last resort
+        assertThat(ReplicaChooser.plan(all, r -> true, 42, 1.4).caughtUp()).containsExactly(edge, cloud);
+    }
+
+    @Test
+    void replicasOfOneLevelShareSessionsByStableHash() {
+        Replica a = replica("a", 0);
+        Replica b = replica("bb", 0);
+        List<Replica> all = List.of(a, b);
+        int onA = 0;
+        for (int s = 0; s < 1000; s++) {
+            long hash = XxHash64.hash("session-" + s);
+            Replica first = ReplicaChooser.plan(all, r -> true, hash, 1.4).caughtUp().get(0);
+            assertThat(ReplicaChooser.plan(all, r -> true, hash, 1.4).caughtUp().get(0)).isSameAs(first);
+            onA += first == a ? 1 : 0;
+        }
+        assertThat(onA).isBetween(400, 600);
+    }
+
+    @Test
+    void backoffGrowsWithJitterAndResetsOnAnswerOrHealth() {
+        DeliveryHealth health = new DeliveryHealth(now::get,
+                new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), new SplittableRandom(1)));
+        assertThat(health.mayDeliver()).isTrue();
+        health.failed();
+        assertThat(health.unreachable()).isTrue();
+        assertThat(health.catchingUp()).isTrue();
+        long wait = health.nanosUntilRetry();
+        assertThat(wait).isBetween(0L, TimeUnit.MILLISECONDS.toNanos(100));
+        now.addAndGet(wait + 1);
+        assertThat(health.mayDeliver()).isTrue();
+        for (int i = 0; i < 10; i++) {
+            health.failed();
+        }
+        assertThat(health.nanosUntilRetry()).isLessThanOrEqualTo(TimeUnit.SECONDS.toNanos(5));
+        health.healthRestored();
+        assertThat(health.mayDeliver()).isTrue();
+        health.answered();
+        assertThat(health.unreachable()).isFalse();
+        assertThat(health.catchingUp()).isTrue();   // replays until the backlog is gone
+        health.caughtUp();
+        assertThat(health.catchingUp()).isFalse();
+    }
+
+    @Test
+    void lanesRunOneKeyInOrderAndKeysInParallel() throws Exception {
+        var executor = Executors.newFixedThreadPool(4);
+        Lanes<String> lanes = new Lanes<>(executor);
+        List<Integer> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        CompletableFuture<Integer> first = lanes.submit("s", () -> gate.thenApply(v -> {
+            order.add(1);
+            return 1;
+        }));
+        CompletableFuture<Integer> second = lanes.submit("s", () -> {
+            order.add(2);
+            return CompletableFuture.completedFuture(2);
+        });
+        CompletableFuture<Integer> other = lanes.submit("t", () -> CompletableFuture.completedFuture(3));
+        assertThat(other.get(5, TimeUnit.SECONDS)).isEqualTo(3);       // not held back by lane s
+        assertThat(second).isNotDone();
+        gate.complete(null);
+        assertThat(second.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+        assertThat(first.get()).isEqualTo(1);
+        assertThat(order).containsExactly(1, 2);
+        assertThat(lanes.size()).isZero();
+        executor.shutdown();
+    }
+
+    @Test
+    void sessionKeysComeFromHeaderCookieOrClaim() {
+        String payload = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"sub\":\"till-9\"}".getBytes());
+        Exchange bearer = exchange(Map.of("authorization", "Bearer e30." + payload + ".sig"), null);
+        assertThat(new SessionKeys(Optional.of(io.outpost.config.RequestKey.parse("claim:sub",
+                Set.of(io.outpost.config.RequestKey.Source.CLAIM)))).of(bearer)).isEqualTo("till-9");
+        Exchange verified = exchange(Map.of(), Map.of("sub", "verified-1"));
+        assertThat(new SessionKeys(Optional.of(new io.outpost.config.RequestKey(
+                io.outpost.config.RequestKey.Source.CLAIM, "sub"))).of(verified)).isEqualTo("verified-1");
+        Exchange cookie = exchange(Map.of("cookie", "a=1; till=\"t-3\""), null);
+        assertThat(new SessionKeys(Optional.of(new io.outpost.config.RequestKey(
+                io.outpost.config.RequestKey.Source.COOKIE, "till"))).of(cookie)).isEqualTo("t-3");
+        assertThat(new SessionKeys(Optional.of(new io.outpost.config.RequestKey(
+                io.outpost.config.RequestKey.Source.HEADER, "X-Till"))).of(cookie)).isNull();
+        assertThat(new SessionKeys(Optional.empty()).of(cookie)).isEqualTo(SessionKeys.SINGLE_SESSION);
+        assertThat(SessionKeys.claimOfToken("not-a-token", "sub")).isNull();
+    }
+
+    @Test
+    void divergenceIsADifferentStatusClassFromAnotherReplica() {
+        List<String> counted = new ArrayList<>();
+        Divergences d = new Divergences(2, counted::add);
+        assertThat(d.check(1, "s", "edge", 200, List.of(new Outcome("cloud", 201, 0)), 0)).isFalse();
+        assertThat(d.check(2, "s", "edge", 201, List.of(new Outcome("cloud", 0, 0)), 0)).isFalse();
+        assertThat(d.check(3, "s", "edge", 409, List.of(new Outcome("cloud", 201, 0)), 0)).isTrue();
+        d.check(4, "s", "edge", 500, List.of(new Outcome("cloud", 201, 0)), 0);
+        d.check(5, "s", "edge", 404, List.of(new Outcome("cloud", 201, 0)), 0);
+        assertThat(counted).containsExactly("edge", "edge", "edge");
+        assertThat(d.recent()).extracting(Divergences.Divergence::sequence).containsExactly(5L, 4L);
+        assertThat(d.recent().get(0).statuses()).isEqualTo(Map.of("cloud", 201, "edge", 404));
+    }
+
+    private static Exchange exchange(Map<String, String> headers, Map<String, Object> claims) {
+        return (Exchange) Proxy.newProxyInstance(Exchange.class.getClassLoader(), new Class<?>[] {Exchange.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "header" -> headers.get(((String) args[0]).toLowerCase(java.util.Locale.ROOT));
+                    case "attribute" -> args.length == 1 && args[0].equals(SessionKeys.CLAIMS_ATTRIBUTE) ? claims : null;
+                    default -> null;
+                });
+    }
+}
