@@ -17,7 +17,7 @@ import java.util.Optional;
 final class SessionKeys {
 
     /** The exchange attribute where the jwt middleware leaves verified claims, as a {@code Map}. */
-    static final String CLAIMS_ATTRIBUTE = "outpost.claims";
+    static final String CLAIMS_ATTRIBUTE = io.outpost.middleware.auth.Claims.ATTRIBUTE;
 
     /** The session of a service configured without {@code sessionKey}. */
     static final String SINGLE_SESSION = "";
@@ -44,7 +44,7 @@ final class SessionKeys {
             case HEADER -> exchange.header(k.name());
             case COOKIE -> cookie(exchange.header("cookie"), k.name());
             case CLAIM -> claim(exchange, k.name());
-            case QUERY, CLIENT_IP -> null; // not accepted by the configuration for sessions
+            case QUERY, CLIENT_IP, CONSUMER -> null; // not accepted by the configuration for sessions
         };
         return value == null || value.isEmpty() ? null : value;
     }

@@ -178,7 +178,7 @@ public final class LoadBalancerService implements Service, Addressable {
 
     @SuppressWarnings("unchecked")
     private static java.util.function.Function<String, Object> claimsOf(Exchange exchange) {
-        Object claims = exchange.attribute("outpost.claims");
+        Object claims = exchange.attribute(io.outpost.middleware.auth.Claims.ATTRIBUTE);
         return claims instanceof Map<?, ?> map ? ((Map<String, Object>) map)::get : null;
     }
 
