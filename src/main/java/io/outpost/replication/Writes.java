@@ -76,7 +76,9 @@ final class Writes {
     CompletableFuture<Answer> write(Request request) {
         String key = request.clientKey();
         if (key == null) {
-            return sessions.submit(request.session(), () -> append(request, UUID.randomUUID().toString()));
+            CompletableFuture<Answer> reply = new CompletableFuture<>();
+            inLane(request, UUID.randomUUID().toString(), reply);
+            return reply;
         }
         CompletableFuture<Answer> mine = new CompletableFuture<>();
         CompletableFuture<Answer> original = inFlight.putIfAbsent(key, mine);
@@ -84,29 +86,38 @@ final class Writes {
             return original; // G4: a retry while the original runs gets the original's answer
         }
         Optional<StoredResponse> stored = journal.response(key);
-        CompletableFuture<Answer> run;
         if (stored.isPresent()) {
-            run = CompletableFuture.completedFuture(Answer.of(stored.get()));
+            mine.complete(Answer.of(stored.get()));
+            inFlight.remove(key, mine);
         } else if (journal.findByIdempotencyKey(key).isPresent()) {
-            run = CompletableFuture.completedFuture(Answer.error(HttpResponseStatus.CONFLICT, "a write with "
+            mine.complete(Answer.error(HttpResponseStatus.CONFLICT, "a write with "
                     + "Idempotency-Key " + key + " was accepted before, but its response is not known (the gateway "
                     + "restarted while it ran); it is delivered to every replica and will not run again"));
-        } else {
-            run = sessions.submit(request.session(), () -> append(request, key));
-        }
-        run.whenComplete((answer, error) -> {
             inFlight.remove(key, mine);
-            mine.complete(answer != null ? answer : Answer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                    String.valueOf(error)));
-        });
+        } else {
+            // Retries keep getting the original's answer until its stored response is durable.
+            inLane(request, key, mine).whenComplete((answer, error) -> inFlight.remove(key, mine));
+        }
         return mine;
     }
 
-    private CompletableFuture<Answer> append(Request request, String key) {
+    /**
+     * Runs the write in its session's lane. {@code reply} may complete before the lane moves on:
+     * the client is answered once the entry is durable and a replica answered (G1), while the lane
+     * (the returned future) waits until the outcome and the stored response are durable too, so
+     * that the next write of the session sees them.
+     */
+    private CompletableFuture<Answer> inLane(Request request, String key, CompletableFuture<Answer> reply) {
+        return sessions.submit(request.session(), () -> append(request, key, reply)).whenComplete((answer, error) ->
+                reply.complete(answer != null ? answer : Answer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        String.valueOf(error))));
+    }
+
+    private CompletableFuture<Answer> append(Request request, String key, CompletableFuture<Answer> reply) {
         EntryDraft draft = new EntryDraft(request.session(), key, request.method(), request.pathAndQuery(),
                 request.headers(), request.body());
         return journal.append(draft)
-                .thenComposeAsync(this::deliver, executor)
+                .thenComposeAsync(entry -> deliver(entry, reply), executor)
                 .exceptionally(error -> failed(key, error));
     }
 
@@ -121,14 +132,15 @@ final class Writes {
                 "the write was not accepted: the journal cannot store it (" + cause.getMessage() + ")");
     }
 
-    private CompletableFuture<Answer> deliver(Entry entry) {
+    private CompletableFuture<Answer> deliver(Entry entry, CompletableFuture<Answer> reply) {
         List<Replica> order = ReplicaChooser.plan(replicas.get(),
                 r -> !journal.hasBacklog(r.name(), entry.sessionKey()),
                 XxHash64.hash(entry.sessionKey()), factor).forWrite();
-        return tryReplica(entry, order, 0, new ArrayList<>());
+        return tryReplica(entry, order, 0, new ArrayList<>(), reply);
     }
 
-    private CompletableFuture<Answer> tryReplica(Entry entry, List<Replica> order, int i, List<String> failures) {
+    private CompletableFuture<Answer> tryReplica(Entry entry, List<Replica> order, int i, List<String> failures,
+                                                 CompletableFuture<Answer> reply) {
         if (i == order.size()) {
             return journal.abort(entry.sequence()).handle((v, e) -> {
                 String why = failures.isEmpty() ? "no replica is available (all paused)" : String.join("; ", failures);
@@ -144,13 +156,14 @@ final class Writes {
             if (replicator.statusOf(result) == Outcome.NOT_REACHED) {
                 journal.recordOutcome(entry.sequence(), r.name(), Outcome.NOT_REACHED);
                 failures.add(r.name() + ": " + describe(result));
-                return tryReplica(entry, order, i + 1, failures);
+                return tryReplica(entry, order, i + 1, failures, reply);
             }
-            return settle(entry, r, result);
+            return settle(entry, r, result, reply);
         }, executor);
     }
 
-    private CompletableFuture<Answer> settle(Entry entry, Replica r, DeliveryClient.Result result) {
+    private CompletableFuture<Answer> settle(Entry entry, Replica r, DeliveryClient.Result result,
+                                             CompletableFuture<Answer> reply) {
         List<Header> headers = new ArrayList<>(result.headers().size());
         for (Header h : result.headers()) {
             if (DeliveryHeaders.storedInResponse(h.name())) {
@@ -160,6 +173,7 @@ final class Writes {
         journal.recordOutcome(entry.sequence(), r.name(), result.status());
         journal.commit(entry.sequence());
         Answer answer = new Answer(result.status(), headers, result.body(), false);
+        reply.complete(answer);
         return journal.storeResponse(entry.sequence(), StoredResponse.of(result.status(), headers, result.body()))
                 .handle((v, e) -> {
                     if (e != null) {
