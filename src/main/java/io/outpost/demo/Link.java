@@ -181,8 +181,8 @@ public final class Link implements AutoCloseable {
                 return;
             }
             body.put("state", isUp() ? "up" : "down");
-            body.put("listen", address().getHostString() + ":" + address().getPort());
-            body.put("target", target.getHostString() + ":" + target.getPort());
+            body.put("listen", hostPort(address()));
+            body.put("target", hostPort(target));
             body.put("connections", openConnections());
             Http.json(ex, 200, body);
         } finally {
@@ -198,6 +198,10 @@ public final class Link implements AutoCloseable {
         down();
         Http.stop(control);
         pumps.shutdownNow();
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        return (a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress()) + ":" + a.getPort();
     }
 
     /** Closes with RST rather than FIN, which is what a peer sees when a link dies under a connection. */
