@@ -131,10 +131,14 @@ final class Relay {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel inbound = ctx.channel();
             if (!listening()) {
-                reset(inbound);
+                reset(inbound); // accepted just before the link was cut
                 return;
             }
             accepted.add(inbound);
+            if (!listening()) { // cut() between the check above and the add: it may not have seen this one
+                reset(inbound);
+                return;
+            }
             ChannelFuture connect = new Bootstrap().group(inbound.eventLoop()).channel(NioSocketChannel.class)
                     .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 public record Sale(long id, String till, String item, int qty, String idempotencyKey, String originalTime,
                    String delivery, String recordedAt) {
 
-    /** True when {@code other} is the same sale as far as the client is concerned: till, item and quantity. */
+    /** True when this is the order the client describes: the same till, item and quantity. */
     boolean sameOrder(String till, String item, int qty) {
         return java.util.Objects.equals(this.till, till) && this.item.equals(item) && this.qty == qty;
     }
