@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "outpost", mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Edge/cloud API gateway for stateful microservices.",
-        subcommands = {RunCommand.class, CheckCommand.class, VersionCommand.class})
+        subcommands = {RunCommand.class, CheckCommand.class, DemoCommand.class, VersionCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
