@@ -2,6 +2,7 @@ package io.outpost.config;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -13,7 +14,8 @@ public record RouterConfig(
         String service,
         List<String> middlewares,
         OptionalInt priority,
-        List<String> entryPoints) {
+        List<String> entryPoints,
+        Optional<TlsConfig.Router> tls) {
 
     public RouterConfig {
         Objects.requireNonNull(rule, "rule");
@@ -21,6 +23,13 @@ public record RouterConfig(
         middlewares = List.copyOf(middlewares);
         Objects.requireNonNull(priority, "priority");
         entryPoints = List.copyOf(entryPoints);
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** A router without TLS settings. */
+    public RouterConfig(String rule, String service, List<String> middlewares, OptionalInt priority,
+                        List<String> entryPoints) {
+        this(rule, service, middlewares, priority, entryPoints, Optional.empty());
     }
 
     /** True when this router serves requests that arrive on {@code entryPoint}. */

@@ -1,0 +1,102 @@
+package io.outpost.tls;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+
+/**
+ * Reads and writes PEM. Keys may be PKCS#8 ({@code PRIVATE KEY}) or the older PKCS#1/SEC1 forms
+ * ({@code RSA PRIVATE KEY}, {@code EC PRIVATE KEY}) that openssl and many tools still write;
+ * encrypted keys are not supported.
+ */
+public final class Pem {
+
+    private Pem() {}
+
+    /** Every certificate in {@code file}, in file order (leaf first for a chain). */
+    public static List<X509Certificate> certificates(Path file) throws IOException {
+        List<X509Certificate> out = certificates(Files.readString(file, StandardCharsets.US_ASCII));
+        if (out.isEmpty()) {
+            throw new IOException(file + ": no PEM certificate found");
+        }
+        return out;
+    }
+
+    public static List<X509Certificate> certificates(String pem) throws IOException {
+        List<X509Certificate> out = new ArrayList<>();
+        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            Object o;
+            while ((o = parser.readObject()) != null) {
+                if (o instanceof X509CertificateHolder holder) {
+                    out.add(converter.getCertificate(holder));
+                }
+            }
+        } catch (CertificateException e) {
+            throw new IOException("bad certificate: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** The first private key in {@code file}. */
+    public static PrivateKey privateKey(Path file) throws IOException {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+            return privateKey(reader, file.toString());
+        }
+    }
+
+    public static PrivateKey privateKey(String pem) throws IOException {
+        return privateKey(new StringReader(pem), "PEM text");
+    }
+
+    private static PrivateKey privateKey(Reader reader, String source) throws IOException {
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        try (PEMParser parser = new PEMParser(reader)) {
+            Object o;
+            while ((o = parser.readObject()) != null) {
+                if (o instanceof PrivateKeyInfo info) {
+                    return converter.getPrivateKey(info);
+                }
+                if (o instanceof PEMKeyPair pair) {
+                    return converter.getKeyPair(pair).getPrivate();
+                }
+            }
+        }
+        throw new IOException(source + ": no unencrypted PEM private key found");
+    }
+
+    /** PEM text of the given objects (certificates, keys). */
+    public static String write(Object... objects) {
+        StringWriter out = new StringWriter();
+        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
+            for (Object o : objects) {
+                if (o instanceof List<?> list) {
+                    for (Object item : list) {
+                        writer.writeObject(item);
+                    }
+                } else {
+                    writer.writeObject(o);
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write PEM to memory", e);
+        }
+        return out.toString();
+    }
+}
