@@ -77,14 +77,7 @@ final class AcmeStorage {
     }
 
     static KeyPair keyPair(Account account) throws IOException {
-        PrivateKey key = Pem.privateKey(account.keyPem());
-        try (var parser = new org.bouncycastle.openssl.PEMParser(new java.io.StringReader(account.keyPem()))) {
-            Object o = parser.readObject();
-            if (o instanceof org.bouncycastle.openssl.PEMKeyPair pair) {
-                return new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().getKeyPair(pair);
-            }
-        }
-        throw new IOException("stored account key " + key.getAlgorithm() + " is not a key pair");
+        return Pem.keyPair(account.keyPem());
     }
 
     List<Stored> certificates() {

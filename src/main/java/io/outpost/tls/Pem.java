@@ -7,18 +7,22 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
 /**
  * Reads and writes PEM. Keys may be PKCS#8 ({@code PRIVATE KEY}) or the older PKCS#1/SEC1 forms
@@ -74,14 +78,40 @@ public final class Pem {
                     return converter.getPrivateKey(info);
                 }
                 if (o instanceof PEMKeyPair pair) {
-                    return converter.getKeyPair(pair).getPrivate();
+                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
                 }
             }
         }
         throw new IOException(source + ": no unencrypted PEM private key found");
     }
 
-    /** PEM text of the given objects (certificates, keys). */
+    /** A key pair written by {@link #write} as a public and a private key. */
+    public static KeyPair keyPair(String pem) throws IOException {
+        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
+        PublicKey publicKey = null;
+        PrivateKey privateKey = null;
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            Object o;
+            while ((o = parser.readObject()) != null) {
+                if (o instanceof SubjectPublicKeyInfo info) {
+                    publicKey = converter.getPublicKey(info);
+                } else if (o instanceof PrivateKeyInfo info) {
+                    privateKey = converter.getPrivateKey(info);
+                } else if (o instanceof PEMKeyPair pair && pair.getPublicKeyInfo() != null) {
+                    return converter.getKeyPair(pair);
+                }
+            }
+        }
+        if (publicKey == null || privateKey == null) {
+            throw new IOException("expected a PEM public key and private key");
+        }
+        return new KeyPair(publicKey, privateKey);
+    }
+
+    /**
+     * PEM text of certificates, lists of them, private keys (as PKCS#8) and key pairs (as a public
+     * and a PKCS#8 private key).
+     */
     public static String write(Object... objects) {
         StringWriter out = new StringWriter();
         try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
@@ -90,6 +120,11 @@ public final class Pem {
                     for (Object item : list) {
                         writer.writeObject(item);
                     }
+                } else if (o instanceof KeyPair pair) {
+                    writer.writeObject(pair.getPublic());
+                    writer.writeObject(new JcaPKCS8Generator(pair.getPrivate(), null));
+                } else if (o instanceof PrivateKey key) {
+                    writer.writeObject(new JcaPKCS8Generator(key, null));
                 } else {
                     writer.writeObject(o);
                 }
