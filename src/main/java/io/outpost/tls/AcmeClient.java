@@ -38,6 +38,13 @@ final class AcmeClient {
 
     private static final Duration WAIT = Duration.ofSeconds(90);
 
+    static {
+        // acme4j makes keys and CSRs with the BouncyCastle provider, by name.
+        if (java.security.Security.getProvider("BC") == null) {
+            java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        }
+    }
+
     private final String resolver;
     private final TlsConfig.Acme config;
     private final AcmeStorage storage;
