@@ -26,7 +26,6 @@ import org.shredzone.acme4j.connector.NetworkSettings;
 import org.shredzone.acme4j.exception.AcmeException;
 import org.shredzone.acme4j.provider.AcmeProvider;
 import org.shredzone.acme4j.provider.GenericAcmeProvider;
-import org.shredzone.acme4j.util.KeyPairUtils;
 
 /**
  * Obtains one certificate from an ACME CA with acme4j: logs in (registering the account the first
@@ -67,7 +66,7 @@ final class AcmeClient {
             }
         }
         order.waitUntilReady(WAIT);
-        KeyPair domainKey = KeyPairUtils.createKeyPair(2048);
+        KeyPair domainKey = generate("RSA", new java.security.spec.RSAKeyGenParameterSpec(2048, java.security.spec.RSAKeyGenParameterSpec.F4));
         order.execute(domainKey);
         Status status = order.waitForCompletion(WAIT);
         if (status != Status.VALID) {
@@ -106,13 +105,24 @@ final class AcmeClient {
             login = session.login(new URL(stored.get().url()), AcmeStorage.keyPair(stored.get()));
             return login;
         }
-        KeyPair accountKey = KeyPairUtils.createECKeyPair("secp256r1");
+        KeyPair accountKey = generate("EC", new java.security.spec.ECGenParameterSpec("secp256r1"));
         AccountBuilder builder = new AccountBuilder().agreeToTermsOfService().useKeyPair(accountKey);
         config.email().ifPresent(builder::addEmail);
         Account account = builder.create(session);
         storage.account(accountKey, account.getLocation().toString(), config.caServer().toString());
         login = session.login(account.getLocation(), accountKey);
         return login;
+    }
+
+    /** A key pair from the JDK's providers (see {@link Pem}: BouncyCastle's keys do not suit the JDK's TLS). */
+    private static KeyPair generate(String algorithm, java.security.spec.AlgorithmParameterSpec spec) throws IOException {
+        try {
+            java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance(algorithm);
+            generator.initialize(spec);
+            return generator.generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot make a " + algorithm + " key: " + e.getMessage(), e);
+        }
     }
 
     /** The JDK's trust store, or only {@code caCertificates} when they are configured (a private CA). */

@@ -7,11 +7,15 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
@@ -20,7 +24,6 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
@@ -70,15 +73,14 @@ public final class Pem {
     }
 
     private static PrivateKey privateKey(Reader reader, String source) throws IOException {
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         try (PEMParser parser = new PEMParser(reader)) {
             Object o;
             while ((o = parser.readObject()) != null) {
                 if (o instanceof PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
+                    return jdkPrivateKey(info);
                 }
                 if (o instanceof PEMKeyPair pair) {
-                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
+                    return jdkPrivateKey(pair.getPrivateKeyInfo());
                 }
             }
         }
@@ -87,18 +89,15 @@ public final class Pem {
 
     /** A key pair written by {@link #write} as a public and a private key. */
     public static KeyPair keyPair(String pem) throws IOException {
-        JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         PublicKey publicKey = null;
         PrivateKey privateKey = null;
         try (PEMParser parser = new PEMParser(new StringReader(pem))) {
             Object o;
             while ((o = parser.readObject()) != null) {
                 if (o instanceof SubjectPublicKeyInfo info) {
-                    publicKey = converter.getPublicKey(info);
+                    publicKey = jdkPublicKey(info);
                 } else if (o instanceof PrivateKeyInfo info) {
-                    privateKey = converter.getPrivateKey(info);
-                } else if (o instanceof PEMKeyPair pair && pair.getPublicKeyInfo() != null) {
-                    return converter.getKeyPair(pair);
+                    privateKey = jdkPrivateKey(info);
                 }
             }
         }
@@ -106,6 +105,38 @@ public final class Pem {
             throw new IOException("expected a PEM public key and private key");
         }
         return new KeyPair(publicKey, privateKey);
+    }
+
+    /**
+     * Keys from the JDK's own providers, whatever else is installed (acme4j installs BouncyCastle,
+     * whose EC keys call themselves "ECDSA" and are not what the JDK's TLS expects).
+     */
+    private static PrivateKey jdkPrivateKey(PrivateKeyInfo info) throws IOException {
+        try {
+            return KeyFactory.getInstance(algorithm(info.getPrivateKeyAlgorithm().getAlgorithm().getId()))
+                    .generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("unusable private key: " + e.getMessage(), e);
+        }
+    }
+
+    private static PublicKey jdkPublicKey(SubjectPublicKeyInfo info) throws IOException {
+        try {
+            return KeyFactory.getInstance(algorithm(info.getAlgorithm().getAlgorithm().getId()))
+                    .generatePublic(new X509EncodedKeySpec(info.getEncoded()));
+        } catch (GeneralSecurityException e) {
+            throw new IOException("unusable public key: " + e.getMessage(), e);
+        }
+    }
+
+    private static String algorithm(String oid) throws IOException {
+        return switch (oid) {
+            case "1.2.840.113549.1.1.1" -> "RSA";
+            case "1.2.840.113549.1.1.10" -> "RSASSA-PSS";
+            case "1.2.840.10045.2.1" -> "EC";
+            case "1.3.101.112" -> "Ed25519";
+            default -> throw new IOException("unsupported key algorithm " + oid + " (expected: RSA, EC or Ed25519)");
+        };
     }
 
     /**
