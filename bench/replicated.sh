@@ -58,6 +58,7 @@ end
 LUA
 nginx -c "$work/replicas.conf" & pids+=($!)
 ./outpost run -c "$work/outpost.yaml" ${OUTPOST_ARGS:-} >"$work/outpost.log" 2>&1 & pids+=($!)
+echo "gateway log: $work/outpost.log" >&2
 for _ in $(seq 1 120); do curl -fs -o /dev/null -X POST -H 'X-Till: warm' "http://127.0.0.1:$GATEWAY/pos/x" && break; sleep 0.5; done
 for path in plain pos; do wrk -t1 -c"$conns" -d5s -s "$work/post.lua" "http://127.0.0.1:$GATEWAY/$path/sales" >/dev/null; done
 for r in $(seq 1 "$rounds"); do

@@ -36,6 +36,7 @@ final class CrossChecker {
         checker.routers(rules);
         checker.serviceReferences();
         checker.cycles();
+        TlsBinder.crossCheck(root, config);
     }
 
     private void addresses() {

@@ -2,13 +2,16 @@ package io.outpost.config;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A port the gateway listens on. Timeouts follow Traefik's responding timeouts: {@code readTimeout}
  * bounds reading a whole request (0 = none), {@code idleTimeout} closes idle keep-alive connections,
- * and {@code graceTimeout} is how long shutdown waits for requests in flight.
+ * and {@code graceTimeout} is how long shutdown waits for requests in flight. With {@code tls} the entry
+ * point terminates TLS.
  */
-public record EntryPointConfig(HostPort address, Duration readTimeout, Duration idleTimeout, Duration graceTimeout) {
+public record EntryPointConfig(HostPort address, Duration readTimeout, Duration idleTimeout, Duration graceTimeout,
+                               Optional<TlsConfig.EntryPoint> tls) {
 
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(180);
@@ -19,6 +22,12 @@ public record EntryPointConfig(HostPort address, Duration readTimeout, Duration 
         Objects.requireNonNull(readTimeout, "readTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(graceTimeout, "graceTimeout");
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** A plain-text entry point. */
+    public EntryPointConfig(HostPort address, Duration readTimeout, Duration idleTimeout, Duration graceTimeout) {
+        this(address, readTimeout, idleTimeout, graceTimeout, Optional.empty());
     }
 
     public static EntryPointConfig of(HostPort address) {

@@ -17,7 +17,8 @@ public record OutpostConfig(
         AdminConfig admin,
         JournalConfig journal,
         AccessLogConfig accessLog,
-        HttpConfig http) {
+        HttpConfig http,
+        Map<String, TlsConfig.Resolver> certificatesResolvers) {
 
     public OutpostConfig {
         entryPoints = Copies.map(entryPoints);
@@ -25,5 +26,12 @@ public record OutpostConfig(
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(http, "http");
+        certificatesResolvers = Copies.map(certificatesResolvers);
+    }
+
+    /** A snapshot without certificate resolvers. */
+    public OutpostConfig(Map<String, EntryPointConfig> entryPoints, AdminConfig admin, JournalConfig journal,
+                         AccessLogConfig accessLog, HttpConfig http) {
+        this(entryPoints, admin, journal, accessLog, http, Map.of());
     }
 }

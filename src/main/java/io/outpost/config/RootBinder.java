@@ -12,13 +12,14 @@ final class RootBinder {
     private RootBinder() {}
 
     static OutpostConfig bind(Node root) {
-        root.mapping("entryPoints", "admin", "journal", "accessLog", "http");
+        root.mapping("entryPoints", "admin", "journal", "accessLog", "http", "certificatesResolvers");
         Map<String, EntryPointConfig> entryPoints = entryPoints(root);
         AdminConfig admin = admin(root.at("admin"));
         JournalConfig journal = journal(root.at("journal"));
         AccessLogConfig accessLog = accessLog(root.at("accessLog"));
         HttpConfig http = http(root.at("http"));
-        return new OutpostConfig(entryPoints, admin, journal, accessLog, http);
+        return new OutpostConfig(entryPoints, admin, journal, accessLog, http,
+                TlsBinder.resolvers(root.at("certificatesResolvers")));
     }
 
     private static Map<String, EntryPointConfig> entryPoints(Node root) {
@@ -32,14 +33,15 @@ final class RootBinder {
             root.at("entryPoints").error("expected at least one entry point");
         }
         entries.forEach((name, node) -> {
-            if (node.mapping("address", "readTimeout", "idleTimeout", "graceTimeout")) {
+            if (node.mapping("address", "readTimeout", "idleTimeout", "graceTimeout", "tls")) {
                 HostPort address = node.has("address")
                         ? node.parsed("address", HostPort::parse).orElse(new HostPort("", 0))
                         : missing(node, "address", new HostPort("", 0));
                 out.put(name, new EntryPointConfig(address,
                         node.duration("readTimeout", EntryPointConfig.DEFAULT_READ_TIMEOUT),
                         node.duration("idleTimeout", EntryPointConfig.DEFAULT_IDLE_TIMEOUT),
-                        node.duration("graceTimeout", EntryPointConfig.DEFAULT_GRACE_TIMEOUT)));
+                        node.duration("graceTimeout", EntryPointConfig.DEFAULT_GRACE_TIMEOUT),
+                        TlsBinder.entryPoint(node.at("tls"))));
             }
         });
         return out;
@@ -59,7 +61,9 @@ final class RootBinder {
             }
             auth = Optional.of(new AdminConfig.Auth(token));
         }
-        return new AdminConfig(address, auth);
+        AdminConfig admin = new AdminConfig(address, auth);
+        TlsBinder.adminAuth(node, admin);
+        return admin;
     }
 
     private static JournalConfig journal(Node node) {
@@ -116,7 +120,7 @@ final class RootBinder {
     }
 
     private static RouterConfig router(Node node) {
-        if (!node.mapping("rule", "service", "middlewares", "priority", "entryPoints", "allow")) {
+        if (!node.mapping("rule", "service", "middlewares", "priority", "entryPoints", "allow", "tls")) {
             return null;
         }
         String rule = node.requiredString("rule");
@@ -125,7 +129,8 @@ final class RootBinder {
         }
         String service = node.requiredString("service");
         return new RouterConfig(rule, service, strings(node, "middlewares"),
-                node.optInt("priority"), strings(node, "entryPoints"), AllowEntry.bindList(node, "allow"));
+                node.optInt("priority"), strings(node, "entryPoints"), AllowEntry.bindList(node, "allow"),
+                TlsBinder.router(node.at("tls")));
     }
 
     /** A list of strings; bad items are reported and left out. */

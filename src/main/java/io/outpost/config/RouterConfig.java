@@ -2,6 +2,7 @@ package io.outpost.config;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -16,12 +17,19 @@ public record RouterConfig(
         List<String> middlewares,
         OptionalInt priority,
         List<String> entryPoints,
-        List<AllowEntry> allow) {
+        List<AllowEntry> allow,
+        Optional<TlsConfig.Router> tls) {
 
-    /** A router without an {@code allow} list. */
+    /** A router without an {@code allow} list or TLS settings. */
     public RouterConfig(String rule, String service, List<String> middlewares, OptionalInt priority,
             List<String> entryPoints) {
-        this(rule, service, middlewares, priority, entryPoints, List.of());
+        this(rule, service, middlewares, priority, entryPoints, List.of(), Optional.empty());
+    }
+
+    /** A router without TLS settings. */
+    public RouterConfig(String rule, String service, List<String> middlewares, OptionalInt priority,
+            List<String> entryPoints, List<AllowEntry> allow) {
+        this(rule, service, middlewares, priority, entryPoints, allow, Optional.empty());
     }
 
     public RouterConfig {
@@ -31,6 +39,7 @@ public record RouterConfig(
         Objects.requireNonNull(priority, "priority");
         entryPoints = List.copyOf(entryPoints);
         allow = List.copyOf(allow);
+        Objects.requireNonNull(tls, "tls");
     }
 
     /** True when this router serves requests that arrive on {@code entryPoint}. */

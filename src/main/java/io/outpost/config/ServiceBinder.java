@@ -49,7 +49,7 @@ final class ServiceBinder {
 
     private static Optional<ServiceConfig> loadBalancer(String name, Node body) {
         if (!body.mapping("policy", "hashOn", "overprovisioningFactor", "panicThreshold", "endpoints", "healthCheck",
-                "outlierDetection", "retry", "circuitBreakers", "sticky", "timeouts", "passHostHeader")) {
+                "outlierDetection", "retry", "circuitBreakers", "sticky", "timeouts", "passHostHeader", "tls")) {
             return Optional.empty();
         }
         LoadBalancerPolicy policy = body.parsed("policy", text -> LoadBalancerPolicy.fromKeyword(text).orElseThrow(
@@ -81,7 +81,8 @@ final class ServiceBinder {
                 ServicePartsBinder.circuitBreakers(body.at("circuitBreakers")),
                 ServicePartsBinder.sticky(body.at("sticky"), name),
                 ServicePartsBinder.timeouts(body.at("timeouts")),
-                body.bool("passHostHeader", true)));
+                body.bool("passHostHeader", true),
+                TlsBinder.upstream(body.at("tls"), endpoints)));
     }
 
     private static double factor(Node body) {

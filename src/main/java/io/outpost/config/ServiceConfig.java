@@ -40,7 +40,8 @@ public sealed interface ServiceConfig {
             CircuitBreakersConfig circuitBreakers,
             Optional<StickyConfig> sticky,
             TimeoutsConfig timeouts,
-            boolean passHostHeader) implements ServiceConfig {
+            boolean passHostHeader,
+            Optional<TlsConfig.Upstream> tls) implements ServiceConfig {
 
         public static final double DEFAULT_OVERPROVISIONING_FACTOR = 1.4;
         public static final int DEFAULT_PANIC_THRESHOLD = 50;
@@ -55,6 +56,17 @@ public sealed interface ServiceConfig {
             Objects.requireNonNull(circuitBreakers, "circuitBreakers");
             Objects.requireNonNull(sticky, "sticky");
             Objects.requireNonNull(timeouts, "timeouts");
+            Objects.requireNonNull(tls, "tls");
+        }
+
+        /** A load balancer without upstream TLS settings (https:// endpoints use the JDK's trust store). */
+        public LoadBalancer(LoadBalancerPolicy policy, Optional<RequestKey> hashOn, double overprovisioningFactor,
+                            int panicThreshold, List<EndpointConfig> endpoints, Optional<HealthCheckConfig> healthCheck,
+                            Optional<OutlierDetectionConfig> outlierDetection, Optional<RetryConfig> retry,
+                            CircuitBreakersConfig circuitBreakers, Optional<StickyConfig> sticky, TimeoutsConfig timeouts,
+                            boolean passHostHeader) {
+            this(policy, hashOn, overprovisioningFactor, panicThreshold, endpoints, healthCheck, outlierDetection, retry,
+                    circuitBreakers, sticky, timeouts, passHostHeader, Optional.empty());
         }
 
         @Override

@@ -8,24 +8,33 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.outpost.tls.EntryPointTls;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A listening socket that feeds client connections into the proxy. Binding is synchronous so that
- * start-up fails loudly when an address is taken.
+ * start-up fails loudly when an address is taken. With {@link EntryPointTls} it terminates TLS, and
+ * requests count as secure ({@code X-Forwarded-Proto: https}).
  */
 public final class EntryPoint {
 
     private final String name;
     private final InetSocketAddress address;
     private final long idleTimeoutMillis;
+    private final EntryPointTls tls;
     private Channel server;
 
     public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis) {
+        this(name, address, idleTimeoutMillis, null);
+    }
+
+    /** An entry point that terminates TLS with {@code tls} (null: plain text). */
+    public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis, EntryPointTls tls) {
         this.name = name;
         this.address = address;
         this.idleTimeoutMillis = idleTimeoutMillis;
+        this.tls = tls;
     }
 
     public String name() {
@@ -50,10 +59,13 @@ public final class EntryPoint {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler());
+                        }
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("codec", new ServerCodec())
-                                .addLast("proxy", new FrontendHandler(gateway, name, false));
+                                .addLast("proxy", new FrontendHandler(gateway, name, tls != null));
                     }
                 });
         server = b.bind(address).sync().channel();

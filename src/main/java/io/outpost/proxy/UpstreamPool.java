@@ -6,9 +6,12 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -21,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * locks: every method runs on {@link #loop}.
  */
 final class UpstreamPool {
+
+    private static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("outpost.upstreamTarget");
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;
@@ -42,6 +47,10 @@ final class UpstreamPool {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        UpstreamTarget target = ch.attr(TARGET).get();
+                        if (target != null && target.secure()) {
+                            ch.pipeline().addLast("tls", target.tls().newHandler(ch.alloc(), target.host(), target.port()));
+                        }
                         ch.pipeline()
                                 .addLast("codec", new HttpClientCodec(4096, 16384, 65536, false, false))
                                 .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
@@ -74,7 +83,29 @@ final class UpstreamPool {
     ChannelFuture connect(UpstreamTarget target, int connectTimeoutMillis) {
         Bootstrap b = bootstrap.clone();
         b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
-        return b.connect(target.host(), target.port());
+        b.attr(TARGET, target);
+        ChannelFuture connected = b.connect(target.host(), target.port());
+        if (!target.secure()) {
+            return connected;
+        }
+        // An https connection is usable once its handshake is done; a failed handshake is a failed connect.
+        Channel ch = connected.channel();
+        ChannelPromise ready = ch.newPromise();
+        connected.addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
+                ready.tryFailure(f.cause());
+                return;
+            }
+            ch.pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    ready.trySuccess();
+                } else {
+                    ready.tryFailure(h.cause());
+                    ch.close();
+                }
+            });
+        });
+        return ready;
     }
 
     /** Takes back a connection whose last exchange ended cleanly. */

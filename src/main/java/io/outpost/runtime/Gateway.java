@@ -16,6 +16,7 @@ import io.outpost.proxy.GatewayContext;
 import io.outpost.proxy.ProxyServer;
 import io.outpost.proxy.Transport;
 import io.outpost.provider.FileProvider;
+import io.outpost.tls.TlsRuntime;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -61,6 +62,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayContext context;
     private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
     private final FileProvider provider;
+    private final TlsRuntime tls;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private ProxyServer proxy;
     private AdminServer admin;
@@ -77,6 +79,7 @@ public final class Gateway implements AutoCloseable {
         this.builder = new RuntimeBuilder(options.services(), metrics, scheduler, options.clock());
         this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT, System::nanoTime,
                 90_000);
+        this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
         this.provider = FileProvider.builder(file, this::apply).loader(new ConfigLoader(RuleChecker.installed())).build();
     }
 
@@ -102,14 +105,20 @@ public final class Gateway implements AutoCloseable {
             throw new IllegalStateException("configuration could not be applied; see the log");
         }
         boundConfig = config;
+        try {
+            tls.bind(config);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("TLS certificates cannot be loaded: " + e.getMessage(), e);
+        }
         List<EntryPoint> entryPoints = new ArrayList<>();
         for (Map.Entry<String, EntryPointConfig> e : config.entryPoints().entrySet()) {
             EntryPointConfig ep = e.getValue();
             entryPoints.add(new EntryPoint(e.getKey(), new InetSocketAddress(ep.address().host(), ep.address().port()),
-                    ep.idleTimeout().toMillis()));
+                    ep.idleTimeout().toMillis(), tls.entryPoint(e.getKey())));
         }
         proxy = new ProxyServer(context, Transport.best(), options.workers(), entryPoints);
         proxy.start();
+        tls.certificates(config);
         admin = new AdminServer(new InetSocketAddress(config.admin().address().host(), config.admin().address().port()));
         config.admin().auth().ifPresent(auth -> admin.bearerToken(auth.token()));
         AdminApi.install(admin, this);
@@ -130,7 +139,10 @@ public final class Gateway implements AutoCloseable {
         }
         installAccessLog(config);
         GatewayRuntime previous = runtime.getAndSet(next);
-        context.routing(next);
+        context.routing(tls.wrap(next));
+        if (proxy != null) {
+            tls.certificates(config);
+        }
         if (previous != null) {
             // In-flight requests finish on the snapshot they started with; its services stop later.
             retire(previous);
@@ -181,6 +193,11 @@ public final class Gateway implements AutoCloseable {
         return proxy;
     }
 
+    /** Certificates: entry points' TLS and ACME. */
+    public TlsRuntime tls() {
+        return tls;
+    }
+
     public AdminServer admin() {
         return admin;
     }
@@ -205,6 +222,7 @@ public final class Gateway implements AutoCloseable {
         if (accessLog != null) {
             accessLog.close();
         }
+        tls.close();
         scheduler.shutdownNow();
         return left;
     }

@@ -8,6 +8,7 @@ import io.outpost.service.Service;
 import io.outpost.service.WeightedService;
 import io.outpost.upstream.Ticker;
 import java.util.concurrent.ThreadLocalRandom;
+import io.outpost.tls.UpstreamTls;
 
 /** Builds the service of each kind from its configuration. */
 public class ServiceFactory {
@@ -20,7 +21,7 @@ public class ServiceFactory {
     public Service create(String name, ServiceConfig config, BuildContext context) {
         if (config instanceof ServiceConfig.LoadBalancer lb) {
             Service old = context.previous().get(name);
-            return LoadBalancerService.create(name, lb,
+            return LoadBalancerService.create(name, lb, upstreamTls(name, lb),
                     new LoadBalancerService.Env(context.scheduler(), Ticker.system(), ThreadLocalRandom.current(),
                             context.clock()),
                     old instanceof LoadBalancerService previous ? previous : null);
@@ -36,4 +37,17 @@ public class ServiceFactory {
         }
         throw new UnsupportedOperationException("service " + name + ": " + config.type() + " is not supported yet");
     }
+
+    /** The TLS for https endpoints; reading its files can fail, which rejects the snapshot. */
+    static UpstreamTls upstreamTls(String name, ServiceConfig.LoadBalancer lb) {
+        if (lb.tls().isEmpty()) {
+            return null;
+        }
+        try {
+            return UpstreamTls.of(lb.tls().get());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("service " + name + ": upstream TLS: " + e.getMessage(), e);
+        }
+    }
+
 }

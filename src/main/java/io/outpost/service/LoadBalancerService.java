@@ -68,7 +68,7 @@ public final class LoadBalancerService implements Service, Addressable {
     private final Exchange.CompletionListener releaseRequest;
     private final Exchange.ResponseListener pinResponse;
 
-    private LoadBalancerService(String name, ServiceConfig.LoadBalancer config, Env env, LoadBalancerService previous) {
+    private LoadBalancerService(String name, ServiceConfig.LoadBalancer config, io.outpost.tls.UpstreamTls tls, Env env, LoadBalancerService previous) {
         this.name = name;
         this.config = config;
         this.env = env;
@@ -102,7 +102,7 @@ public final class LoadBalancerService implements Service, Addressable {
         this.members = new Member[cluster.endpoints().size()];
         for (int i = 0; i < members.length; i++) {
             Endpoint e = cluster.endpoints().get(i);
-            Member m = new Member(e, UpstreamTarget.of(e.id()), sticky == null ? null
+            Member m = new Member(e, UpstreamTarget.of(e.id(), tls), sticky == null ? null
                     : StickyCookie.valueFor(e.id()));
             members[i] = m;
             byEndpoint.put(e, m);
@@ -123,9 +123,9 @@ public final class LoadBalancerService implements Service, Addressable {
      * Builds the service; {@code previous} is the same-named service of the snapshot being replaced
      * (or null), whose endpoint health, ejections and health checks carry over.
      */
-    public static LoadBalancerService create(String name, ServiceConfig.LoadBalancer config, Env env,
-                                             LoadBalancerService previous) {
-        return new LoadBalancerService(name, config, env, previous);
+    public static LoadBalancerService create(String name, ServiceConfig.LoadBalancer config,
+                                             io.outpost.tls.UpstreamTls tls, Env env, LoadBalancerService previous) {
+        return new LoadBalancerService(name, config, tls, env, previous);
     }
 
     public String name() {

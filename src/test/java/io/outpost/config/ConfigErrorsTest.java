@@ -40,7 +40,7 @@ class ConfigErrorsTest {
     void unknownKeyNamesTheExpectedOnes() {
         assertThat(errors(EP + "http: { routers: { api: { rul: \"Path(`/`)\", service: s } }, services: { s: " + LB + " } }"))
                 .containsExactly(
-                        "http.routers.api: unknown key 'rul' (expected one of rule, service, middlewares, priority, entryPoints, allow)",
+                        "http.routers.api: unknown key 'rul' (expected one of rule, service, middlewares, priority, entryPoints, allow, tls)",
                         "http.routers.api: missing required key 'rule'");
     }
 

@@ -70,7 +70,7 @@ final class Lb {
     /** A service with a fake ticker and seeded randomness. */
     LoadBalancerService build(String name, FakeTicker ticker, ScheduledExecutorService scheduler,
                               LoadBalancerService previous) {
-        return LoadBalancerService.create(name, config(),
+        return LoadBalancerService.create(name, config(), null,
                 new LoadBalancerService.Env(scheduler, ticker, new Random(42), Clock.systemUTC()), previous);
     }
 

@@ -1,0 +1,120 @@
+package io.outpost.tls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.runtime.Gateway;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** https:// endpoints: a private CA, SNI and name verification, and a client certificate (mTLS). */
+class UpstreamTlsTest {
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private Gateway gateway;
+    private TlsBackend backend;
+    private int port;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private void start(String tls) throws Exception {
+        port = EntryPointTlsTest.freePort();
+        Path file = dir.resolve("outpost.yaml");
+        Files.writeString(file, """
+                entryPoints:
+                  web: { address: "127.0.0.1:%d" }
+                admin: { address: "127.0.0.1:%d" }
+                accessLog: { enabled: false }
+                http:
+                  routers:
+                    app: { rule: "PathPrefix(`/`)", service: app }
+                  services:
+                    app:
+                      loadBalancer:
+                        endpoints: [ { url: "https://127.0.0.1:%d" } ]
+                        tls: %s
+                """.formatted(port, EntryPointTlsTest.freePort(), backend.port(), tls));
+        gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
+    }
+
+    private HttpResponse<String> get() throws Exception {
+        return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/x")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void trustsTheConfiguredCaSendsServerNameAsSniAndVerifiesIt() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "upstream-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
+        backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
+        start("{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal }");
+
+        HttpResponse<String> response = get();
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("sni=backend.internal client=-\n");
+    }
+
+    @Test
+    void aCertificateForAnotherNameIsRefused() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "upstream-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
+        backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
+        start("{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: other.internal }");
+
+        assertThat(get().statusCode()).isEqualTo(502);
+    }
+
+    @Test
+    void anUnknownCaIsRefusedUnlessVerificationIsSkipped() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "upstream-ca");
+        TestPki.Issued otherCa = TestPki.ca(dir, "other-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
+        backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
+        start("{ caFiles: [ \"" + otherCa.certFile() + "\" ], serverName: backend.internal }");
+        assertThat(get().statusCode()).isEqualTo(502);
+        gateway.close();
+
+        start("{ insecureSkipVerify: true }");
+        HttpResponse<String> response = get();
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).startsWith("sni=-"); // an IP address is never sent as SNI
+    }
+
+    @Test
+    void presentsTheClientCertificateToAnUpstreamThatRequiresOne() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "upstream-ca");
+        TestPki.Issued clientCa = TestPki.ca(dir, "gateway-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
+        TestPki.Issued gatewayCert = TestPki.leaf(dir, "gateway", clientCa, "gateway.outpost");
+        backend = new TlsBackend(TestPki.context(List.of(clientCa.cert()), cert), true);
+        start("{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal }");
+        assertThat(get().statusCode()).isEqualTo(502);
+        gateway.close();
+
+        start("{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal, certFile: \""
+                + gatewayCert.certFile() + "\", keyFile: \"" + gatewayCert.keyFile() + "\" }");
+        HttpResponse<String> response = get();
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("sni=backend.internal client=CN=gateway.outpost\n");
+    }
+}
