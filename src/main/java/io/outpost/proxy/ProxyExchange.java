@@ -66,6 +66,8 @@ public final class ProxyExchange implements Exchange {
     private Channel upstream;
     private BackendHandler backend;
     private boolean skipInformational;
+    /** A response head not yet written: if its last content follows in the same read, both go out as one message. */
+    private HttpResponse heldHead;
     private boolean responseStarted;
     private boolean upstreamKeepAlive;
     private boolean clientKeepAlive;
@@ -607,7 +609,16 @@ public final class ProxyExchange implements Exchange {
                 return;
             }
             responseBytes += content.content().readableBytes();
-            client.write(content, client.voidPromise());
+            HttpResponse head = heldHead;
+            if (head != null && content instanceof LastHttpContent last) {
+                // Head and whole body in one read: one message, one buffer, one write system call.
+                heldHead = null;
+                client.write(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content(),
+                        head.headers(), last.trailingHeaders()), client.voidPromise());
+            } else {
+                writeHeldHead();
+                client.write(content, client.voidPromise());
+            }
             clientNeedsFlush = true;
             if (content instanceof LastHttpContent) {
                 onResponseComplete();
@@ -646,8 +657,16 @@ public final class ProxyExchange implements Exchange {
             clientKeepAlive = false;
         }
         prepareClientHead(response);
-        client.write(response, client.voidPromise());
+        heldHead = response;
         clientNeedsFlush = true;
+    }
+
+    private void writeHeldHead() {
+        HttpResponse head = heldHead;
+        if (head != null) {
+            heldHead = null;
+            client.write(head, client.voidPromise());
+        }
     }
 
     private void prepareClientHead(HttpResponse response) {
@@ -678,6 +697,7 @@ public final class ProxyExchange implements Exchange {
     }
 
     void flushToClient() {
+        writeHeldHead();
         if (clientNeedsFlush) {
             clientNeedsFlush = false;
             client.flush();

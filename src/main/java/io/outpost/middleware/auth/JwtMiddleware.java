@@ -124,6 +124,12 @@ public final class JwtMiddleware implements Middleware {
                 });
                 return;
             }
+            // A fetch may have finished between reading the keys and asking for a refresh.
+            KeySet latest = keys.current();
+            if (latest != current) {
+                current = latest;
+                result = validator.validate(token, latest);
+            }
         }
         finish(exchange, next, result, current);
     }
