@@ -95,6 +95,39 @@ public final class JwtValidator {
     }
 
     Result validate(String token, KeySet keySet) {
+        Verified hit = verified.get(token);
+        if (hit != null && hit.keys() == keySet) {
+            // The signature of this exact token was checked with these keys; time and claims are re-checked.
+            Failure failure = checkClaims(hit.claims());
+            return failure != null ? failure : hit.valid();
+        }
+        Object outcome = parseAndVerify(token, keySet);
+        if (outcome instanceof Failure failure) {
+            return failure;
+        }
+        JWTClaimsSet claims = (JWTClaimsSet) outcome;
+        Failure failure = checkClaims(claims);
+        if (failure != null) {
+            return failure;
+        }
+        Valid valid = new Valid(claims.getClaims());
+        if (verified.size() >= VERIFIED_CACHE_SIZE) {
+            verified.clear(); // bounded: only validly signed tokens get here, and they are re-verified after a clear
+        }
+        verified.put(token, new Verified(keySet, claims, valid));
+        return valid;
+    }
+
+    /** Tokens whose signature was verified, so that a client's repeated token skips parsing and crypto. */
+    private static final int VERIFIED_CACHE_SIZE = 4096;
+    private final java.util.concurrent.ConcurrentHashMap<String, Verified> verified =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Verified(KeySet keys, JWTClaimsSet claims, Valid valid) {
+    }
+
+    /** The claims of a token whose signature {@code keySet} verifies, or the failure. */
+    private Object parseAndVerify(String token, KeySet keySet) {
         SignedJWT jwt;
         try {
             jwt = SignedJWT.parse(token);
@@ -111,8 +144,7 @@ public final class JwtValidator {
         } catch (ParseException | RuntimeException e) {
             return Failure.MALFORMED;
         }
-        Failure failure = checkClaims(claims);
-        return failure != null ? failure : new Valid(claims.getClaims());
+        return claims;
     }
 
     private static Failure verify(SignedJWT jwt, KeySet keySet) {
