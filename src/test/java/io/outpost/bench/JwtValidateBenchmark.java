@@ -30,6 +30,9 @@ public class JwtValidateBenchmark {
 
     private JwtValidator validator;
     private String token;
+    /** More distinct tokens than the validator caches, so that every one is parsed and verified. */
+    private String[] unseen;
+    private int next;
     private java.security.PublicKey publicKey;
     private byte[] signingInput;
     private byte[] signature;
@@ -50,13 +53,27 @@ public class JwtValidateBenchmark {
         int lastDot = token.lastIndexOf('.');
         signingInput = token.substring(0, lastDot).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         signature = java.util.Base64.getUrlDecoder().decode(token.substring(lastDot + 1));
+        unseen = new String[5000];
+        for (int i = 0; i < unseen.length; i++) {
+            unseen[i] = Tokens.sign(key, JWSAlgorithm.RS256, Tokens.claims(now).subject("user-" + i)
+                    .expirationTime(java.util.Date.from(now.plus(Duration.ofHours(2)))).build());
+        }
         if (!(validator.validate(token) instanceof JwtValidator.Valid)) {
             throw new IllegalStateException("benchmark token does not validate");
         }
     }
 
+    /** A token seen for the first time: parse, RSA verify, claim checks. */
     @Benchmark
     public JwtValidator.Result validateRs256() {
+        String t = unseen[next];
+        next = next + 1 == unseen.length ? 0 : next + 1;
+        return validator.validate(t);
+    }
+
+    /** A token the validator verified before (a client's next request): claims re-checked, no crypto. */
+    @Benchmark
+    public JwtValidator.Result validateRs256Repeated() {
         return validator.validate(token);
     }
 
