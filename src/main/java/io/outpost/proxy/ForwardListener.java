@@ -28,6 +28,23 @@ public interface ForwardListener {
         return false;
     }
 
+    /**
+     * A new upstream connection is about to be opened for this attempt (no idle one was left).
+     * Returning false refuses it, and the exchange answers 503 with {@code Retry-After}: this is
+     * where a service enforces its connection and pending-request limits.
+     */
+    default boolean beforeConnect(ProxyExchange exchange, UpstreamTarget target) {
+        return true;
+    }
+
+    /** The connection attempt allowed by {@link #beforeConnect} ended, opened or not. */
+    default void afterConnect(ProxyExchange exchange, UpstreamTarget target) {
+    }
+
+    /** A connection allowed by {@link #beforeConnect} and opened closed, whoever used it last. */
+    default void connectionClosed(UpstreamTarget target) {
+    }
+
     /** The upstream's response head arrived. */
     default void onResponse(ProxyExchange exchange, UpstreamTarget target, int status) {
     }

@@ -364,10 +364,22 @@ public final class ProxyExchange implements Exchange {
             attach(ch, !frontend.reading());
             return;
         }
+        ForwardListener owner = forwardListener;
+        if (!owner.beforeConnect(this, target)) {
+            endAttempt(-503);
+            HttpHeaders retryAfter = new io.netty.handler.codec.http.DefaultHttpHeaders().set("Retry-After", "1");
+            respond(HttpResponseStatus.SERVICE_UNAVAILABLE, retryAfter, "application/json",
+                    "{\"status\":503,\"error\":\"Service Unavailable\",\"reason\":\"service " + serviceName
+                            + " is at its limit of upstream connections or pending requests\"}\n");
+            return;
+        }
         state = State.CONNECTING;
         frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING);
         UpstreamTarget attempt = target;
         pool.connect(target, options.connectTimeoutMillis()).addListener((ChannelFuture f) -> {
+            owner.afterConnect(this, attempt);
+            // A failed attempt's channel is closed already, so this also releases a refused slot.
+            f.channel().closeFuture().addListener(closed -> owner.connectionClosed(attempt));
             if (state == State.DONE || attempt != target) {
                 if (f.isSuccess()) {
                     f.channel().close();

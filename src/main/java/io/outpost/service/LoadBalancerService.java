@@ -318,6 +318,28 @@ public final class LoadBalancerService implements Service, Addressable {
         }
 
         @Override
+        public boolean beforeConnect(ProxyExchange exchange, UpstreamTarget t) {
+            if (!cluster.limits().connections().tryAcquire()) {
+                return false;
+            }
+            if (!cluster.limits().pendingRequests().tryAcquire()) {
+                cluster.limits().connections().release();
+                return false;
+            }
+            return true;
+        }
+
+        @Override
+        public void afterConnect(ProxyExchange exchange, UpstreamTarget t) {
+            cluster.limits().pendingRequests().release();
+        }
+
+        @Override
+        public void connectionClosed(UpstreamTarget t) {
+            cluster.limits().connections().release();
+        }
+
+        @Override
         public boolean onNotReached(ProxyExchange exchange, UpstreamTarget t, Throwable cause) {
             boolean answered = cause instanceof RetriedResponse;
             if (!answered && watch.outliers() != null) {

@@ -221,6 +221,37 @@ class LoadBalancerServiceTest {
     }
 
     @Test
+    void overMaxConnectionsAnswers503AndAPooledConnectionIsStillUsed() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Backend slow = backend("slow").on("/slow", ex -> {
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.respond(ex, 200, "done\n");
+        });
+        Lb config = Lb.of(slow.url());
+        config.limits = new CircuitBreakersConfig(1, 1024, 1024, 3);
+        LoadBalancerService lb = serve(config.build("web", ticker, scheduler, null));
+        CompletableFuture<HttpResponse<String>> first = client.sendAsync(
+                HttpRequest.newBuilder(URI.create(proxy.url("/slow"))).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(3)).until(() -> slow.hits() == 1);
+        // The one allowed connection is busy: a second request would need another one.
+        HttpResponse<String> second = get("/s");
+        assertThat(second.statusCode()).isEqualTo(503);
+        assertThat(second.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(second.body()).contains("limit of upstream connections");
+        assertThat(lb.cluster().limits().connections().used()).isEqualTo(1);
+        release.countDown();
+        assertThat(first.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        // Back in the pool, the connection serves the next request without a new connect.
+        assertThat(get("/s").statusCode()).isEqualTo(200);
+        assertThat(lb.cluster().limits().connections().used()).isEqualTo(1);
+        assertThat(lb.cluster().limits().pendingRequests().used()).isZero();
+    }
+
+    @Test
     void optIn5xxRetriesIdempotentMethodsOnly() throws Exception {
         Backend bad = backend("bad").on("/r", ex -> {
             Backend.drain(ex.getRequestBody());
