@@ -16,20 +16,7 @@ final class LocalErrors {
 
     /** {@code {"status":403,"error":"Forbidden","reason":"..."}} followed by a newline. */
     static String body(HttpResponseStatus status, String reason) {
-        StringBuilder json = new StringBuilder(96).append("{\"status\":").append(status.code())
-                .append(",\"error\":\"").append(status.reasonPhrase()).append('"');
-        if (reason != null) {
-            json.append(",\"reason\":\"");
-            for (int i = 0; i < reason.length(); i++) {
-                char c = reason.charAt(i);
-                if (c == '"' || c == '\\') {
-                    json.append('\\');
-                }
-                json.append(c < 0x20 ? ' ' : c);
-            }
-            json.append('"');
-        }
-        return json.append("}\n").toString();
+        return io.outpost.proxy.LocalResponses.errorJson(status, reason);
     }
 
     /** True when the request declares a body length above {@code limit}. */

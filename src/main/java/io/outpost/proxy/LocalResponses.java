@@ -33,6 +33,14 @@ public final class LocalResponses {
 
     /** A short JSON error: {@code {"status":502,"error":"Bad Gateway","reason":"..."}}. */
     public static FullHttpResponse error(ByteBufAllocator alloc, HttpResponseStatus status, String reason) {
+        return text(alloc, status, null, "application/json", errorJson(status, reason));
+    }
+
+    /**
+     * The body of every error the gateway answers itself, so that clients parse one shape:
+     * {@code {"status":403,"error":"Forbidden","reason":"..."}} and a newline.
+     */
+    public static String errorJson(HttpResponseStatus status, String reason) {
         StringBuilder json = new StringBuilder(96).append("{\"status\":").append(status.code())
                 .append(",\"error\":\"").append(status.reasonPhrase()).append('"');
         if (reason != null) {
@@ -40,8 +48,7 @@ public final class LocalResponses {
             appendEscaped(json, reason);
             json.append('"');
         }
-        json.append("}\n");
-        return text(alloc, status, null, "application/json", json);
+        return json.append("}\n").toString();
     }
 
     static void appendEscaped(StringBuilder out, String s) {

@@ -1,5 +1,7 @@
 package io.outpost.tls;
 
+import io.outpost.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -18,20 +18,7 @@ public final class Rejections {
 
     /** {@code {"status":401,"error":"Unauthorized","reason":"..."}} and a newline. */
     public static String body(HttpResponseStatus status, String reason) {
-        StringBuilder json = new StringBuilder(96).append("{\"status\":").append(status.code())
-                .append(",\"error\":\"").append(status.reasonPhrase()).append('"');
-        if (reason != null) {
-            json.append(",\"reason\":\"");
-            for (int i = 0; i < reason.length(); i++) {
-                char c = reason.charAt(i);
-                if (c == '"' || c == '\\') {
-                    json.append('\\');
-                }
-                json.append(c < 0x20 ? ' ' : c);
-            }
-            json.append('"');
-        }
-        return json.append("}\n").toString();
+        return io.outpost.proxy.LocalResponses.errorJson(status, reason);
     }
 
     /** Headers holding one header, for answers sent many times; never change them after building. */

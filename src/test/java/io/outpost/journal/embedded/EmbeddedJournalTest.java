@@ -1,5 +1,7 @@
 package io.outpost.journal.embedded;
 
+import io.outpost.testing.MutableClock;
+
 import static io.outpost.journal.embedded.Drafts.draft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

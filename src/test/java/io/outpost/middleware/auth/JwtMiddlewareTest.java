@@ -1,5 +1,7 @@
 package io.outpost.middleware.auth;
 
+import io.outpost.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,7 +34,7 @@ class JwtMiddlewareTest {
 
     @TempDir
     Path dir;
-    private final TestClock clock = new TestClock(T0);
+    private final MutableClock clock = new MutableClock(T0);
 
     @BeforeAll
     static void keys() {

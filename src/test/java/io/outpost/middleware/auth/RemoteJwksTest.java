@@ -1,5 +1,7 @@
 package io.outpost.middleware.auth;
 
+import io.outpost.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -29,7 +31,7 @@ class RemoteJwksTest {
     private static final Instant T0 = Instant.parse("2025-03-01T10:00:00Z");
     private static final Duration BOUND = Duration.ofSeconds(5);
 
-    private final TestClock clock = new TestClock(T0);
+    private final MutableClock clock = new MutableClock(T0);
     private final AtomicReference<String> body = new AtomicReference<>();
     private final AtomicInteger status = new AtomicInteger(200);
     private final AtomicInteger fetches = new AtomicInteger();

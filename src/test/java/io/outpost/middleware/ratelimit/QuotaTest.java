@@ -1,11 +1,12 @@
 package io.outpost.middleware.ratelimit;
 
+import io.outpost.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outpost.config.MiddlewareConfig;
 import io.outpost.config.RequestKey;
 import io.outpost.middleware.auth.SecurityFixture;
-import io.outpost.middleware.auth.TestClock;
 import io.outpost.testing.RawHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ class QuotaTest {
 
     @TempDir
     Path dir;
-    private final TestClock clock = new TestClock(Instant.parse("2025-03-01T23:59:00Z"));
+    private final MutableClock clock = new MutableClock(Instant.parse("2025-03-01T23:59:00Z"));
 
     private static MiddlewareConfig.Quota quota(long limit) {
         return new MiddlewareConfig.Quota(limit, Duration.ofHours(24), RequestKey.CONSUMER, 100);

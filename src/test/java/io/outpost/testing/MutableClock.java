@@ -1,4 +1,4 @@
-package io.outpost.middleware.auth;
+package io.outpost.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,17 +6,21 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that tests move by hand. */
-public final class TestClock extends Clock {
+/** A wall clock the test moves by hand, for logic that reads time from an injected {@link Clock}. */
+public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
-    public TestClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
     public void advance(Duration d) {
         now = now.plus(d);
+    }
+
+    public void set(Instant instant) {
+        now = instant;
     }
 
     @Override
