@@ -18,9 +18,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.outpost.middleware.Exchange;
-import java.util.ArrayDeque;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,9 +39,7 @@ public final class ProxyExchange implements Exchange {
     private String requestId;
     private String routerName = "";
     private String serviceName = "";
-    private Map<String, Object> attributes;
-    private ResponseListener[] listeners;
-    private CompletionListener[] completions;
+    private ExchangeHooks hooks;
 
     private State state = State.ROUTING;
     private long bodyLimit = Long.MAX_VALUE;
@@ -52,8 +47,7 @@ public final class ProxyExchange implements Exchange {
     private long bodyBytes;
     private boolean requestComplete;
     private boolean bodyForwarded;
-    private ArrayDeque<HttpContent> pending;
-    private BodyTee tee;
+    private HeldBody held;
     /** True from {@link #forward} until the attempt's listener heard its end. */
     private boolean attemptOpen;
     private boolean lastSent;
@@ -127,51 +121,34 @@ public final class ProxyExchange implements Exchange {
             tee.onEnd(false);
             return;
         }
-        this.tee = tee;
-        if (pending != null) {
-            for (HttpContent c : pending) {
-                tee.onContent(c.content());
-            }
+        held().tee(tee, requestComplete);
+    }
+
+    private ExchangeHooks hooks() {
+        if (hooks == null) {
+            hooks = new ExchangeHooks();
         }
-        if (requestComplete) {
-            this.tee = null;
-            tee.onEnd(true);
-        }
+        return hooks;
     }
 
     @Override
     public Object attribute(String key) {
-        return attributes == null ? null : attributes.get(key);
+        return hooks == null ? null : hooks.attribute(key);
     }
 
     @Override
     public void attribute(String key, Object value) {
-        if (attributes == null) {
-            attributes = new HashMap<>(4);
-        }
-        attributes.put(key, value);
+        hooks().attribute(key, value);
     }
 
     @Override
     public void onResponse(ResponseListener listener) {
-        if (listeners == null) {
-            listeners = new ResponseListener[] {listener};
-        } else {
-            ResponseListener[] grown = java.util.Arrays.copyOf(listeners, listeners.length + 1);
-            grown[listeners.length] = listener;
-            listeners = grown;
-        }
+        hooks().onResponse(listener);
     }
 
     @Override
     public void onComplete(CompletionListener listener) {
-        if (completions == null) {
-            completions = new CompletionListener[] {listener};
-        } else {
-            CompletionListener[] grown = java.util.Arrays.copyOf(completions, completions.length + 1);
-            grown[completions.length] = listener;
-            completions = grown;
-        }
+        hooks().onComplete(listener);
     }
 
     @Override
@@ -219,23 +196,7 @@ public final class ProxyExchange implements Exchange {
     }
 
     private void deliverBody() {
-        int size = 0;
-        if (pending != null) {
-            for (HttpContent c : pending) {
-                size += c.content().readableBytes();
-            }
-        }
-        byte[] body = new byte[size];
-        int at = 0;
-        if (pending != null) {
-            HttpContent c;
-            while ((c = pending.poll()) != null) {
-                int n = c.content().readableBytes();
-                c.content().getBytes(c.content().readerIndex(), body, at, n);
-                at += n;
-                c.release();
-            }
-        }
+        byte[] body = held == null ? new byte[0] : held.drain();
         state = State.ROUTING;
         bodyHandler.onBody(this, body);
     }
@@ -415,18 +376,9 @@ public final class ProxyExchange implements Exchange {
         }
         ch.write(request, ch.voidPromise());
         lastSent = false;
-        if (pending != null) {
-            if (bufferLimit >= 0) {
-                // A buffered body stays held so that a retry can send it again.
-                for (HttpContent c : pending) {
-                    writeBody(ch, c.retainedDuplicate());
-                }
-            } else {
-                HttpContent c;
-                while ((c = pending.poll()) != null) {
-                    writeBody(ch, c);
-                }
-            }
+        if (held != null) {
+            // A buffered body stays held so that a retry can send it again.
+            held.writeAll(bufferLimit >= 0, c -> writeBody(ch, c));
         }
         if (requestComplete && !lastSent) {
             // A replayed request whose last chunk went out with an earlier attempt.
@@ -535,13 +487,8 @@ public final class ProxyExchange implements Exchange {
         if (last) {
             requestComplete = true;
         }
-        if (tee != null) {
-            BodyTee t = tee;
-            t.onContent(content.content());
-            if (last) {
-                tee = null;
-                t.onEnd(true);
-            }
+        if (held != null) {
+            held.teeing(content, last);
         }
         if (state == State.DONE) {
             content.release();
@@ -554,7 +501,7 @@ public final class ProxyExchange implements Exchange {
         }
         if (state == State.SENDING) {
             if (bufferLimit >= 0) {
-                pending().add(content);
+                held().add(content);
                 content = content.retainedDuplicate();
             }
             writeBody(upstream, content);
@@ -567,7 +514,7 @@ public final class ProxyExchange implements Exchange {
             }
             return;
         }
-        pending().add(content);
+        held().add(content);
         if (state == State.BUFFERING && last) {
             connect();
         } else if (state == State.AGGREGATING && last) {
@@ -575,11 +522,11 @@ public final class ProxyExchange implements Exchange {
         }
     }
 
-    private ArrayDeque<HttpContent> pending() {
-        if (pending == null) {
-            pending = new ArrayDeque<>(4);
+    private HeldBody held() {
+        if (held == null) {
+            held = new HeldBody();
         }
-        return pending;
+        return held;
     }
 
     void flushToUpstream() {
@@ -644,25 +591,11 @@ public final class ProxyExchange implements Exchange {
         cancelHeaderTimeout();
         responseStarted = true;
         status = response.status().code();
-        upstreamKeepAlive = ProxyHeaders.keepAlive(response);
-        HttpHeaders headers = response.headers();
-        ProxyHeaders.removeHopByHop(headers);
-        boolean chunked = ProxyHeaders.frameBody(headers);
-        if (status == 204 || (status >= 100 && status < 200)) {
-            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
-            headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-        } else if (!chunked && !headers.contains(HttpHeaderNames.CONTENT_LENGTH) && status != 304
-                && !io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method())) {
-            // The upstream delimits the body by closing: re-frame it for a persistent client.
-            upstreamKeepAlive = false;
-            if (request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            } else {
-                clientKeepAlive = false;
-            }
+        int framing = ProxyHeaders.prepareResponse(response, request);
+        upstreamKeepAlive = (framing & ProxyHeaders.UPSTREAM_REUSABLE) != 0;
+        if ((framing & ProxyHeaders.CLIENT_MUST_CLOSE) != 0) {
+            clientKeepAlive = false;
         }
-        response.setProtocolVersion(HttpVersion.HTTP_1_1);
-        ProxyHeaders.addVia(headers);
         forwardListener.onResponse(this, target, status);
         if (!requestComplete) {
             // The upstream answered before the whole request arrived: this connection pair ends here.
@@ -682,10 +615,8 @@ public final class ProxyExchange implements Exchange {
     }
 
     private void prepareClientHead(HttpResponse response) {
-        if (listeners != null) {
-            for (ResponseListener l : listeners) {
-                l.onResponse(this, response);
-            }
+        if (hooks != null) {
+            hooks.fireResponse(this, response);
         }
         if (!clientKeepAlive || frontend.draining()) {
             clientKeepAlive = false;
@@ -792,22 +723,11 @@ public final class ProxyExchange implements Exchange {
         }
         state = State.DONE;
         endAttempt(-status);
-        if (tee != null) {
-            BodyTee t = tee;
-            tee = null;
-            t.onEnd(false);
+        if (held != null) {
+            held.release();
         }
-        if (pending != null) {
-            HttpContent c;
-            while ((c = pending.poll()) != null) {
-                c.release();
-            }
-        }
-        if (completions != null) {
-            long duration = frontend.nanoTime() - startNanos;
-            for (CompletionListener l : completions) {
-                l.onComplete(this, status, duration);
-            }
+        if (hooks != null) {
+            hooks.fireComplete(this, status, frontend.nanoTime() - startNanos);
         }
         frontend.exchangeDone(this, clientKeepAlive);
     }

@@ -109,6 +109,42 @@ final class ProxyHeaders {
         addVia(headers);
     }
 
+    /** {@link #prepareResponse}: the upstream connection may carry another request after this response. */
+    static final int UPSTREAM_REUSABLE = 1;
+    /** {@link #prepareResponse}: the client connection must close after this response. */
+    static final int CLIENT_MUST_CLOSE = 2;
+
+    /**
+     * Turns an upstream's response head into the one the client gets: hop-by-hop headers out, body
+     * framing fixed (none for 204 and 1xx; a body delimited by the upstream closing becomes chunked
+     * for an HTTP/1.1 client), HTTP/1.1, and {@code Via}. Returns {@link #UPSTREAM_REUSABLE} and
+     * {@link #CLIENT_MUST_CLOSE} flags.
+     */
+    static int prepareResponse(io.netty.handler.codec.http.HttpResponse response,
+                               io.netty.handler.codec.http.HttpRequest request) {
+        int flags = keepAlive(response) ? UPSTREAM_REUSABLE : 0;
+        int status = response.status().code();
+        HttpHeaders headers = response.headers();
+        removeHopByHop(headers);
+        boolean chunked = frameBody(headers);
+        if (status == 204 || (status >= 100 && status < 200)) {
+            headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        } else if (!chunked && !headers.contains(HttpHeaderNames.CONTENT_LENGTH) && status != 304
+                && !io.netty.handler.codec.http.HttpMethod.HEAD.equals(request.method())) {
+            // The upstream delimits the body by closing: re-frame it for a persistent client.
+            flags &= ~UPSTREAM_REUSABLE;
+            if (request.protocolVersion().equals(io.netty.handler.codec.http.HttpVersion.HTTP_1_1)) {
+                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            } else {
+                flags |= CLIENT_MUST_CLOSE;
+            }
+        }
+        response.setProtocolVersion(io.netty.handler.codec.http.HttpVersion.HTTP_1_1);
+        addVia(headers);
+        return flags;
+    }
+
     static void addVia(HttpHeaders headers) {
         String prior = headers.get(HttpHeaderNames.VIA);
         if (prior == null) {
