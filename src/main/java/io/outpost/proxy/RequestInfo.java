@@ -51,16 +51,53 @@ record RequestInfo(String host, String authority, String path, String query) {
         int q = target.indexOf('?');
         String path = q < 0 ? target : target.substring(0, q);
         String query = q < 0 ? "" : target.substring(q + 1);
-        return new RequestInfo(host, authority, removeDotSegments(path), query);
+        return new RequestInfo(host, authority, removeDotSegments(decodeUnreserved(path)), query);
     }
 
     /**
-     * Removes {@code .} and {@code ..} segments (RFC 3986 section 5.2.4), also when their dots are
-     * percent-encoded, so that {@code /public/../admin} is routed, filtered and forwarded as
+     * Decodes percent-escapes of unreserved characters (letters, digits, {@code - . _ ~}), which RFC
+     * 3986 section 6.2.2.2 says mean the same as the characters themselves, so that {@code /%61dmin}
+     * is matched, filtered and forwarded as {@code /admin}. Other escapes ({@code %2F} among them)
+     * stay as they are.
+     */
+    static String decodeUnreserved(String path) {
+        int first = path.indexOf('%');
+        if (first < 0) {
+            return path;
+        }
+        StringBuilder out = null;
+        int copied = 0;
+        for (int i = first; i + 2 < path.length(); i++) {
+            if (path.charAt(i) != '%') {
+                continue;
+            }
+            int hi = Character.digit(path.charAt(i + 1), 16);
+            int lo = Character.digit(path.charAt(i + 2), 16);
+            if (hi < 0 || lo < 0) {
+                continue;
+            }
+            char c = (char) (hi * 16 + lo);
+            boolean unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '.' || c == '_' || c == '~';
+            if (unreserved) {
+                if (out == null) {
+                    out = new StringBuilder(path.length());
+                }
+                out.append(path, copied, i).append(c);
+                copied = i + 3;
+                i += 2;
+            }
+        }
+        return out == null ? path : out.append(path, copied, path.length()).toString();
+    }
+
+    /**
+     * Removes {@code .} and {@code ..} segments (RFC 3986 section 5.2.4; encoded dots were decoded
+     * before), so that {@code /public/../admin} is routed, filtered and forwarded as
      * {@code /admin}. Without this a rule on {@code /admin} could be walked around.
      */
     static String removeDotSegments(String path) {
-        if (path.indexOf('.') < 0 && path.indexOf('%') < 0) {
+        if (path.indexOf('.') < 0) {
             return path;
         }
         String[] segments = path.split("/", -1);
@@ -68,7 +105,7 @@ record RequestInfo(String host, String authority, String path, String query) {
         boolean changed = false;
         for (int i = 1; i < segments.length; i++) {
             String seg = segments[i];
-            String plain = seg.replace("%2e", ".").replace("%2E", ".");
+            String plain = seg;
             if (plain.equals(".")) {
                 changed = true;
                 if (i == segments.length - 1) {

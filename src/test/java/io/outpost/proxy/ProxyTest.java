@@ -223,6 +223,11 @@ class ProxyTest {
             assertThat(raw.read().status()).as("routed as /none/x, which has no router").isEqualTo(404);
             raw.send("GET /a/./b/%2e%2E/c HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(raw.read().body()).isEqualTo("b1 GET /a/c body=0\n");
+            // Escaped unreserved characters are the characters themselves; an escaped slash is not.
+            raw.send("GET /%6Eone/x HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).as("routed as /none/x").isEqualTo(404);
+            raw.send("GET /a%2Fb/%7Euser?q=%61 HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().body()).isEqualTo("b1 GET /a%2Fb/~user?q=%61 body=0\n");
         }
     }
 }
