@@ -1,16 +1,19 @@
 package io.outpost.runtime;
 
 import io.outpost.config.ServiceConfig;
+import io.outpost.replication.ReplicatedService;
 import io.outpost.service.LoadBalancerService;
 import io.outpost.service.MirroringService;
-import io.outpost.replication.ReplicatedService;
 import io.outpost.service.Service;
 import io.outpost.service.WeightedService;
+import io.outpost.tls.UpstreamTls;
 import io.outpost.upstream.Ticker;
 import java.util.concurrent.ThreadLocalRandom;
-import io.outpost.tls.UpstreamTls;
 
-/** Builds the service of each kind from its configuration. */
+/**
+ * Builds the service of each kind from its configuration: the composition root where services get
+ * their clock, randomness and scheduler.
+ */
 public class ServiceFactory {
 
     /**
@@ -35,7 +38,7 @@ public class ServiceFactory {
         if (config instanceof ServiceConfig.Replicated replicated) {
             return ReplicatedService.create(name, replicated, context);
         }
-        throw new UnsupportedOperationException("service " + name + ": " + config.type() + " is not supported yet");
+        throw new IllegalArgumentException("service " + name + ": unknown type " + config.type());
     }
 
     /** The TLS for https endpoints; reading its files can fail, which rejects the snapshot. */
@@ -49,5 +52,4 @@ public class ServiceFactory {
             throw new IllegalStateException("service " + name + ": upstream TLS: " + e.getMessage(), e);
         }
     }
-
 }

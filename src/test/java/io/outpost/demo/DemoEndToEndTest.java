@@ -27,8 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The walk-through of docs/demo.md against the real gateway: sell, cut the link, keep selling,
- * restore, and find the same sales in the same order on both replicas. Skipped while the runtime
- * does not build {@code replicated} services yet; it runs as soon as it does.
+ * restore, and find the same sales in the same order on both replicas.
  */
 class DemoEndToEndTest {
 
@@ -37,7 +36,6 @@ class DemoEndToEndTest {
 
     @Test
     void salesMadeWhileTheLinkIsDownReachTheCloudOnceInOrder() throws Exception {
-        Assumptions.assumeTrue(replicatedSupported(), "the runtime does not build replicated services yet");
         DemoPorts ports = new DemoPorts(Clients.freePort(), Clients.freePort(), 0, 0, 0, 0);
         try (Demo demo = Demo.start(new Demo.Settings(dir, false, ports),
                 file -> Gateway.start(file, Gateway.Options.defaults().workers(1)))) {
@@ -72,22 +70,5 @@ class DemoEndToEndTest {
 
     private static List<String> keys(PosService replica, String till) {
         return replica.sales().stream().filter(s -> till.equals(s.till())).map(Sale::idempotencyKey).toList();
-    }
-
-    /** Whether this build's runtime makes a replicated service, asked directly so a real failure is not skipped. */
-    private boolean replicatedSupported() throws Exception {
-        Path file = Files.writeString(dir.resolve("probe.yaml"), DemoConfig.yaml(DemoPorts.defaults(), dir.resolve("probe")));
-        OutpostConfig config = new ConfigLoader().load(file).orElseThrow();
-        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
-        try {
-            BuildContext context = new BuildContext(new SimpleMeterRegistry(), scheduler, Clock.systemUTC(),
-                    dir.resolve("probe-journal"), name -> null, Map.of());
-            new ServiceFactory().create("pos", config.http().services().get("pos"), context).close();
-            return true;
-        } catch (UnsupportedOperationException e) {
-            return false;
-        } finally {
-            scheduler.shutdownNow();
-        }
     }
 }
