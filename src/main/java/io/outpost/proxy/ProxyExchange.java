@@ -374,8 +374,16 @@ public final class ProxyExchange implements Exchange {
         if (!options.passHostHeader()) {
             request.headers().set(HttpHeaderNames.HOST, target.authority());
         }
-        ch.write(request, ch.voidPromise());
-        lastSent = false;
+        if (held == null && !hasBody()) {
+            // Nothing will follow the head: one message, one buffer (the empty last chunk is skipped).
+            ch.write(new io.netty.handler.codec.http.DefaultFullHttpRequest(request.protocolVersion(),
+                    request.method(), request.uri(), io.netty.buffer.Unpooled.EMPTY_BUFFER, request.headers(),
+                    io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE), ch.voidPromise());
+            lastSent = true;
+        } else {
+            ch.write(request, ch.voidPromise());
+            lastSent = false;
+        }
         if (held != null) {
             // A buffered body stays held so that a retry can send it again.
             held.writeAll(bufferLimit >= 0, c -> writeBody(ch, c));
@@ -500,6 +508,12 @@ public final class ProxyExchange implements Exchange {
             return;
         }
         if (state == State.SENDING) {
+            if (last && lastSent && !content.content().isReadable()) {
+                content.release(); // the head went out as a complete bodiless request
+                flushToUpstream();
+                armHeaderTimeout();
+                return;
+            }
             if (bufferLimit >= 0) {
                 held().add(content);
                 content = content.retainedDuplicate();
