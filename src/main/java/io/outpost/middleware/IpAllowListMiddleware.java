@@ -1,7 +1,6 @@
 package io.outpost.middleware;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.util.NetUtil;
 import io.outpost.config.Cidr;
 import io.outpost.config.MiddlewareConfig;
 import java.util.List;
@@ -36,30 +35,6 @@ final class IpAllowListMiddleware implements Middleware {
     }
 
     boolean allowed(String clientIp) {
-        if (clientIp == null) {
-            return false;
-        }
-        byte[] address = NetUtil.createByteArrayFromIpAddressString(clientIp);
-        if (address == null) {
-            return false;
-        }
-        if (address.length == 16 && isIpv4Mapped(address)) {
-            address = java.util.Arrays.copyOfRange(address, 12, 16);
-        }
-        for (Cidr range : ranges) {
-            if (range.contains(address)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isIpv4Mapped(byte[] a) {
-        for (int i = 0; i < 10; i++) {
-            if (a[i] != 0) {
-                return false;
-            }
-        }
-        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+        return ClientAddress.inAny(ranges, clientIp);
     }
 }

@@ -192,10 +192,9 @@ class LoadBalancerServiceTest {
         assertThat(get("/s").statusCode() == 500 || get("/s").statusCode() == 500).isTrue();
     }
 
-    @Test
-    void overMaxRequestsAnswers503WithRetryAfterAtOnce() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        Backend slow = backend("slow").on("/slow", ex -> {
+    /** A backend whose {@code /slow} answers only once {@code release} opens (at most 5 s). */
+    private Backend heldUntil(CountDownLatch release) throws Exception {
+        return backend("slow").on("/slow", ex -> {
             try {
                 release.await(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -203,6 +202,12 @@ class LoadBalancerServiceTest {
             }
             Backend.respond(ex, 200, "done\n");
         });
+    }
+
+    @Test
+    void overMaxRequestsAnswers503WithRetryAfterAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Backend slow = heldUntil(release);
         Lb config = Lb.of(slow.url());
         config.limits = new CircuitBreakersConfig(1024, 1024, 1, 3);
         LoadBalancerService lb = serve(config.build("web", ticker, scheduler, null));
@@ -223,14 +228,7 @@ class LoadBalancerServiceTest {
     @Test
     void overMaxConnectionsAnswers503AndAPooledConnectionIsStillUsed() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        Backend slow = backend("slow").on("/slow", ex -> {
-            try {
-                release.await(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            Backend.respond(ex, 200, "done\n");
-        });
+        Backend slow = heldUntil(release);
         Lb config = Lb.of(slow.url());
         config.limits = new CircuitBreakersConfig(1, 1024, 1024, 3);
         LoadBalancerService lb = serve(config.build("web", ticker, scheduler, null));

@@ -1,13 +1,11 @@
 package io.outpost.middleware.auth;
 
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.util.NetUtil;
 import io.outpost.config.AllowEntry;
 import io.outpost.config.Cidr;
 import io.outpost.middleware.Exchange;
 import io.outpost.middleware.Middleware;
 import io.outpost.middleware.Next;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -73,31 +71,6 @@ public final class AllowMiddleware implements Middleware {
                 }
             }
         }
-        return ranges.length > 0 && inRanges(exchange.clientIp());
-    }
-
-    private boolean inRanges(String clientIp) {
-        byte[] address = clientIp == null ? null : NetUtil.createByteArrayFromIpAddressString(clientIp);
-        if (address == null) {
-            return false;
-        }
-        if (address.length == 16 && isIpv4Mapped(address)) {
-            address = Arrays.copyOfRange(address, 12, 16);
-        }
-        for (Cidr range : ranges) {
-            if (range.contains(address)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isIpv4Mapped(byte[] a) {
-        for (int i = 0; i < 10; i++) {
-            if (a[i] != 0) {
-                return false;
-            }
-        }
-        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
+        return ranges.length > 0 && io.outpost.middleware.ClientAddress.inAny(ranges, exchange.clientIp());
     }
 }
