@@ -85,5 +85,15 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
             }
             return HttpMethod.HEAD.equals(current) || super.isContentAlwaysEmpty(response);
         }
+
+        /** Fields still in the form an upstream sent them are copied, not re-encoded. */
+        @Override
+        protected void encodeHeaders(io.netty.handler.codec.http.HttpHeaders headers, io.netty.buffer.ByteBuf buf) {
+            if (headers instanceof RawHeaders raw && raw.raw()) {
+                raw.writeTo(buf);
+            } else {
+                super.encodeHeaders(headers, buf);
+            }
+        }
     }
 }

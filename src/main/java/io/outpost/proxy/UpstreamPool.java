@@ -9,7 +9,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -52,7 +51,7 @@ final class UpstreamPool {
                             ch.pipeline().addLast("tls", target.tls().newHandler(ch.alloc(), target.host(), target.port()));
                         }
                         ch.pipeline()
-                                .addLast("codec", new HttpClientCodec(4096, 16384, 65536, false, false))
+                                .addLast("codec", new UpstreamCodec())
                                 .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("backend", new BackendHandler(UpstreamPool.this));
                         open++;

@@ -1,0 +1,381 @@
+package io.outpost.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Headers that stay the bytes they arrived as. An upstream's response head is kept as one byte
+ * array with the offsets of each field; lookups, removals and additions work on that form, and
+ * the client-facing encoder copies the surviving lines as they are instead of decoding them into
+ * strings and encoding them back ({@link #writeTo}). Anything else (iteration, typed getters,
+ * replacing a value in place) first turns the headers into ordinary {@link DefaultHttpHeaders},
+ * after which this object simply delegates to them.
+ */
+final class RawHeaders extends HttpHeaders {
+
+    /** Most fields a raw head may have; the decoder falls back to ordinary headers beyond it. */
+    static final int MAX_FIELDS = 64;
+
+    private final byte[] head;
+    /** Per field: name start, name end, value start, value end (offsets into {@link #head}). */
+    private final int[] at;
+    private final int count;
+    private long removed;
+    private List<CharSequence> added;
+    private DefaultHttpHeaders full;
+
+    RawHeaders(byte[] head, int[] at, int count) {
+        if (count > MAX_FIELDS) {
+            throw new IllegalArgumentException("too many fields for raw headers: " + count);
+        }
+        this.head = head;
+        this.at = at;
+        this.count = count;
+    }
+
+    /** Whether {@link #writeTo} can copy the fields as they are (nothing forced a conversion). */
+    boolean raw() {
+        return full == null;
+    }
+
+    /** Writes every field as {@code name: value CRLF}; the surviving original lines byte for byte. */
+    void writeTo(ByteBuf buf) {
+        for (int i = 0; i < count; i++) {
+            if ((removed & (1L << i)) == 0) {
+                int start = at[4 * i];
+                buf.writeBytes(head, start, at[4 * i + 3] - start);
+                buf.writeShort(CRLF);
+            }
+        }
+        if (added != null) {
+            for (int i = 0; i < added.size(); i += 2) {
+                ByteBufUtil.writeAscii(buf, added.get(i));
+                buf.writeShort(COLON_SPACE);
+                ByteBufUtil.writeAscii(buf, added.get(i + 1));
+                buf.writeShort(CRLF);
+            }
+        }
+    }
+
+    private static final int CRLF = ('\r' << 8) | '\n';
+    private static final int COLON_SPACE = (':' << 8) | ' ';
+
+    private boolean nameIs(int i, CharSequence name) {
+        int start = at[4 * i];
+        int len = at[4 * i + 1] - start;
+        if (len != name.length()) {
+            return false;
+        }
+        for (int k = 0; k < len; k++) {
+            int a = head[start + k];
+            int b = name.charAt(k);
+            if (a != b && lower(a) != lower(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int lower(int c) {
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    }
+
+    private boolean live(int i) {
+        return (removed & (1L << i)) == 0;
+    }
+
+    private String value(int i) {
+        int start = at[4 * i + 2];
+        return new String(head, start, at[4 * i + 3] - start, StandardCharsets.ISO_8859_1);
+    }
+
+    private String name(int i) {
+        int start = at[4 * i];
+        return new String(head, start, at[4 * i + 1] - start, StandardCharsets.ISO_8859_1);
+    }
+
+    private DefaultHttpHeaders full() {
+        DefaultHttpHeaders f = full;
+        if (f == null) {
+            f = new DefaultHttpHeaders(false);
+            for (int i = 0; i < count; i++) {
+                if (live(i)) {
+                    f.add(name(i), value(i));
+                }
+            }
+            if (added != null) {
+                for (int i = 0; i < added.size(); i += 2) {
+                    f.add(added.get(i), added.get(i + 1));
+                }
+            }
+            full = f;
+        }
+        return f;
+    }
+
+    // ---- served from the raw form ----
+
+    @Override
+    public String get(String name) {
+        return get((CharSequence) name);
+    }
+
+    @Override
+    public String get(CharSequence name) {
+        if (full != null) {
+            return full.get(name);
+        }
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                return value(i);
+            }
+        }
+        if (added != null) {
+            for (int i = 0; i < added.size(); i += 2) {
+                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
+                    return added.get(i + 1).toString();
+                }
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public List<String> getAll(String name) {
+        return getAll((CharSequence) name);
+    }
+
+    @Override
+    public List<String> getAll(CharSequence name) {
+        if (full != null) {
+            return full.getAll(name);
+        }
+        List<String> values = null;
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                if (values == null) {
+                    values = new ArrayList<>(2);
+                }
+                values.add(value(i));
+            }
+        }
+        if (added != null) {
+            for (int i = 0; i < added.size(); i += 2) {
+                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
+                    if (values == null) {
+                        values = new ArrayList<>(2);
+                    }
+                    values.add(added.get(i + 1).toString());
+                }
+            }
+        }
+        return values == null ? Collections.emptyList() : values;
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return contains((CharSequence) name);
+    }
+
+    @Override
+    public boolean contains(CharSequence name) {
+        if (full != null) {
+            return full.contains(name);
+        }
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                return true;
+            }
+        }
+        if (added != null) {
+            for (int i = 0; i < added.size(); i += 2) {
+                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public HttpHeaders remove(String name) {
+        return remove((CharSequence) name);
+    }
+
+    @Override
+    public HttpHeaders remove(CharSequence name) {
+        if (full != null) {
+            full.remove(name);
+            return this;
+        }
+        for (int i = 0; i < count; i++) {
+            if (nameIs(i, name)) {
+                removed |= 1L << i;
+            }
+        }
+        if (added != null) {
+            for (int i = added.size() - 2; i >= 0; i -= 2) {
+                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
+                    added.remove(i + 1);
+                    added.remove(i);
+                }
+            }
+        }
+        return this;
+    }
+
+    @Override
+    public HttpHeaders add(String name, Object value) {
+        return add((CharSequence) name, value);
+    }
+
+    @Override
+    public HttpHeaders add(CharSequence name, Object value) {
+        if (full != null || !(value instanceof CharSequence text)) {
+            full().add(name, value);
+            return this;
+        }
+        if (added == null) {
+            added = new ArrayList<>(4);
+        }
+        added.add(name);
+        added.add(text);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders set(String name, Object value) {
+        return set((CharSequence) name, value);
+    }
+
+    @Override
+    public HttpHeaders set(CharSequence name, Object value) {
+        if (full != null || !(value instanceof CharSequence)) {
+            full().set(name, value);
+            return this;
+        }
+        remove(name);
+        return add(name, value);
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    @Override
+    public int size() {
+        if (full != null) {
+            return full.size();
+        }
+        return count - Long.bitCount(removed) + (added == null ? 0 : added.size() / 2);
+    }
+
+    // ---- everything else converts once ----
+
+    @Override
+    public Integer getInt(CharSequence name) {
+        return full().getInt(name);
+    }
+
+    @Override
+    public int getInt(CharSequence name, int defaultValue) {
+        return full().getInt(name, defaultValue);
+    }
+
+    @Override
+    public Short getShort(CharSequence name) {
+        return full().getShort(name);
+    }
+
+    @Override
+    public short getShort(CharSequence name, short defaultValue) {
+        return full().getShort(name, defaultValue);
+    }
+
+    @Override
+    public Long getTimeMillis(CharSequence name) {
+        return full().getTimeMillis(name);
+    }
+
+    @Override
+    public long getTimeMillis(CharSequence name, long defaultValue) {
+        return full().getTimeMillis(name, defaultValue);
+    }
+
+    @Override
+    public List<Map.Entry<String, String>> entries() {
+        return full().entries();
+    }
+
+    @Override
+    public Iterator<Map.Entry<String, String>> iterator() {
+        return full().iterator();
+    }
+
+    @Override
+    public Iterator<Map.Entry<CharSequence, CharSequence>> iteratorCharSequence() {
+        return full().iteratorCharSequence();
+    }
+
+    @Override
+    public Set<String> names() {
+        return full().names();
+    }
+
+    @Override
+    public HttpHeaders add(String name, Iterable<?> values) {
+        full().add(name, values);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders addInt(CharSequence name, int value) {
+        full().addInt(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders addShort(CharSequence name, short value) {
+        full().addShort(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders set(String name, Iterable<?> values) {
+        full().set(name, values);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders setInt(CharSequence name, int value) {
+        full().setInt(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders setShort(CharSequence name, short value) {
+        full().setShort(name, value);
+        return this;
+    }
+
+    @Override
+    public HttpHeaders clear() {
+        full().clear();
+        return this;
+    }
+
+    @Override
+    public HttpHeaders copy() {
+        return full().copy();
+    }
+}

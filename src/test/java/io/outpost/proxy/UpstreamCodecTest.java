@@ -1,0 +1,232 @@
+package io.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class UpstreamCodecTest {
+
+    private final EmbeddedChannel upstream = new EmbeddedChannel(new UpstreamCodec());
+    private final List<Object> released = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() {
+        released.forEach(io.netty.util.ReferenceCountUtil::release);
+        upstream.finishAndReleaseAll();
+    }
+
+    private void send(HttpMethod method) {
+        upstream.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, "/", Unpooled.EMPTY_BUFFER));
+        ((ByteBuf) upstream.readOutbound()).release();
+    }
+
+    private void receive(String bytes) {
+        upstream.writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
+    }
+
+    private List<Object> messages() {
+        List<Object> out = new ArrayList<>();
+        Object m;
+        while ((m = upstream.readInbound()) != null) {
+            out.add(m);
+            released.add(m);
+        }
+        return out;
+    }
+
+    private static String body(List<Object> messages) {
+        StringBuilder sb = new StringBuilder();
+        for (Object m : messages) {
+            if (m instanceof HttpContent c) {
+                sb.append(c.content().toString(StandardCharsets.ISO_8859_1));
+            }
+        }
+        return sb.toString();
+    }
+
+    /** What the client would receive for this response after the proxy's rewriting. */
+    private static String toClient(HttpResponse head, LastHttpContent last, HttpMethod method) {
+        DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, "/");
+        ProxyHeaders.prepareResponse(head, request);
+        ArrayDeque<HttpMethod> methods = new ArrayDeque<>();
+        methods.add(method);
+        EmbeddedChannel client = new EmbeddedChannel(new ServerCodec.ResponseEncoder(methods));
+        client.writeOutbound(new DefaultFullHttpResponse(head.protocolVersion(), head.status(), last.content().retain(),
+                head.headers(), last.trailingHeaders()));
+        StringBuilder sb = new StringBuilder();
+        ByteBuf b;
+        while ((b = client.readOutbound()) != null) {
+            sb.append(b.toString(StandardCharsets.ISO_8859_1));
+            b.release();
+        }
+        client.finishAndReleaseAll();
+        request.release();
+        return sb.toString();
+    }
+
+    @Test
+    void contentLengthBodyAndFieldsPassThroughByteForByte() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nX-Odd-CASE:  keeps\tits spacing \r\nConnection: keep-alive, X-Hop\r\n"
+                + "X-Hop: gone\r\nKeep-Alive: timeout=5\r\nX-Text: caf\u00e9\r\nContent-Length: 5\r\n\r\nhello");
+        List<Object> m = messages();
+        assertThat(m).hasSize(2);
+        HttpResponse head = (HttpResponse) m.get(0);
+        assertThat(head.decoderResult().isSuccess()).isTrue();
+        assertThat(head.status().code()).isEqualTo(200);
+        assertThat(head.headers()).isInstanceOf(RawHeaders.class);
+        assertThat(head.headers().get("x-odd-case")).isEqualTo("keeps\tits spacing");
+        assertThat(m.get(1)).isInstanceOf(LastHttpContent.class);
+        assertThat(body(m)).isEqualTo("hello");
+
+        String out = toClient(head, (LastHttpContent) m.get(1), HttpMethod.GET);
+        assertThat(out).isEqualTo("HTTP/1.1 200 OK\r\nX-Odd-CASE:  keeps\tits spacing\r\nX-Text: caf\u00e9\r\n"
+                + "Content-Length: 5\r\nvia: 1.1 outpost\r\n\r\nhello");
+        assertThat(((RawHeaders) head.headers()).raw()).isTrue();
+    }
+
+    @Test
+    void splitAcrossReadsOneByteAtATime() {
+        send(HttpMethod.GET);
+        String response = "HTTP/1.1 201 Created\nContent-Length: 3\nVia: 1.0 cache\n\nabc";
+        for (char c : response.toCharArray()) {
+            receive(String.valueOf(c));
+        }
+        List<Object> m = messages();
+        HttpResponse head = (HttpResponse) m.get(0);
+        assertThat(head.status().code()).isEqualTo(201);
+        assertThat(head.headers().get(HttpHeaderNames.VIA)).isEqualTo("1.0 cache");
+        assertThat(body(m)).isEqualTo("abc");
+        assertThat(m.get(m.size() - 1)).isInstanceOf(LastHttpContent.class);
+    }
+
+    @Test
+    void chunkedBodyIsDechunkedWithTrailersAndContentLengthDropped() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 99\r\n\r\n"
+                + "5;ext=1\r\nhello\r\nA\r\n, chunked!\r\n0\r\nX-Checksum: 42\r\n\r\n");
+        List<Object> m = messages();
+        HttpResponse head = (HttpResponse) m.get(0);
+        assertThat(head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)).isFalse();
+        assertThat(body(m)).isEqualTo("hello, chunked!");
+        LastHttpContent last = (LastHttpContent) m.get(m.size() - 1);
+        assertThat(last.trailingHeaders().get("X-Checksum")).isEqualTo("42");
+    }
+
+    @Test
+    void pipelinedResponsesInOneRead() {
+        send(HttpMethod.GET);
+        send(HttpMethod.HEAD);
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nab"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"
+                + "HTTP/1.1 204 No Content\r\n\r\n");
+        List<Object> m = messages();
+        assertThat(m).hasSize(6);
+        assertThat(((HttpContent) m.get(1)).content().toString(StandardCharsets.US_ASCII)).isEqualTo("ab");
+        assertThat(m.get(3)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT); // HEAD: no body despite the length
+        assertThat(((HttpResponse) m.get(4)).status().code()).isEqualTo(204);
+        assertThat(m.get(5)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    @Test
+    void informationalResponsesPrecedeTheFinalOne() {
+        send(HttpMethod.POST);
+        receive("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n");
+        List<Object> m = messages();
+        assertThat(m).hasSize(4);
+        assertThat(((HttpResponse) m.get(0)).status().code()).isEqualTo(100);
+        assertThat(((HttpResponse) m.get(2)).status().code()).isEqualTo(304);
+    }
+
+    @Test
+    void bodyWithoutLengthReadsUntilClose() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.0 200 OK\r\n\r\nsome bytes");
+        receive(" and more");
+        upstream.close();
+        List<Object> m = messages();
+        assertThat(((HttpResponse) m.get(0)).protocolVersion()).isEqualTo(HttpVersion.HTTP_1_0);
+        assertThat(body(m)).isEqualTo("some bytes and more");
+        assertThat(m.get(m.size() - 1)).isInstanceOf(LastHttpContent.class);
+    }
+
+    @Test
+    void unknownReasonPhraseIsKept() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 418 Short And Stout\r\nContent-Length: 0\r\n\r\n");
+        HttpResponse head = (HttpResponse) messages().get(0);
+        assertThat(head.status().reasonPhrase()).isEqualTo("Short And Stout");
+    }
+
+    @Test
+    void malformedHeadsFailTheResponse() {
+        for (String bad : List.of("HTTP/2 200 OK\r\n\r\n", "HTTP/1.1 20x OK\r\n\r\n", "garbage\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n", "HTTP/1.1 200 OK\r\nX: a\r\n folded\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nnocolon\r\n\r\n", "HTTP/1.1 200 OK\r\nX: a\u0000b\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n")) {
+            EmbeddedChannel ch = new EmbeddedChannel(new UpstreamCodec());
+            ch.writeInbound(Unpooled.copiedBuffer(bad, StandardCharsets.ISO_8859_1));
+            HttpResponse head = ch.readInbound();
+            assertThat(head).as(bad).isNotNull();
+            assertThat(head.decoderResult().isFailure()).as(bad).isTrue();
+            assertThat(head.decoderResult().cause()).isInstanceOf(UpstreamCodec.MalformedResponseException.class);
+            assertThat(ch.isOpen()).as(bad).isFalse();
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void oversizedHeadFails() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(UpstreamCodec.MAX_HEAD) + "\r\n\r\n");
+        HttpResponse head = (HttpResponse) messages().get(0);
+        assertThat(head.decoderResult().cause()).hasMessageContaining("larger than");
+        assertThat(upstream.isOpen()).isFalse();
+    }
+
+    @Test
+    void badChunkSizeClosesTheConnectionWithoutALastChunk() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n");
+        List<Object> m = messages();
+        assertThat(m.get(0)).isInstanceOf(HttpResponse.class);
+        assertThat(m).noneMatch(o -> o instanceof LastHttpContent);
+        assertThat(upstream.isOpen()).isFalse();
+    }
+
+    @Test
+    void rawHeadersTurnIntoOrdinaryHeadersWhenIterated() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nA: 3\r\nContent-Length: 0\r\n\r\n");
+        HttpHeaders headers = ((HttpResponse) messages().get(0)).headers();
+        assertThat(headers.getAll("a")).containsExactly("1", "3");
+        headers.remove("b");
+        headers.add("C", "4");
+        assertThat(headers.size()).isEqualTo(4);
+        assertThat(((RawHeaders) headers).raw()).isTrue();
+        assertThat(headers.names()).containsExactlyInAnyOrder("A", "Content-Length", "C");
+        assertThat(((RawHeaders) headers).raw()).isFalse();
+        headers.setInt("C", 5);
+        assertThat(headers.get("c")).isEqualTo("5");
+        assertThat(headers.contains("B")).isFalse();
+    }
+}
