@@ -1,21 +1,30 @@
 package io.outpost.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
-import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 
 /**
- * The client-facing HTTP/1.1 codec. It differs from Netty's {@code HttpServerCodec} in one way
- * that matters at an edge: a request carrying both {@code Transfer-Encoding: chunked} and
- * {@code Content-Length} is refused as malformed (RFC 9112 section 6.3 allows a server to reject
- * it, and a proxy that repairs it instead can be used to smuggle requests past another hop).
+ * The client-facing HTTP/1.1 codec. Requests keep their fields as the bytes they arrived as
+ * ({@link RawHeaders}), so that forwarding copies them instead of decoding and re-encoding. It is
+ * stricter than Netty's {@code HttpServerCodec} where that matters at an edge: a request carrying
+ * both {@code Transfer-Encoding} and {@code Content-Length}, or {@code Content-Length} twice, is
+ * refused as malformed (RFC 9112 section 6.3 allows a server to reject it, and a proxy that
+ * repairs it instead can be used to smuggle requests past another hop).
  */
 final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.RequestDecoder, ServerCodec.ResponseEncoder> {
 
@@ -24,13 +33,7 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
 
     ServerCodec() {
         ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
-        HttpDecoderConfig config = new HttpDecoderConfig()
-                .setMaxInitialLineLength(MAX_INITIAL_LINE)
-                .setMaxHeaderSize(MAX_HEADER_SIZE)
-                .setMaxChunkSize(65536)
-                .setAllowDuplicateContentLengths(false)
-                .setValidateHeaders(true);
-        init(new RequestDecoder(config, methods), new ResponseEncoder(methods));
+        init(new RequestDecoder(methods), new ResponseEncoder(methods));
     }
 
     /** Thrown inside the decoder; the decoder turns it into a failed decoder result. */
@@ -40,28 +43,104 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
         }
     }
 
-    static final class RequestDecoder extends HttpRequestDecoder {
+    /**
+     * Parses requests into heads over their own bytes ({@link RawHeaders}), so that a request
+     * passes upstream with its fields copied rather than re-encoded. A request that can not be
+     * parsed becomes a request whose decoder result is the failure: {@link TooLongHttpLineException}
+     * for a request line over {@link #MAX_INITIAL_LINE} bytes, {@link TooLongHttpHeaderException}
+     * for fields over {@link #MAX_HEADER_SIZE} bytes, and an {@link IllegalArgumentException} for
+     * the rest; a body that breaks its framing ends in a failed last content.
+     */
+    static final class RequestDecoder extends MessageDecoder {
         private final ArrayDeque<HttpMethod> methods;
 
-        RequestDecoder(HttpDecoderConfig config, ArrayDeque<HttpMethod> methods) {
-            super(config);
+        RequestDecoder(ArrayDeque<HttpMethod> methods) {
             this.methods = methods;
         }
 
         @Override
-        protected void handleTransferEncodingChunkedWithContentLength(HttpMessage message) {
-            throw new SmugglingException();
+        void malformed(ChannelHandlerContext ctx, RuntimeException cause, boolean inHead, List<Object> out) {
+            if (inHead) {
+                DefaultHttpRequest failed = new DefaultHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/bad-request",
+                        new DefaultHttpHeaders(false));
+                failed.setDecoderResult(DecoderResult.failure(cause));
+                out.add(failed);
+            } else {
+                DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+                failed.setDecoderResult(DecoderResult.failure(cause));
+                out.add(failed);
+            }
         }
 
         @Override
-        protected void decode(io.netty.channel.ChannelHandlerContext ctx, io.netty.buffer.ByteBuf buffer,
-                              List<Object> out) throws Exception {
-            int before = out.size();
-            super.decode(ctx, buffer, out);
-            for (int i = before; i < out.size(); i++) {
-                if (out.get(i) instanceof HttpRequest request) {
-                    methods.add(request.method());
+        void readHead(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+            // RFC 9112 section 2.2: empty lines before a request line are ignored.
+            int r = in.readerIndex();
+            int w = in.writerIndex();
+            while (r < w && (in.getByte(r) == '\r' || in.getByte(r) == '\n')) {
+                r++;
+            }
+            in.readerIndex(r);
+            if (r == w) {
+                return;
+            }
+            int end = HeadFields.headEnd(in, MAX_INITIAL_LINE + MAX_HEADER_SIZE);
+            int firstLf = in.indexOf(r, r + Math.min(in.readableBytes(), MAX_INITIAL_LINE + 1), (byte) '\n');
+            if (firstLf < 0 && in.readableBytes() > MAX_INITIAL_LINE || firstLf - r > MAX_INITIAL_LINE) {
+                throw new TooLongHttpLineException("An HTTP line is larger than " + MAX_INITIAL_LINE + " bytes.");
+            }
+            if (end < 0) {
+                if (in.readableBytes() >= MAX_INITIAL_LINE + MAX_HEADER_SIZE) {
+                    throw new TooLongHttpHeaderException("HTTP header is larger than " + MAX_HEADER_SIZE + " bytes.");
                 }
+                return;
+            }
+            if (end - firstLf - 1 > MAX_HEADER_SIZE) {
+                throw new TooLongHttpHeaderException("HTTP header is larger than " + MAX_HEADER_SIZE + " bytes.");
+            }
+            byte[] h = new byte[end - r];
+            in.readBytes(h);
+            int lineEnd = HeadFields.lineEnd(h, 0);
+            // Request line: method SP request-target SP HTTP-version
+            int sp1 = HeadFields.indexOf(h, (byte) ' ', 0, lineEnd);
+            int sp2 = HeadFields.indexOf(h, (byte) ' ', sp1 + 1, lineEnd);
+            if (sp1 == 0 || sp1 >= lineEnd || sp2 >= lineEnd || sp2 == sp1 + 1 || lineEnd - sp2 != 9
+                    || !HeadFields.is(h, sp2 + 1, "http/1.") || (h[sp2 + 8] != '1' && h[sp2 + 8] != '0')) {
+                throw new HeadFields.MalformedHeadException("malformed request line");
+            }
+            for (int i = 0; i < sp1; i++) {
+                if (!HeadFields.tchar(h[i])) {
+                    throw new HeadFields.MalformedHeadException("invalid character in the method");
+                }
+            }
+            for (int i = sp1 + 1; i < sp2; i++) {
+                int b = h[i] & 0xff;
+                if (b <= 0x20 || b == 0x7f) {
+                    throw new HeadFields.MalformedHeadException("invalid character in the request target");
+                }
+            }
+            HttpMethod method = sp1 == 3 && h[0] == 'G' && h[1] == 'E' && h[2] == 'T' ? HttpMethod.GET
+                    : HttpMethod.valueOf(new String(h, 0, sp1, StandardCharsets.US_ASCII));
+            String uri = new String(h, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+            HttpVersion version = h[sp2 + 8] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+            HeadFields f = fields;
+            f.parse(h, HeadFields.indexOf(h, (byte) '\n', 0, h.length) + 1);
+            if (f.transferEncoding && f.contentLengthFields > 0) {
+                throw new SmugglingException();
+            }
+            if (f.contentLengthFields > 1) {
+                throw new HeadFields.MalformedHeadException("Multiple Content-Length values found");
+            }
+            if (f.transferEncoding && !f.chunked) {
+                // RFC 9112 section 6.3: without chunked last, a request body's length is unknowable.
+                throw new HeadFields.MalformedHeadException("unsupported Transfer-Encoding");
+            }
+            out.add(new DefaultHttpRequest(version, method, uri, f.headers(h)));
+            methods.add(method);
+            if (f.chunked) {
+                expectChunks();
+            } else {
+                expectLength(Math.max(f.contentLength, 0), out);
             }
         }
     }

@@ -188,7 +188,7 @@ class UpstreamCodecTest {
             HttpResponse head = ch.readInbound();
             assertThat(head).as(bad).isNotNull();
             assertThat(head.decoderResult().isFailure()).as(bad).isTrue();
-            assertThat(head.decoderResult().cause()).isInstanceOf(UpstreamCodec.MalformedResponseException.class);
+            assertThat(head.decoderResult().cause()).isInstanceOf(HeadFields.MalformedHeadException.class);
             assertThat(ch.isOpen()).as(bad).isFalse();
             ch.finishAndReleaseAll();
         }

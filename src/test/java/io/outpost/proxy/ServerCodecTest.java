@@ -1,0 +1,125 @@
+package io.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ServerCodecTest {
+
+    private final EmbeddedChannel client = new EmbeddedChannel(new ServerCodec());
+    private final List<Object> read = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() {
+        read.forEach(ReferenceCountUtil::release);
+        client.finishAndReleaseAll();
+    }
+
+    private List<Object> receive(String bytes) {
+        client.writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
+        List<Object> out = new ArrayList<>();
+        Object m;
+        while ((m = client.readInbound()) != null) {
+            out.add(m);
+            read.add(m);
+        }
+        return out;
+    }
+
+    /** The request head as the upstream connection would send it. */
+    private static String upstreamHead(HttpRequest request) {
+        EmbeddedChannel upstream = new EmbeddedChannel(new UpstreamCodec());
+        upstream.writeOutbound(new io.netty.handler.codec.http.DefaultFullHttpRequest(request.protocolVersion(),
+                request.method(), request.uri(), Unpooled.EMPTY_BUFFER, request.headers(),
+                io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE));
+        ByteBuf b = upstream.readOutbound();
+        String s = b.toString(StandardCharsets.ISO_8859_1);
+        b.release();
+        upstream.finishAndReleaseAll();
+        return s;
+    }
+
+    @Test
+    void fieldsGoUpstreamAsTheyCameWithForwardingHeadersAdded() {
+        List<Object> m = receive("\r\nGET /a?b=c HTTP/1.1\r\nHost: shop.example\r\nX-Mixed-Case:  v\u00e9 \r\n"
+                + "Connection: keep-alive, X-Secret\r\nX-Secret: s\r\n\r\n");
+        HttpRequest request = (HttpRequest) m.get(0);
+        assertThat(request.decoderResult().isSuccess()).isTrue();
+        assertThat(request.method()).isEqualTo(HttpMethod.GET);
+        assertThat(request.uri()).isEqualTo("/a?b=c");
+        assertThat(m.get(1)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+        ProxyHeaders.removeHopByHop(request.headers());
+        ProxyHeaders.addForwarded(request.headers(), "10.0.0.1", false, "shop.example");
+        assertThat(upstreamHead(request)).isEqualTo("GET /a?b=c HTTP/1.1\r\nHost: shop.example\r\n"
+                + "X-Mixed-Case:  v\u00e9\r\nx-forwarded-for: 10.0.0.1\r\nx-forwarded-proto: http\r\n"
+                + "x-forwarded-host: shop.example\r\nvia: 1.1 outpost\r\n\r\n");
+    }
+
+    @Test
+    void pipelinedRequestsWithLengthAndChunkedBodies() {
+        List<Object> m = receive("POST /one HTTP/1.1\nHost: x\nContent-Length: 3\n\nabc"
+                + "PUT /two HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "2\r\nde\r\n1;x=y\r\nf\r\n0\r\nX-Sum: 1\r\n\r\n");
+        assertThat(((HttpRequest) m.get(0)).method()).isEqualTo(HttpMethod.POST);
+        assertThat(((LastHttpContent) m.get(1)).content().toString(StandardCharsets.US_ASCII)).isEqualTo("abc");
+        HttpRequest second = (HttpRequest) m.get(2);
+        assertThat(second.method()).isEqualTo(HttpMethod.PUT);
+        StringBuilder body = new StringBuilder();
+        for (Object o : m.subList(3, m.size())) {
+            body.append(((HttpContent) o).content().toString(StandardCharsets.US_ASCII));
+        }
+        assertThat(body.toString()).isEqualTo("def");
+        LastHttpContent last = (LastHttpContent) m.get(m.size() - 1);
+        assertThat(last.trailingHeaders().get("x-sum")).isEqualTo("1");
+    }
+
+    @Test
+    void oversizeLinesAndHeadsFailWithTheirOwnExceptions() {
+        List<Object> m = receive("GET /" + "a".repeat(ServerCodec.MAX_INITIAL_LINE) + " HTTP/1.1\r\n");
+        assertThat(((HttpRequest) m.get(0)).decoderResult().cause()).isInstanceOf(TooLongHttpLineException.class);
+
+        EmbeddedChannel other = new EmbeddedChannel(new ServerCodec());
+        other.writeInbound(Unpooled.copiedBuffer("GET / HTTP/1.1\r\nX: " + "b".repeat(ServerCodec.MAX_HEADER_SIZE)
+                + "\r\n\r\n", StandardCharsets.US_ASCII));
+        HttpRequest r = other.readInbound();
+        assertThat(r.decoderResult().cause()).isInstanceOf(TooLongHttpHeaderException.class);
+        other.finishAndReleaseAll();
+    }
+
+    @Test
+    void malformedHeadsFail() {
+        for (String bad : List.of("GET / HTTP/2.0\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n",
+                "GET /\u0001 HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nX: a\r\n  fold\r\n\r\n",
+                "GET / HTTP/1.1\r\nX : a\r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+                "POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")) {
+            EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec());
+            ch.writeInbound(Unpooled.copiedBuffer(bad, StandardCharsets.ISO_8859_1));
+            HttpRequest r = ch.readInbound();
+            assertThat(r.decoderResult().isFailure()).as(bad).isTrue();
+            assertThat(r.decoderResult().cause()).as(bad).isInstanceOf(IllegalArgumentException.class);
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void brokenChunkFramingEndsInAFailedLastContent() {
+        List<Object> m = receive("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n");
+        LastHttpContent last = (LastHttpContent) m.get(m.size() - 1);
+        assertThat(last.decoderResult().isFailure()).isTrue();
+        assertThat(receive("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).isEmpty();
+    }
+}
