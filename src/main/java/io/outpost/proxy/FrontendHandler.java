@@ -210,6 +210,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     private static int count(HttpHeaders headers, CharSequence name) {
+        if (headers instanceof RawHeaders raw) {
+            return raw.count(name);
+        }
         int n = 0;
         for (java.util.Iterator<String> it = headers.valueStringIterator(name); it.hasNext(); it.next()) {
             n++;
@@ -237,16 +240,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return t == null ? "unknown" : t.getMessage();
     }
 
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** 128 random bits as 32 lowercase hex digits. */
     private static String newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        char[] out = new char[32];
+        byte[] out = new byte[32];
         long a = random.nextLong();
         long b = random.nextLong();
         for (int i = 0; i < 16; i++) {
-            out[i] = Character.forDigit((int) ((a >>> (60 - 4 * i)) & 0xF), 16);
-            out[16 + i] = Character.forDigit((int) ((b >>> (60 - 4 * i)) & 0xF), 16);
+            out[i] = HEX[(int) ((a >>> (60 - 4 * i)) & 0xF)];
+            out[16 + i] = HEX[(int) ((b >>> (60 - 4 * i)) & 0xF)];
         }
-        return new String(out);
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     /** Called by the exchange once its response is fully written (or abandoned). */

@@ -8,6 +8,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ByteProcessor;
@@ -100,7 +101,7 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
                 remaining -= n;
                 if (remaining == 0) {
                     state = HEAD;
-                    out.add(new DefaultLastHttpContent(in.readRetainedSlice(n)));
+                    out.add(new DefaultLastHttpContent(in.readRetainedSlice(n), EmptyHttpHeaders.INSTANCE));
                 } else {
                     out.add(new DefaultHttpContent(in.readRetainedSlice(n)));
                 }

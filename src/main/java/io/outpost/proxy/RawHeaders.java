@@ -181,6 +181,73 @@ final class RawHeaders extends HttpHeaders {
         return values == null ? Collections.emptyList() : values;
     }
 
+    /** How many fields named {@code name} there are. */
+    int count(CharSequence name) {
+        if (full != null) {
+            return full.getAll(name).size();
+        }
+        int n = 0;
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name)) {
+                n++;
+            }
+        }
+        if (added != null) {
+            for (int i = 0; i < added.size(); i += 2) {
+                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** Whether a field named {@code name} lists {@code value} among its comma-separated elements. */
+    @Override
+    public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
+        if (full != null || added != null) {
+            return super.containsValue(name, value, ignoreCase);
+        }
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name) && listsElement(i, value, ignoreCase)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean listsElement(int i, CharSequence value, boolean ignoreCase) {
+        int pos = at[4 * i + 2];
+        int end = at[4 * i + 3];
+        while (pos <= end) {
+            int comma = pos;
+            while (comma < end && head[comma] != ',') {
+                comma++;
+            }
+            int s = pos;
+            int e = comma;
+            while (s < e && (head[s] == ' ' || head[s] == '\t')) {
+                s++;
+            }
+            while (e > s && (head[e - 1] == ' ' || head[e - 1] == '\t')) {
+                e--;
+            }
+            if (e - s == value.length()) {
+                boolean same = true;
+                for (int k = 0; k < e - s && same; k++) {
+                    int a = head[s + k];
+                    int b = value.charAt(k);
+                    same = a == b || ignoreCase && lower(a) == lower(b);
+                }
+                if (same) {
+                    return true;
+                }
+            }
+            pos = comma + 1;
+        }
+        return false;
+    }
+
     @Override
     public boolean contains(String name) {
         return contains((CharSequence) name);
@@ -245,7 +312,7 @@ final class RawHeaders extends HttpHeaders {
             return this;
         }
         if (added == null) {
-            added = new ArrayList<>(4);
+            added = new ArrayList<>(12);
         }
         added.add(name);
         added.add(text);

@@ -229,4 +229,22 @@ class UpstreamCodecTest {
         assertThat(headers.get("c")).isEqualTo("5");
         assertThat(headers.contains("B")).isFalse();
     }
+
+    @Test
+    void rawHeadersAnswerListElementsAndCountsWithoutConverting() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nCache-Control: no-cache ,Private\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n"
+                + "Content-Length: 0\r\n\r\n");
+        RawHeaders headers = (RawHeaders) ((HttpResponse) messages().get(0)).headers();
+        assertThat(headers.containsValue("cache-control", "private", true)).isTrue();
+        assertThat(headers.containsValue("cache-control", "private", false)).isFalse();
+        assertThat(headers.containsValue("cache-control", "no-cache", false)).isTrue();
+        assertThat(headers.containsValue("cache-control", "no", true)).isFalse();
+        assertThat(headers.containsValue("set-cookie", "b=2", false)).isTrue();
+        assertThat(headers.count("SET-COOKIE")).isEqualTo(2);
+        headers.add("Set-Cookie", "c=3");
+        assertThat(headers.count("set-cookie")).isEqualTo(3);
+        assertThat(headers.containsValue("set-cookie", "c=3", false)).isTrue();
+        assertThat(headers.raw()).isTrue();
+    }
 }
