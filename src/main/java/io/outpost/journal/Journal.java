@@ -69,6 +69,14 @@ public interface Journal extends AutoCloseable {
     List<Entry> pending(String replica, String sessionKey, int max);
 
     /**
+     * {@link #pending}, when the journal can answer it from memory without reading a file; empty
+     * otherwise. Event loops call this and fall back to {@link #pending} off the loop.
+     */
+    default Optional<List<Entry>> pendingInMemory(String replica, String sessionKey, int max) {
+        return Optional.empty();
+    }
+
+    /**
      * True when {@code replica} has not answered some committed entry of the session: it has not caught
      * up on it (G5). Unlike {@link #pending} this reads no entry bodies, so it is cheap enough for
      * every request.

@@ -3,6 +3,7 @@ package io.outpost.replication;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -10,17 +11,21 @@ import java.util.function.Supplier;
  * one's future has completed), tasks with different keys run in parallel. This is how writes of one
  * session are serialised end to end, and how deliveries to one replica for one session never overlap.
  * A lane holds no thread and disappears when it is empty.
+ *
+ * <p>Each key's tasks start on that key's executor. The replicated service gives every session one
+ * delivery event loop ({@link SessionLoops}), so a write, its deliveries and their answers stay on one
+ * thread instead of hopping between pools.
  */
 final class Lanes<K> {
 
     private final ConcurrentHashMap<K, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
-    private final Executor executor;
+    private final Function<? super K, ? extends Executor> executors;
 
-    Lanes(Executor executor) {
-        this.executor = executor;
+    Lanes(Function<? super K, ? extends Executor> executors) {
+        this.executors = executors;
     }
 
-    /** Runs {@code task} on the executor once every task submitted before it with {@code key} has ended. */
+    /** Runs {@code task} on the key's executor once every task submitted before it with {@code key} has ended. */
     <T> CompletableFuture<T> submit(K key, Supplier<CompletableFuture<T>> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -47,6 +52,7 @@ final class Lanes<K> {
                 }
             });
         };
+        Executor executor = executors.apply(key);
         if (previous[0] == null) {
             executor.execute(run);
         } else {

@@ -22,8 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +61,7 @@ public final class Replication {
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
     private final EventLoopGroup group;
-    private final ExecutorService executor;
+    private final SessionLoops loops;
     private final DeliveryClient client;
     private final Replicator replicator;
     private final Writes writes;
@@ -98,11 +96,7 @@ public final class Replication {
         this.journal = opened;
         this.journalError = error;
         this.group = Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "outpost-replication-" + service);
-            t.setDaemon(true);
-            return t;
-        });
+        this.loops = new SessionLoops(group);
         this.client = new DeliveryClient(group, Transport.best(), options.maxResponseBytes());
         client.timeouts(config.timeouts());
         if (journal == null) {
@@ -111,10 +105,10 @@ public final class Replication {
         } else {
             metrics.bindJournal(journal);
             replicaList.forEach(r -> metrics.bindReplica(r.name(), journal));
-            this.replicator = new Replicator(journal, replicaList, client, new Lanes<>(executor), executor, metrics,
+            this.replicator = new Replicator(journal, replicaList, client, loops, context.scheduler(), metrics,
                     divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(), options.batch());
             this.writes = new Writes(service, journal, replicator, () -> replicaList,
-                    config.overprovisioningFactor(), executor);
+                    config.overprovisioningFactor(), loops);
         }
     }
 
@@ -134,8 +128,7 @@ public final class Replication {
                         .toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
             }
             long tick = options.tick().toNanos();
-            timers.add(group.next().scheduleAtFixedRate(() -> executor.execute(replicator::tick), tick, tick,
-                    TimeUnit.NANOSECONDS));
+            timers.add(group.next().scheduleAtFixedRate(replicator::tick, tick, tick, TimeUnit.NANOSECONDS));
             timers.add(context.scheduler().scheduleWithFixedDelay(this::compact, 1, 1, TimeUnit.MINUTES));
         }
         startHealthChecks();
@@ -176,7 +169,7 @@ public final class Replication {
                 r.delivery().healthRestored();
             }
         }
-        executor.execute(replicator::tick);
+        group.execute(replicator::tick);
     }
 
     private static List<Endpoint> endpoints(ServiceConfig.Replica r, Map<String, Endpoint> previous) {
@@ -221,7 +214,6 @@ public final class Replication {
         }
         client.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        executor.shutdown();
         metrics.close();
         if (journal != null) {
             journal.close();
@@ -264,7 +256,7 @@ public final class Replication {
     /** Wakes the replicator (after a resume, say). */
     void wake() {
         if (replicator != null) {
-            executor.execute(replicator::tick);
+            group.execute(replicator::tick);
         }
     }
 }

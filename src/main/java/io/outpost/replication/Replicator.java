@@ -6,6 +6,7 @@ import io.outpost.journal.Outcome;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +36,8 @@ final class Replicator {
     private final List<Replica> replicas;
     private final DeliveryClient client;
     private final Lanes<LaneKey> lanes;
-    private final Executor executor;
+    private final SessionLoops loops;
+    private final Executor io;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
     private final Set<Integer> notReachedStatuses;
@@ -46,14 +48,15 @@ final class Replicator {
     private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
     private volatile boolean stopped;
 
-    Replicator(Journal journal, List<Replica> replicas, DeliveryClient client, Lanes<LaneKey> lanes, Executor executor,
+    Replicator(Journal journal, List<Replica> replicas, DeliveryClient client, SessionLoops loops, Executor io,
                ReplicationMetrics metrics, Divergences divergences, Set<Integer> notReachedStatuses, Clock clock,
                int lanesPerReplica, int batch) {
         this.journal = journal;
         this.replicas = replicas;
         this.client = client;
-        this.lanes = lanes;
-        this.executor = executor;
+        this.loops = loops;
+        this.io = io;
+        this.lanes = new Lanes<>(lane -> loops.of(lane.session()));
         this.metrics = metrics;
         this.divergences = divergences;
         this.notReachedStatuses = Set.copyOf(notReachedStatuses);
@@ -132,7 +135,7 @@ final class Replicator {
                     if (waiting.containsKey(r.name()) && deliverable(r)) {
                         fill(r);
                     }
-                }, executor);
+                }, loops.of(session));
     }
 
     /**
@@ -143,14 +146,23 @@ final class Replicator {
         if (!deliverable(r)) {
             return CompletableFuture.completedFuture(false);
         }
-        List<Entry> entries = journal.pending(r.name(), session, batch);
+        Optional<List<Entry>> inMemory = journal.pendingInMemory(r.name(), session, batch);
+        if (inMemory.isPresent()) {
+            return deliverPending(r, session, inMemory.get());
+        }
+        // Entries the journal no longer holds in memory are read from disk off the event loop.
+        return CompletableFuture.supplyAsync(() -> journal.pending(r.name(), session, batch), io)
+                .thenComposeAsync(entries -> deliverPending(r, session, entries), loops.of(session));
+    }
+
+    private CompletableFuture<Boolean> deliverPending(Replica r, String session, List<Entry> entries) {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(true);
         }
         String kind = r.delivery().catchingUp() ? DeliveryHeaders.REPLAY : DeliveryHeaders.SHADOW;
         return deliverInOrder(r, entries, 0, kind, CompletableFuture.completedFuture(null))
                 .thenComposeAsync(ok -> ok ? deliverBacklog(r, session) : CompletableFuture.completedFuture(false),
-                        executor);
+                        loops.of(session));
     }
 
     /** Entries one by one; before the next batch, the last outcome must be durable (pending reads it). */
@@ -162,7 +174,7 @@ final class Replicator {
         Entry entry = entries.get(i);
         return deliver(r, entry, kind).thenComposeAsync(outcome -> outcome == null
                 ? CompletableFuture.completedFuture(false)
-                : deliverInOrder(r, entries, i + 1, kind, outcome), executor);
+                : deliverInOrder(r, entries, i + 1, kind, outcome), loops.of(entry.sessionKey()));
     }
 
     /**
@@ -170,7 +182,7 @@ final class Replicator {
      * replica answered, or null when it was not reached.
      */
     private CompletableFuture<CompletableFuture<Void>> deliver(Replica r, Entry entry, String kind) {
-        return client.send(r.endpoint(), entry, kind).thenApplyAsync(result -> {
+        return client.send(r.endpoint(), entry, kind, loops.of(entry.sessionKey())).thenApply(result -> {
             int status = statusOf(result);
             metrics.delivery(r.name(), kind, status);
             if (status == Outcome.NOT_REACHED) {
@@ -186,7 +198,7 @@ final class Replicator {
             divergences.check(entry.sequence(), entry.sessionKey(), r.name(), status,
                     journal.outcomes(entry.sequence()), clock.millis());
             return journal.recordOutcome(entry.sequence(), r.name(), status);
-        }, executor);
+        });
     }
 
     /**
@@ -203,19 +215,22 @@ final class Replicator {
                     return CompletableFuture.completedFuture(DeliveryClient.Result.notReached(
                             new IllegalStateException("replica " + r.name() + " could not catch up on the session")));
                 }
-                return client.send(r.endpoint(), entry, DeliveryHeaders.LIVE).thenApply(result -> {
-                    int status = statusOf(result);
-                    metrics.delivery(r.name(), DeliveryHeaders.LIVE, status);
-                    if (status == Outcome.NOT_REACHED) {
-                        r.delivery().failed();
-                        return result.reached() ? DeliveryClient.Result.notReached(
-                                new IllegalStateException("status " + result.status())) : result;
-                    }
-                    r.delivery().answered();
-                    return result;
-                });
-            }, executor);
+                return client.send(r.endpoint(), entry, DeliveryHeaders.LIVE, loops.of(entry.sessionKey()))
+                        .thenApply(result -> liveResult(r, result));
+            }, loops.of(entry.sessionKey()));
         });
+    }
+
+    private DeliveryClient.Result liveResult(Replica r, DeliveryClient.Result result) {
+        int status = statusOf(result);
+        metrics.delivery(r.name(), DeliveryHeaders.LIVE, status);
+        if (status == Outcome.NOT_REACHED) {
+            r.delivery().failed();
+            return result.reached() ? DeliveryClient.Result.notReached(
+                    new IllegalStateException("status " + result.status())) : result;
+        }
+        r.delivery().answered();
+        return result;
     }
 
     /** The outcome to record: the status, or not reached for a failure or a status in notReachedStatuses. */

@@ -17,17 +17,17 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write path of a replicated service. Writes of one session run one after another, end to end;
- * sessions run in parallel. A write is appended to the journal (durable before anything is
- * delivered: G1), sent live to the session's serving replica and, if that one is not reached, to the
- * next (G5); the first answer commits it, is stored for retries (G4) and goes to the client. If no
- * replica is reached the entry is aborted (durably, before the client hears 503) and never replayed.
+ * The write path of a replicated service. Writes of one session run one after another, end to end,
+ * on the session's delivery event loop; sessions run in parallel. A write is appended to the
+ * journal (durable before anything is delivered: G1), sent live to the session's serving replica
+ * and, if that one is not reached, to the next (G5); the first answer commits it, is stored for
+ * retries (G4) and goes to the client. If no replica is reached the entry is aborted (durably, before
+ * the client hears 503) and never replayed.
  */
 final class Writes {
 
@@ -58,18 +58,18 @@ final class Writes {
     private final Supplier<List<Replica>> replicas;
     private final double factor;
     private final Lanes<String> sessions;
-    private final Executor executor;
+    private final SessionLoops loops;
     private final Map<String, CompletableFuture<Answer>> inFlight = new ConcurrentHashMap<>();
 
     Writes(String service, Journal journal, Replicator replicator, Supplier<List<Replica>> replicas, double factor,
-           Executor executor) {
+           SessionLoops loops) {
         this.service = service;
         this.journal = journal;
         this.replicator = replicator;
         this.replicas = replicas;
         this.factor = factor;
-        this.executor = executor;
-        this.sessions = new Lanes<>(executor);
+        this.loops = loops;
+        this.sessions = new Lanes<>(loops::of);
     }
 
     /** Runs a write; the future never fails, errors become answers. */
@@ -117,7 +117,7 @@ final class Writes {
         EntryDraft draft = new EntryDraft(request.session(), key, request.method(), request.pathAndQuery(),
                 request.headers(), request.body());
         return journal.append(draft)
-                .thenComposeAsync(entry -> deliver(entry, reply), executor)
+                .thenComposeAsync(entry -> deliver(entry, reply), loops.of(request.session()))
                 .exceptionally(error -> failed(key, error));
     }
 
@@ -159,7 +159,7 @@ final class Writes {
                 return tryReplica(entry, order, i + 1, failures, reply);
             }
             return settle(entry, r, result, reply);
-        }, executor);
+        }, loops.of(entry.sessionKey()));
     }
 
     private CompletableFuture<Answer> settle(Entry entry, Replica r, DeliveryClient.Result result,

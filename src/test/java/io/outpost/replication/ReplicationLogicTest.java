@@ -96,7 +96,7 @@ class ReplicationLogicTest {
     @Test
     void lanesRunOneKeyInOrderAndKeysInParallel() throws Exception {
         var executor = Executors.newFixedThreadPool(4);
-        Lanes<String> lanes = new Lanes<>(executor);
+        Lanes<String> lanes = new Lanes<>(key -> executor);
         List<Integer> order = new java.util.concurrent.CopyOnWriteArrayList<>();
         CompletableFuture<Void> gate = new CompletableFuture<>();
         CompletableFuture<Integer> first = lanes.submit("s", () -> gate.thenApply(v -> {

@@ -70,7 +70,7 @@ public final class EmbeddedJournal implements Journal {
         this.options = options;
         this.clock = options.clock();
         this.lockChannel = lockChannel;
-        this.index = new JournalIndex(options.replicas());
+        this.index = new JournalIndex(options.replicas(), options.cacheBytes());
         this.segments = new ConcurrentSkipListMap<>();
         Recovery recovery = new Recovery(options.directory(), index, segments);
         this.report = recovery.run();
@@ -160,6 +160,18 @@ public final class EmbeddedJournal implements Journal {
             throw new IllegalArgumentException("max: " + max + " (expected: > 0)");
         }
         return index.read(() -> readEntries(index.pending(replica, sessionKey, max)));
+    }
+
+    @Override
+    public Optional<List<Entry>> pendingInMemory(String replica, String sessionKey, int max) {
+        checkReplica(replica);
+        if (max < 1) {
+            throw new IllegalArgumentException("max: " + max + " (expected: > 0)");
+        }
+        return Optional.ofNullable(index.read(() -> {
+            List<Meta> metas = index.pendingInMemory(replica, sessionKey, max);
+            return metas == null ? null : readEntries(metas);
+        }));
     }
 
     @Override
@@ -261,6 +273,10 @@ public final class EmbeddedJournal implements Journal {
         return metrics;
     }
 
+    JournalIndex index() {
+        return index;
+    }
+
     /** The directory this journal lives in. */
     public Path directory() {
         return options.directory();
@@ -307,7 +323,8 @@ public final class EmbeddedJournal implements Journal {
     }
 
     private Entry readEntry(Meta meta) {
-        return ((EntryRec) readRecord(meta.location)).entry();
+        Entry cached = meta.cached;
+        return cached != null ? cached : ((EntryRec) readRecord(meta.location)).entry();
     }
 
     private Rec readRecord(Location location) {

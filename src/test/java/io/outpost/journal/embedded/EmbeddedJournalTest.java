@@ -66,6 +66,44 @@ class EmbeddedJournalTest {
     }
 
     @Test
+    void entriesOwedToAReplicaAreServedFromMemoryWithinTheBudget() {
+        open();
+        Entry a = append("s1", "k1");
+        Entry b = append("s1", "k2");
+        answer(a, "cloud", 201);
+        commit(a);
+        answer(b, "cloud", 201);
+        commit(b);
+        assertThat(journal.pendingInMemory("edge", "s1", 10).orElseThrow()).containsExactlyElementsOf(
+                journal.pending("edge", "s1", 10));
+        assertThat(journal.pendingInMemory("edge", "s1", 10).orElseThrow()).extracting(Entry::idempotencyKey)
+                .containsExactly("k1", "k2");
+        long cached = journal.index().cachedBytes();
+        assertThat(cached).isPositive();
+
+        answer(a, "edge", 201);   // answered by every replica: never delivered again, out of memory
+        assertThat(journal.index().cachedBytes()).isLessThan(cached);
+        answer(b, "edge", 201);
+        assertThat(journal.index().cachedBytes()).isZero();
+        assertThat(journal.pendingInMemory("edge", "s1", 10)).contains(List.of());
+
+        Entry c = append("s2", "k3");
+        journal.abort(c.sequence()).join();
+        assertThat(journal.index().cachedBytes()).isZero();
+    }
+
+    @Test
+    void entriesBeyondTheMemoryBudgetAreReadFromDisk() {
+        journal = EmbeddedJournal.open(JournalOptions.builder(dir.resolve("pos")).replicas("cloud", "edge")
+                .clock(clock).cacheBytes(0).build());
+        Entry a = append("s1", "k1");
+        commit(a);
+        assertThat(journal.pendingInMemory("edge", "s1", 10)).isEmpty();
+        assertThat(journal.pending("edge", "s1", 10)).extracting(Entry::idempotencyKey).containsExactly("k1");
+        assertThat(journal.pending("edge", "s1", 10).get(0).body()).isEqualTo(Drafts.body("k1", 64));
+    }
+
+    @Test
     void appendedEntriesAreNumberedStampedAndSurviveReopen() {
         open();
         Entry a = append("s1", "k1");
