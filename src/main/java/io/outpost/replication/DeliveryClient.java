@@ -2,7 +2,7 @@ package io.outpost.replication;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,15 +12,10 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -30,6 +25,7 @@ import io.outpost.journal.Header;
 import io.outpost.proxy.Transport;
 import io.outpost.upstream.Endpoint;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -139,27 +135,47 @@ final class DeliveryClient implements AutoCloseable {
             }
         });
         call.begin(key, attempt);
-        ch.writeAndFlush(request(endpoint, entry, kind)).addListener(w -> {
+        // Written below the codec: the request is encoded here, once, from the entry's stored bytes.
+        call.codec.writeAndFlush(request(ch.alloc(), endpoint, entry, kind)).addListener(w -> {
             if (!w.isSuccess()) {
                 call.fail(w.cause());
             }
         });
     }
 
-    static FullHttpRequest request(Endpoint endpoint, Entry entry, String kind) {
-        ByteBuf body = Unpooled.wrappedBuffer(entry.body());
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(entry.method()),
-                entry.pathAndQuery(), body);
+    /**
+     * The request as bytes: the entry's method, target, stored headers and body, plus the delivery
+     * headers. The stored headers were parsed from the client's request, so they are written back
+     * byte for byte (ISO-8859-1), as they came.
+     */
+    static ByteBuf request(ByteBufAllocator alloc, Endpoint endpoint, Entry entry, String kind) {
+        byte[] body = entry.body();
+        ByteBuf buf = alloc.buffer(256 + entry.pathAndQuery().length() + 64 * entry.headers().size() + body.length);
+        ascii(buf, entry.method()).writeByte(' ');
+        ascii(buf, entry.pathAndQuery()).writeBytes(HTTP_1_1);
         for (Header h : entry.headers()) {
-            req.headers().add(h.name(), h.value());
+            header(buf, h.name(), h.value());
         }
         String host = endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]" : endpoint.host();
-        req.headers().set(HttpHeaderNames.HOST, host + ":" + endpoint.port());
-        req.headers().set(DeliveryHeaders.IDEMPOTENCY_KEY, entry.idempotencyKey());
-        req.headers().set(DeliveryHeaders.ORIGINAL_TIME, DeliveryHeaders.originalTime(entry.receivedAtMillis()));
-        req.headers().set(DeliveryHeaders.DELIVERY, kind);
-        HttpUtil.setContentLength(req, entry.body().length);
-        return req;
+        header(buf, "Host", host + ":" + endpoint.port());
+        header(buf, DeliveryHeaders.IDEMPOTENCY_KEY, entry.idempotencyKey());
+        header(buf, DeliveryHeaders.ORIGINAL_TIME, DeliveryHeaders.originalTime(entry.receivedAtMillis()));
+        header(buf, DeliveryHeaders.DELIVERY, kind);
+        header(buf, "Content-Length", Integer.toString(body.length));
+        return buf.writeBytes(CRLF).writeBytes(body);
+    }
+
+    private static final byte[] HTTP_1_1 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private static void header(ByteBuf buf, String name, String value) {
+        ascii(buf, name).writeByte(':').writeByte(' ');
+        ascii(buf, value).writeBytes(CRLF);
+    }
+
+    private static ByteBuf ascii(ByteBuf buf, String s) {
+        buf.writeCharSequence(s, StandardCharsets.ISO_8859_1);
+        return buf;
     }
 
     private Channel pollIdle(PoolKey key) {
@@ -199,10 +215,13 @@ final class DeliveryClient implements AutoCloseable {
         private ByteArrayOutputStream body;
         private boolean keepAlive;
         private Channel channel;
+        /** Writes through this context skip the codec's request encoder; its response decoder stays. */
+        private ChannelHandlerContext codec;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             channel = ctx.channel();
+            codec = ctx.pipeline().context(HttpClientCodec.class);
         }
 
         void begin(PoolKey target, CompletableFuture<Result> p) {
