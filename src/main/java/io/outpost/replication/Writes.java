@@ -170,19 +170,19 @@ final class Writes {
                 headers.add(h);
             }
         }
-        journal.recordOutcome(entry.sequence(), r.name(), result.status());
-        journal.commit(entry.sequence());
+        // One record: the answer, the commit and the response for retries become durable together.
+        CompletableFuture<Void> settled = journal.settle(entry.sequence(), r.name(), result.status(),
+                StoredResponse.of(result.status(), headers, result.body()));
         Answer answer = new Answer(result.status(), headers, result.body(), false);
         reply.complete(answer);
-        return journal.storeResponse(entry.sequence(), StoredResponse.of(result.status(), headers, result.body()))
-                .handle((v, e) -> {
-                    if (e != null) {
-                        log.error("service {}: response of entry {} not stored: {}", service, entry.sequence(),
-                                e.getMessage());
-                    }
-                    replicator.committed(entry.sessionKey(), r.name());
-                    return answer;
-                });
+        return settled.handle((v, e) -> {
+            if (e != null) {
+                log.error("service {}: answer of entry {} not journaled: {}", service, entry.sequence(),
+                        e.getMessage());
+            }
+            replicator.committed(entry.sessionKey(), r.name());
+            return answer;
+        });
     }
 
     private static String describe(DeliveryClient.Result result) {

@@ -18,6 +18,7 @@ import io.outpost.journal.embedded.RecordCodec.EntryRec;
 import io.outpost.journal.embedded.RecordCodec.OutcomeRec;
 import io.outpost.journal.embedded.RecordCodec.Rec;
 import io.outpost.journal.embedded.RecordCodec.ResponseRec;
+import io.outpost.journal.embedded.RecordCodec.SettleRec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -142,6 +143,12 @@ public final class EmbeddedJournal implements Journal {
         return mark(sequence, new ResponseRec(sequence, response));
     }
 
+    @Override
+    public CompletableFuture<Void> settle(long sequence, String replica, int status, StoredResponse response) {
+        checkReplica(replica);
+        return mark(sequence, new SettleRec(sequence, new Outcome(replica, status, clock.millis()), response));
+    }
+
     private CompletableFuture<Void> mark(long sequence, Rec rec) {
         CompletableFuture<Void> future = new CompletableFuture<>();
         writer.submit(new MarkOp(sequence, rec, future), future);
@@ -222,7 +229,8 @@ public final class EmbeddedJournal implements Journal {
             if (meta == null || meta.response == null) {
                 return Optional.empty();
             }
-            return Optional.of(((ResponseRec) readRecord(meta.response)).response());
+            Rec rec = readRecord(meta.response);
+            return Optional.of(rec instanceof SettleRec s ? s.response() : ((ResponseRec) rec).response());
         });
     }
 

@@ -123,6 +123,10 @@ final class JournalIndex {
             onAbort(r.sequence(), r.atMillis());
         } else if (rec instanceof RecordCodec.ResponseRec r) {
             onResponse(r.sequence(), location);
+        } else if (rec instanceof RecordCodec.SettleRec r) {
+            onOutcome(r.sequence(), r.outcome());
+            onCommit(r.sequence(), r.outcome().atMillis());
+            onResponse(r.sequence(), location);
         }
     }
 

@@ -66,6 +66,31 @@ class EmbeddedJournalTest {
     }
 
     @Test
+    void settleRecordsTheAnswerCommitsAndStoresTheResponseInOneRecord() {
+        open();
+        Entry a = append("s1", "k1");
+        long records = journal.metrics().records();
+        StoredResponse response = StoredResponse.of(201, List.of(new Header("Content-Type", "text/plain")),
+                "made".getBytes());
+        journal.settle(a.sequence(), "cloud", 201, response).join();
+        assertThat(journal.metrics().records()).isEqualTo(records + 1);
+
+        for (int run = 0; run < 2; run++) {   // as written, then as recovered from the segment
+            assertThat(journal.pending("cloud", "s1", 10)).isEmpty();
+            assertThat(journal.pending("edge", "s1", 10)).extracting(Entry::idempotencyKey).containsExactly("k1");
+            assertThat(journal.outcomes(a.sequence())).extracting(Outcome::replica, Outcome::status)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("cloud", 201));
+            assertThat(journal.response("k1")).contains(response);
+            assertThat(journal.inDoubt()).isEmpty();
+            reopen();
+        }
+        Entry b = append("s1", "k2");
+        journal.abort(b.sequence()).join();
+        assertThatThrownBy(() -> journal.settle(b.sequence(), "cloud", 201, response).join())
+                .hasCauseInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void entriesOwedToAReplicaAreServedFromMemoryWithinTheBudget() {
         open();
         Entry a = append("s1", "k1");
