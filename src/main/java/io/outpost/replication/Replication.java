@@ -60,7 +60,9 @@ public final class Replication {
     private final String journalError;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
+    /** Where writes and deliveries run: the gateway's own event loops, or a group of this service's. */
     private final EventLoopGroup group;
+    private final boolean ownsGroup;
     private final SessionLoops loops;
     private final DeliveryClient client;
     private final Replicator replicator;
@@ -95,7 +97,9 @@ public final class Replication {
         }
         this.journal = opened;
         this.journalError = error;
-        this.group = Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service);
+        this.ownsGroup = context.loops() == null;
+        this.group = ownsGroup ? Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service)
+                : context.loops();
         this.loops = new SessionLoops(group);
         this.client = new DeliveryClient(group, Transport.best(), options.maxResponseBytes());
         client.timeouts(config.timeouts());
@@ -128,10 +132,19 @@ public final class Replication {
                         .toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
             }
             long tick = options.tick().toNanos();
-            timers.add(group.next().scheduleAtFixedRate(replicator::tick, tick, tick, TimeUnit.NANOSECONDS));
+            timers.add(context.scheduler().scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS));
             timers.add(context.scheduler().scheduleWithFixedDelay(this::compact, 1, 1, TimeUnit.MINUTES));
         }
         startHealthChecks();
+    }
+
+    /** The replicator's timer; it runs on the scheduler, where a failure must not end the schedule. */
+    private void tick() {
+        try {
+            replicator.tick();
+        } catch (RuntimeException e) {
+            log.error("service {}: replication tick failed: {}", service, e.toString());
+        }
     }
 
     private void compact() {
@@ -169,7 +182,7 @@ public final class Replication {
                 r.delivery().healthRestored();
             }
         }
-        group.execute(replicator::tick);
+        context.scheduler().execute(this::tick);
     }
 
     private static List<Endpoint> endpoints(ServiceConfig.Replica r, Map<String, Endpoint> previous) {
@@ -213,7 +226,9 @@ public final class Replication {
             checker.close();
         }
         client.close();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
         metrics.close();
         if (journal != null) {
             journal.close();
@@ -256,7 +271,7 @@ public final class Replication {
     /** Wakes the replicator (after a resume, say). */
     void wake() {
         if (replicator != null) {
-            group.execute(replicator::tick);
+            context.scheduler().execute(this::tick);
         }
     }
 }

@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Gives every session one event loop of the delivery group. A write's lane, its live delivery, the
- * shadow deliveries of its session and their connections all run there, so the only hand-offs left
- * on the write path are to the journal writer and back to the client's connection.
+ * Chooses the event loop a session's work runs on. On one of the group's own loops (a client's
+ * connection, when the group is the gateway's), the work stays on that loop: the write's lane, its
+ * live delivery over a connection of that loop, and the answer to the client then never change
+ * thread, and the only hand-offs left are to the journal writer and back. From any other thread (the
+ * journal writer, a timer) the session's loop is chosen by a hash of its key.
  */
 final class SessionLoops {
 
@@ -28,6 +30,11 @@ final class SessionLoops {
     }
 
     EventLoop of(String session) {
+        for (EventLoop loop : loops) {
+            if (loop.inEventLoop()) {
+                return loop;
+            }
+        }
         return loops.length == 1 ? loops[0] : loops[(int) Math.floorMod(XxHash64.hash(session), (long) loops.length)];
     }
 }
