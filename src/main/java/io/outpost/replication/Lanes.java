@@ -3,7 +3,6 @@ package io.outpost.replication;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -12,21 +11,15 @@ import java.util.function.Supplier;
  * session are serialised end to end, and how deliveries to one replica for one session never overlap.
  * A lane holds no thread and disappears when it is empty.
  *
- * <p>Each key's tasks start on that key's executor. The replicated service gives every session one
- * delivery event loop ({@link SessionLoops}), so a write, its deliveries and their answers stay on one
- * thread instead of hopping between pools.
+ * <p>Each task starts on the executor it is submitted with; the replicated service passes an event
+ * loop ({@link SessionLoops}), so a write, its live delivery and the answer stay on one thread instead
+ * of hopping between pools. Order within a key does not depend on the executors.
  */
 final class Lanes<K> {
 
     private final ConcurrentHashMap<K, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
-    private final Function<? super K, ? extends Executor> executors;
-
-    Lanes(Function<? super K, ? extends Executor> executors) {
-        this.executors = executors;
-    }
-
-    /** Runs {@code task} on the key's executor once every task submitted before it with {@code key} has ended. */
-    <T> CompletableFuture<T> submit(K key, Supplier<CompletableFuture<T>> task) {
+    /** Runs {@code task} on {@code executor} once every task submitted before it with {@code key} has ended. */
+    <T> CompletableFuture<T> submit(K key, Executor executor, Supplier<CompletableFuture<T>> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
         @SuppressWarnings("unchecked")
@@ -52,7 +45,6 @@ final class Lanes<K> {
                 }
             });
         };
-        Executor executor = executors.apply(key);
         if (previous[0] == null) {
             executor.execute(run);
         } else {

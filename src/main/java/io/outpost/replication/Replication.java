@@ -60,10 +60,11 @@ public final class Replication {
     private final String journalError;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
-    /** Where writes and deliveries run: the gateway's own event loops, or a group of this service's. */
+    /** Shadow and replay deliveries run on this service's own loops. */
     private final EventLoopGroup group;
-    private final boolean ownsGroup;
     private final SessionLoops loops;
+    /** Writes and their live deliveries run on the gateway's loops, which read them (else on the own ones). */
+    private final SessionLoops live;
     private final DeliveryClient client;
     private final Replicator replicator;
     private final Writes writes;
@@ -97,10 +98,9 @@ public final class Replication {
         }
         this.journal = opened;
         this.journalError = error;
-        this.ownsGroup = context.loops() == null;
-        this.group = ownsGroup ? Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service)
-                : context.loops();
+        this.group = Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service);
         this.loops = new SessionLoops(group);
+        this.live = context.loops() == null ? loops : new SessionLoops(context.loops());
         this.client = new DeliveryClient(group, Transport.best(), options.maxResponseBytes());
         client.timeouts(config.timeouts());
         if (journal == null) {
@@ -109,10 +109,11 @@ public final class Replication {
         } else {
             metrics.bindJournal(journal);
             replicaList.forEach(r -> metrics.bindReplica(r.name(), journal));
-            this.replicator = new Replicator(journal, replicaList, client, loops, context.scheduler(), metrics,
-                    divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(), options.batch());
+            this.replicator = new Replicator(journal, replicaList, client, live, loops, context.scheduler(),
+                    metrics, divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(),
+                    options.batch());
             this.writes = new Writes(service, journal, replicator, () -> replicaList,
-                    config.overprovisioningFactor(), loops);
+                    config.overprovisioningFactor(), live);
         }
     }
 
@@ -226,9 +227,7 @@ public final class Replication {
             checker.close();
         }
         client.close();
-        if (ownsGroup) {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         metrics.close();
         if (journal != null) {
             journal.close();

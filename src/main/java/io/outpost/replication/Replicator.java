@@ -1,5 +1,6 @@
 package io.outpost.replication;
 
+import io.netty.channel.EventLoop;
 import io.outpost.journal.Entry;
 import io.outpost.journal.Journal;
 import io.outpost.journal.Outcome;
@@ -36,6 +37,8 @@ final class Replicator {
     private final List<Replica> replicas;
     private final DeliveryClient client;
     private final Lanes<LaneKey> lanes;
+    /** The client's loops, where live deliveries run; and this service's own, for shadow and replay. */
+    private final SessionLoops live;
     private final SessionLoops loops;
     private final Executor io;
     private final ReplicationMetrics metrics;
@@ -48,15 +51,17 @@ final class Replicator {
     private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
     private volatile boolean stopped;
 
-    Replicator(Journal journal, List<Replica> replicas, DeliveryClient client, SessionLoops loops, Executor io,
+    Replicator(Journal journal, List<Replica> replicas, DeliveryClient client, SessionLoops live, SessionLoops loops,
+               Executor io,
                ReplicationMetrics metrics, Divergences divergences, Set<Integer> notReachedStatuses, Clock clock,
                int lanesPerReplica, int batch) {
         this.journal = journal;
         this.replicas = replicas;
         this.client = client;
+        this.live = live;
         this.loops = loops;
         this.io = io;
-        this.lanes = new Lanes<>(lane -> loops.of(lane.session()));
+        this.lanes = new Lanes<>();
         this.metrics = metrics;
         this.divergences = divergences;
         this.notReachedStatuses = Set.copyOf(notReachedStatuses);
@@ -124,7 +129,7 @@ final class Replicator {
         if (!active.add(session)) {
             return;
         }
-        lanes.submit(new LaneKey(r.name(), session), () -> deliverBacklog(r, session))
+        lanes.submit(new LaneKey(r.name(), session), loops.of(session), () -> deliverBacklog(r, session))
                 .whenCompleteAsync((caughtUp, error) -> {
                     active.remove(session);
                     if (error != null) {
@@ -207,7 +212,8 @@ final class Replicator {
      * entry itself. Completes with the replica's result (not reached when the catch-up failed).
      */
     CompletableFuture<DeliveryClient.Result> deliverLive(Replica r, Entry entry) {
-        return lanes.submit(new LaneKey(r.name(), entry.sessionKey()), () -> {
+        EventLoop loop = live.of(entry.sessionKey());
+        return lanes.submit(new LaneKey(r.name(), entry.sessionKey()), loop, () -> {
             CompletableFuture<Boolean> caughtUp = journal.hasBacklog(r.name(), entry.sessionKey())
                     ? deliverBacklog(r, entry.sessionKey()) : CompletableFuture.completedFuture(true);
             return caughtUp.thenComposeAsync(ok -> {
@@ -215,9 +221,9 @@ final class Replicator {
                     return CompletableFuture.completedFuture(DeliveryClient.Result.notReached(
                             new IllegalStateException("replica " + r.name() + " could not catch up on the session")));
                 }
-                return client.send(r.endpoint(), entry, DeliveryHeaders.LIVE, loops.of(entry.sessionKey()))
+                return client.send(r.endpoint(), entry, DeliveryHeaders.LIVE, loop)
                         .thenApply(result -> liveResult(r, result));
-            }, loops.of(entry.sessionKey()));
+            }, loop);
         });
     }
 

@@ -69,7 +69,7 @@ final class Writes {
         this.replicas = replicas;
         this.factor = factor;
         this.loops = loops;
-        this.sessions = new Lanes<>(loops::of);
+        this.sessions = new Lanes<>();
     }
 
     /** Runs a write; the future never fails, errors become answers. */
@@ -108,9 +108,10 @@ final class Writes {
      * that the next write of the session sees them.
      */
     private CompletableFuture<Answer> inLane(Request request, String key, CompletableFuture<Answer> reply) {
-        return sessions.submit(request.session(), () -> append(request, key, reply)).whenComplete((answer, error) ->
-                reply.complete(answer != null ? answer : Answer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                        String.valueOf(error))));
+        CompletableFuture<Answer> lane = sessions.submit(request.session(), loops.of(request.session()),
+                () -> append(request, key, reply));
+        return lane.whenComplete((answer, error) -> reply.complete(answer != null ? answer
+                : Answer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(error))));
     }
 
     private CompletableFuture<Answer> append(Request request, String key, CompletableFuture<Answer> reply) {

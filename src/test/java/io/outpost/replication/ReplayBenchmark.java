@@ -69,7 +69,8 @@ public final class ReplayBenchmark {
                     new DeliveryHealth(System::nanoTime, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1),
                             new SplittableRandom(1))), new RateMeter(System::nanoTime));
             ReplicationMetrics metrics = new ReplicationMetrics(new SimpleMeterRegistry(), "bench");
-            Replicator replicator = new Replicator(journal, List.of(cloud), client, new SessionLoops(group), ForkJoinPool.commonPool(),
+            SessionLoops loops = new SessionLoops(group);
+            Replicator replicator = new Replicator(journal, List.of(cloud), client, loops, loops, ForkJoinPool.commonPool(),
                     metrics, new Divergences(10, r -> { }), Set.of(502, 503, 504), Clock.systemUTC(), lanesPerReplica, 32);
             long start = System.nanoTime();
             replicator.tick();
