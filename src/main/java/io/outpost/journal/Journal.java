@@ -58,6 +58,16 @@ public interface Journal extends AutoCloseable {
     /** Stores the response to the original write, for clients that retry with the same key. */
     CompletableFuture<Void> storeResponse(long sequence, StoredResponse response);
 
+    /**
+     * A live write was answered: records {@code replica}'s answer, commits the entry and stores the
+     * response, as {@link #recordOutcome}, {@link #commit} and {@link #storeResponse} would, but all
+     * three or none become durable. Completes once they are.
+     */
+    default CompletableFuture<Void> settle(long sequence, String replica, int status, StoredResponse response) {
+        return CompletableFuture.allOf(recordOutcome(sequence, replica, status), commit(sequence),
+                storeResponse(sequence, response));
+    }
+
     /** Entries that were neither committed nor aborted when the journal opened, and still are not. */
     List<Entry> inDoubt();
 
@@ -67,6 +77,14 @@ public interface Journal extends AutoCloseable {
      * receives a write ahead of an earlier one whose fate is still open. Aborted entries are skipped.
      */
     List<Entry> pending(String replica, String sessionKey, int max);
+
+    /**
+     * {@link #pending}, when the journal can answer it from memory without reading a file; empty
+     * otherwise. Event loops call this and fall back to {@link #pending} off the loop.
+     */
+    default Optional<List<Entry>> pendingInMemory(String replica, String sessionKey, int max) {
+        return Optional.empty();
+    }
 
     /**
      * True when {@code replica} has not answered some committed entry of the session: it has not caught

@@ -28,6 +28,7 @@ public final class ProxyServer {
     private final GatewayContext gateway;
     private final Transport transport;
     private final int workers;
+    private final EventLoopGroup givenWorkers;
     private final List<EntryPoint> entryPoints;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private EventLoopGroup boss;
@@ -40,12 +41,30 @@ public final class ProxyServer {
         this.gateway = gateway;
         this.transport = transport;
         this.workers = workers;
+        this.givenWorkers = null;
+        this.entryPoints = List.copyOf(entryPoints);
+    }
+
+    /**
+     * Serves on {@code workerGroup}, created by the caller (so that services can share the loops),
+     * which this server shuts down when it stops.
+     */
+    public ProxyServer(GatewayContext gateway, Transport transport, EventLoopGroup workerGroup,
+                       List<EntryPoint> entryPoints) {
+        this.gateway = gateway;
+        this.transport = transport;
+        int n = 0;
+        for (var ignored : workerGroup) {
+            n++;
+        }
+        this.workers = n;
+        this.givenWorkers = workerGroup;
         this.entryPoints = List.copyOf(entryPoints);
     }
 
     public void start() throws InterruptedException {
         boss = transport.newGroup(1, "outpost-accept");
-        workerGroup = transport.newGroup(workers, "outpost-loop");
+        workerGroup = givenWorkers != null ? givenWorkers : transport.newGroup(workers, "outpost-loop");
         try {
             for (EntryPoint ep : entryPoints) {
                 ep.bind(boss, workerGroup, transport, gateway, connections);

@@ -2,24 +2,20 @@ package io.outpost.replication;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -29,6 +25,7 @@ import io.outpost.journal.Header;
 import io.outpost.proxy.Transport;
 import io.outpost.upstream.Endpoint;
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +37,10 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Sends journaled writes to replicas: a small HTTP/1.1 client with keep-alive connections per
- * endpoint, that sends a full request built from an entry's stored bytes and aggregates the answer
- * (capped). A connect failure, a reset or a timeout before the response head is "not reached"; any
- * response head counts as an answer, whatever happens to its body afterwards.
+ * endpoint and event loop (a delivery and its answer stay on the loop of its session), that sends a
+ * full request built from an entry's stored bytes and aggregates the answer (capped). A connect
+ * failure, a reset or a timeout before the response head is "not reached"; any response head counts
+ * as an answer, whatever happens to its body afterwards.
  */
 final class DeliveryClient implements AutoCloseable {
 
@@ -61,7 +59,11 @@ final class DeliveryClient implements AutoCloseable {
     private volatile int connectTimeoutMillis = 5_000;
     private volatile long responseHeaderTimeoutNanos = TimeUnit.SECONDS.toNanos(60);
     private final int maxResponseBytes;
-    private final Map<String, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
+    private final Map<PoolKey, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
+
+    /** Idle connections are kept per endpoint and per event loop, so a delivery never changes thread. */
+    private record PoolKey(String endpoint, EventLoop loop) {
+    }
 
     DeliveryClient(EventLoopGroup group, Transport transport, int maxResponseBytes) {
         this.maxResponseBytes = maxResponseBytes;
@@ -82,69 +84,102 @@ final class DeliveryClient implements AutoCloseable {
         responseHeaderTimeoutNanos = Math.max(1, timeouts.responseHeader().toNanos());
     }
 
-    /** Delivers {@code entry} to {@code endpoint}; never fails, a failure is a not-reached result. */
-    CompletableFuture<Result> send(Endpoint endpoint, Entry entry, String kind) {
+    /**
+     * Delivers {@code entry} to {@code endpoint} over a connection of {@code loop}; the result completes
+     * on {@code loop}. Never fails, a failure is a not-reached result.
+     */
+    CompletableFuture<Result> send(Endpoint endpoint, Entry entry, String kind, EventLoop loop) {
         CompletableFuture<Result> result = new CompletableFuture<>();
-        Channel pooled = pollIdle(endpoint);
-        if (pooled != null) {
-            start(pooled, endpoint, entry, kind, true, result);
+        if (loop.inEventLoop()) {
+            sendOnLoop(endpoint, entry, kind, loop, result);
         } else {
-            connectAndStart(endpoint, entry, kind, result);
+            loop.execute(() -> sendOnLoop(endpoint, entry, kind, loop, result));
         }
         return result;
     }
 
-    private void connectAndStart(Endpoint endpoint, Entry entry, String kind, CompletableFuture<Result> result) {
-        bootstrap.clone().option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+    private void sendOnLoop(Endpoint endpoint, Entry entry, String kind, EventLoop loop,
+                            CompletableFuture<Result> result) {
+        PoolKey key = new PoolKey(endpoint.id(), loop);
+        Channel pooled = pollIdle(key);
+        if (pooled != null) {
+            start(pooled, key, endpoint, entry, kind, true, result);
+        } else {
+            connectAndStart(key, endpoint, entry, kind, result);
+        }
+    }
+
+    private void connectAndStart(PoolKey key, Endpoint endpoint, Entry entry, String kind,
+                                 CompletableFuture<Result> result) {
+        bootstrap.clone(key.loop()).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
                 .connect(endpoint.host(), endpoint.port()).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
-                start(f.channel(), endpoint, entry, kind, false, result);
+                start(f.channel(), key, endpoint, entry, kind, false, result);
             } else {
                 result.complete(Result.notReached(f.cause()));
             }
         });
     }
 
-    private void start(Channel ch, Endpoint endpoint, Entry entry, String kind, boolean reused,
+    /** Runs on the channel's loop, which is the pool key's loop. */
+    private void start(Channel ch, PoolKey key, Endpoint endpoint, Entry entry, String kind, boolean reused,
                        CompletableFuture<Result> result) {
-        ch.eventLoop().execute(() -> {
-            Call call = ch.pipeline().get(Call.class);
-            CompletableFuture<Result> attempt = new CompletableFuture<>();
-            attempt.whenComplete((r, e) -> {
-                if (reused && !r.reached() && !call.sawBytes && !(r.cause() instanceof TimeoutException)) {
-                    // A pooled connection the replica had closed: the request never got in. Once more, fresh.
-                    connectAndStart(endpoint, entry, kind, result);
-                } else {
-                    result.complete(r);
-                }
-            });
-            call.begin(endpoint, attempt);
-            ch.writeAndFlush(request(endpoint, entry, kind)).addListener(w -> {
-                if (!w.isSuccess()) {
-                    call.fail(w.cause());
-                }
-            });
+        Call call = ch.pipeline().get(Call.class);
+        CompletableFuture<Result> attempt = new CompletableFuture<>();
+        attempt.whenComplete((r, e) -> {
+            if (reused && !r.reached() && !call.sawBytes && !(r.cause() instanceof TimeoutException)) {
+                // A pooled connection the replica had closed: the request never got in. Once more, fresh.
+                connectAndStart(key, endpoint, entry, kind, result);
+            } else {
+                result.complete(r);
+            }
+        });
+        call.begin(key, attempt);
+        // Written below the codec: the request is encoded here, once, from the entry's stored bytes.
+        call.codec.writeAndFlush(request(ch.alloc(), endpoint, entry, kind)).addListener(w -> {
+            if (!w.isSuccess()) {
+                call.fail(w.cause());
+            }
         });
     }
 
-    static FullHttpRequest request(Endpoint endpoint, Entry entry, String kind) {
-        ByteBuf body = Unpooled.wrappedBuffer(entry.body());
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(entry.method()),
-                entry.pathAndQuery(), body);
+    /**
+     * The request as bytes: the entry's method, target, stored headers and body, plus the delivery
+     * headers. The stored headers were parsed from the client's request, so they are written back
+     * byte for byte (ISO-8859-1), as they came.
+     */
+    static ByteBuf request(ByteBufAllocator alloc, Endpoint endpoint, Entry entry, String kind) {
+        byte[] body = entry.body();
+        ByteBuf buf = alloc.buffer(256 + entry.pathAndQuery().length() + 64 * entry.headers().size() + body.length);
+        ascii(buf, entry.method()).writeByte(' ');
+        ascii(buf, entry.pathAndQuery()).writeBytes(HTTP_1_1);
         for (Header h : entry.headers()) {
-            req.headers().add(h.name(), h.value());
+            header(buf, h.name(), h.value());
         }
         String host = endpoint.host().indexOf(':') >= 0 ? "[" + endpoint.host() + "]" : endpoint.host();
-        req.headers().set(HttpHeaderNames.HOST, host + ":" + endpoint.port());
-        req.headers().set(DeliveryHeaders.IDEMPOTENCY_KEY, entry.idempotencyKey());
-        req.headers().set(DeliveryHeaders.ORIGINAL_TIME, DeliveryHeaders.originalTime(entry.receivedAtMillis()));
-        req.headers().set(DeliveryHeaders.DELIVERY, kind);
-        HttpUtil.setContentLength(req, entry.body().length);
-        return req;
+        header(buf, "Host", host + ":" + endpoint.port());
+        header(buf, DeliveryHeaders.IDEMPOTENCY_KEY, entry.idempotencyKey());
+        header(buf, DeliveryHeaders.ORIGINAL_TIME, DeliveryHeaders.originalTime(entry.receivedAtMillis()));
+        header(buf, DeliveryHeaders.DELIVERY, kind);
+        header(buf, "Content-Length", Integer.toString(body.length));
+        return buf.writeBytes(CRLF).writeBytes(body);
     }
 
-    private Channel pollIdle(Endpoint endpoint) {
-        ConcurrentLinkedDeque<Channel> q = idle.get(endpoint.id());
+    private static final byte[] HTTP_1_1 = " HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CRLF = {'\r', '\n'};
+
+    private static void header(ByteBuf buf, String name, String value) {
+        ascii(buf, name).writeByte(':').writeByte(' ');
+        ascii(buf, value).writeBytes(CRLF);
+    }
+
+    private static ByteBuf ascii(ByteBuf buf, String s) {
+        buf.writeCharSequence(s, StandardCharsets.ISO_8859_1);
+        return buf;
+    }
+
+    private Channel pollIdle(PoolKey key) {
+        ConcurrentLinkedDeque<Channel> q = idle.get(key);
         if (q == null) {
             return null;
         }
@@ -157,9 +192,9 @@ final class DeliveryClient implements AutoCloseable {
         return null;
     }
 
-    private void release(Endpoint endpoint, Channel ch) {
+    private void release(PoolKey key, Channel ch) {
         if (ch.isActive()) {
-            idle.computeIfAbsent(endpoint.id(), k -> new ConcurrentLinkedDeque<>()).addLast(ch);
+            idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(ch);
         }
     }
 
@@ -171,7 +206,7 @@ final class DeliveryClient implements AutoCloseable {
 
     /** The one delivery a connection carries at a time; runs on the connection's event loop. */
     private final class Call extends ChannelInboundHandlerAdapter {
-        private Endpoint endpoint;
+        private PoolKey pool;
         private CompletableFuture<Result> promise;
         private ScheduledFuture<?> timeout;
         private boolean sawBytes;
@@ -180,20 +215,23 @@ final class DeliveryClient implements AutoCloseable {
         private ByteArrayOutputStream body;
         private boolean keepAlive;
         private Channel channel;
+        /** Writes through this context skip the codec's request encoder; its response decoder stays. */
+        private ChannelHandlerContext codec;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             channel = ctx.channel();
+            codec = ctx.pipeline().context(HttpClientCodec.class);
         }
 
-        void begin(Endpoint target, CompletableFuture<Result> p) {
-            endpoint = target;
+        void begin(PoolKey target, CompletableFuture<Result> p) {
+            pool = target;
             promise = p;
             sawBytes = false;
             status = 0;
             body = null;
             timeout = channel.eventLoop().schedule(() -> fail(new TimeoutException(
-                    "no response head from " + target.id() + " within "
+                    "no response head from " + target.endpoint() + " within "
                             + TimeUnit.NANOSECONDS.toMillis(responseHeaderTimeoutNanos) + "ms")),
                     responseHeaderTimeoutNanos, TimeUnit.NANOSECONDS);
         }
@@ -235,7 +273,7 @@ final class DeliveryClient implements AutoCloseable {
                         CompletableFuture<Result> p = promise;
                         promise = null;
                         if (keepAlive) {
-                            release(endpoint, ctx.channel());
+                            release(pool, ctx.channel());
                         } else {
                             ctx.close();
                         }

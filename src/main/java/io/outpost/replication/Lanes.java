@@ -10,18 +10,16 @@ import java.util.function.Supplier;
  * one's future has completed), tasks with different keys run in parallel. This is how writes of one
  * session are serialised end to end, and how deliveries to one replica for one session never overlap.
  * A lane holds no thread and disappears when it is empty.
+ *
+ * <p>Each task starts on the executor it is submitted with; the replicated service passes an event
+ * loop ({@link SessionLoops}), so a write, its live delivery and the answer stay on one thread instead
+ * of hopping between pools. Order within a key does not depend on the executors.
  */
 final class Lanes<K> {
 
     private final ConcurrentHashMap<K, CompletableFuture<Void>> tails = new ConcurrentHashMap<>();
-    private final Executor executor;
-
-    Lanes(Executor executor) {
-        this.executor = executor;
-    }
-
-    /** Runs {@code task} on the executor once every task submitted before it with {@code key} has ended. */
-    <T> CompletableFuture<T> submit(K key, Supplier<CompletableFuture<T>> task) {
+    /** Runs {@code task} on {@code executor} once every task submitted before it with {@code key} has ended. */
+    <T> CompletableFuture<T> submit(K key, Executor executor, Supplier<CompletableFuture<T>> task) {
         CompletableFuture<T> result = new CompletableFuture<>();
         CompletableFuture<Void> done = new CompletableFuture<>();
         @SuppressWarnings("unchecked")

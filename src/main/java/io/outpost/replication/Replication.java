@@ -22,8 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -62,8 +60,11 @@ public final class Replication {
     private final String journalError;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
+    /** Shadow and replay deliveries run on this service's own loops. */
     private final EventLoopGroup group;
-    private final ExecutorService executor;
+    private final SessionLoops loops;
+    /** Writes and their live deliveries run on the gateway's loops, which read them (else on the own ones). */
+    private final SessionLoops live;
     private final DeliveryClient client;
     private final Replicator replicator;
     private final Writes writes;
@@ -98,11 +99,8 @@ public final class Replication {
         this.journal = opened;
         this.journalError = error;
         this.group = Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "outpost-replication-" + service);
-            t.setDaemon(true);
-            return t;
-        });
+        this.loops = new SessionLoops(group);
+        this.live = context.loops() == null ? loops : new SessionLoops(context.loops());
         this.client = new DeliveryClient(group, Transport.best(), options.maxResponseBytes());
         client.timeouts(config.timeouts());
         if (journal == null) {
@@ -111,10 +109,11 @@ public final class Replication {
         } else {
             metrics.bindJournal(journal);
             replicaList.forEach(r -> metrics.bindReplica(r.name(), journal));
-            this.replicator = new Replicator(journal, replicaList, client, new Lanes<>(executor), executor, metrics,
-                    divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(), options.batch());
+            this.replicator = new Replicator(journal, replicaList, client, live, loops, context.scheduler(),
+                    metrics, divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(),
+                    options.batch());
             this.writes = new Writes(service, journal, replicator, () -> replicaList,
-                    config.overprovisioningFactor(), executor);
+                    config.overprovisioningFactor(), live);
         }
     }
 
@@ -134,11 +133,19 @@ public final class Replication {
                         .toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
             }
             long tick = options.tick().toNanos();
-            timers.add(group.next().scheduleAtFixedRate(() -> executor.execute(replicator::tick), tick, tick,
-                    TimeUnit.NANOSECONDS));
+            timers.add(context.scheduler().scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS));
             timers.add(context.scheduler().scheduleWithFixedDelay(this::compact, 1, 1, TimeUnit.MINUTES));
         }
         startHealthChecks();
+    }
+
+    /** The replicator's timer; it runs on the scheduler, where a failure must not end the schedule. */
+    private void tick() {
+        try {
+            replicator.tick();
+        } catch (RuntimeException e) {
+            log.error("service {}: replication tick failed: {}", service, e.toString());
+        }
     }
 
     private void compact() {
@@ -176,7 +183,7 @@ public final class Replication {
                 r.delivery().healthRestored();
             }
         }
-        executor.execute(replicator::tick);
+        context.scheduler().execute(this::tick);
     }
 
     private static List<Endpoint> endpoints(ServiceConfig.Replica r, Map<String, Endpoint> previous) {
@@ -221,7 +228,6 @@ public final class Replication {
         }
         client.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        executor.shutdown();
         metrics.close();
         if (journal != null) {
             journal.close();
@@ -264,7 +270,7 @@ public final class Replication {
     /** Wakes the replicator (after a resume, say). */
     void wake() {
         if (replicator != null) {
-            executor.execute(replicator::tick);
+            context.scheduler().execute(this::tick);
         }
     }
 }

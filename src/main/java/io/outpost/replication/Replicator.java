@@ -1,11 +1,13 @@
 package io.outpost.replication;
 
+import io.netty.channel.EventLoop;
 import io.outpost.journal.Entry;
 import io.outpost.journal.Journal;
 import io.outpost.journal.Outcome;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -35,7 +37,10 @@ final class Replicator {
     private final List<Replica> replicas;
     private final DeliveryClient client;
     private final Lanes<LaneKey> lanes;
-    private final Executor executor;
+    /** The client's loops, where live deliveries run; and this service's own, for shadow and replay. */
+    private final SessionLoops live;
+    private final SessionLoops loops;
+    private final Executor io;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
     private final Set<Integer> notReachedStatuses;
@@ -46,14 +51,17 @@ final class Replicator {
     private final Map<String, Boolean> waiting = new ConcurrentHashMap<>();
     private volatile boolean stopped;
 
-    Replicator(Journal journal, List<Replica> replicas, DeliveryClient client, Lanes<LaneKey> lanes, Executor executor,
+    Replicator(Journal journal, List<Replica> replicas, DeliveryClient client, SessionLoops live, SessionLoops loops,
+               Executor io,
                ReplicationMetrics metrics, Divergences divergences, Set<Integer> notReachedStatuses, Clock clock,
                int lanesPerReplica, int batch) {
         this.journal = journal;
         this.replicas = replicas;
         this.client = client;
-        this.lanes = lanes;
-        this.executor = executor;
+        this.live = live;
+        this.loops = loops;
+        this.io = io;
+        this.lanes = new Lanes<>();
         this.metrics = metrics;
         this.divergences = divergences;
         this.notReachedStatuses = Set.copyOf(notReachedStatuses);
@@ -121,7 +129,7 @@ final class Replicator {
         if (!active.add(session)) {
             return;
         }
-        lanes.submit(new LaneKey(r.name(), session), () -> deliverBacklog(r, session))
+        lanes.submit(new LaneKey(r.name(), session), loops.of(session), () -> deliverBacklog(r, session))
                 .whenCompleteAsync((caughtUp, error) -> {
                     active.remove(session);
                     if (error != null) {
@@ -132,7 +140,7 @@ final class Replicator {
                     if (waiting.containsKey(r.name()) && deliverable(r)) {
                         fill(r);
                     }
-                }, executor);
+                }, loops.of(session));
     }
 
     /**
@@ -143,14 +151,23 @@ final class Replicator {
         if (!deliverable(r)) {
             return CompletableFuture.completedFuture(false);
         }
-        List<Entry> entries = journal.pending(r.name(), session, batch);
+        Optional<List<Entry>> inMemory = journal.pendingInMemory(r.name(), session, batch);
+        if (inMemory.isPresent()) {
+            return deliverPending(r, session, inMemory.get());
+        }
+        // Entries the journal no longer holds in memory are read from disk off the event loop.
+        return CompletableFuture.supplyAsync(() -> journal.pending(r.name(), session, batch), io)
+                .thenComposeAsync(entries -> deliverPending(r, session, entries), loops.of(session));
+    }
+
+    private CompletableFuture<Boolean> deliverPending(Replica r, String session, List<Entry> entries) {
         if (entries.isEmpty()) {
             return CompletableFuture.completedFuture(true);
         }
         String kind = r.delivery().catchingUp() ? DeliveryHeaders.REPLAY : DeliveryHeaders.SHADOW;
         return deliverInOrder(r, entries, 0, kind, CompletableFuture.completedFuture(null))
                 .thenComposeAsync(ok -> ok ? deliverBacklog(r, session) : CompletableFuture.completedFuture(false),
-                        executor);
+                        loops.of(session));
     }
 
     /** Entries one by one; before the next batch, the last outcome must be durable (pending reads it). */
@@ -162,7 +179,7 @@ final class Replicator {
         Entry entry = entries.get(i);
         return deliver(r, entry, kind).thenComposeAsync(outcome -> outcome == null
                 ? CompletableFuture.completedFuture(false)
-                : deliverInOrder(r, entries, i + 1, kind, outcome), executor);
+                : deliverInOrder(r, entries, i + 1, kind, outcome), loops.of(entry.sessionKey()));
     }
 
     /**
@@ -170,7 +187,7 @@ final class Replicator {
      * replica answered, or null when it was not reached.
      */
     private CompletableFuture<CompletableFuture<Void>> deliver(Replica r, Entry entry, String kind) {
-        return client.send(r.endpoint(), entry, kind).thenApplyAsync(result -> {
+        return client.send(r.endpoint(), entry, kind, loops.of(entry.sessionKey())).thenApply(result -> {
             int status = statusOf(result);
             metrics.delivery(r.name(), kind, status);
             if (status == Outcome.NOT_REACHED) {
@@ -186,7 +203,7 @@ final class Replicator {
             divergences.check(entry.sequence(), entry.sessionKey(), r.name(), status,
                     journal.outcomes(entry.sequence()), clock.millis());
             return journal.recordOutcome(entry.sequence(), r.name(), status);
-        }, executor);
+        });
     }
 
     /**
@@ -195,7 +212,8 @@ final class Replicator {
      * entry itself. Completes with the replica's result (not reached when the catch-up failed).
      */
     CompletableFuture<DeliveryClient.Result> deliverLive(Replica r, Entry entry) {
-        return lanes.submit(new LaneKey(r.name(), entry.sessionKey()), () -> {
+        EventLoop loop = live.of(entry.sessionKey());
+        return lanes.submit(new LaneKey(r.name(), entry.sessionKey()), loop, () -> {
             CompletableFuture<Boolean> caughtUp = journal.hasBacklog(r.name(), entry.sessionKey())
                     ? deliverBacklog(r, entry.sessionKey()) : CompletableFuture.completedFuture(true);
             return caughtUp.thenComposeAsync(ok -> {
@@ -203,19 +221,22 @@ final class Replicator {
                     return CompletableFuture.completedFuture(DeliveryClient.Result.notReached(
                             new IllegalStateException("replica " + r.name() + " could not catch up on the session")));
                 }
-                return client.send(r.endpoint(), entry, DeliveryHeaders.LIVE).thenApply(result -> {
-                    int status = statusOf(result);
-                    metrics.delivery(r.name(), DeliveryHeaders.LIVE, status);
-                    if (status == Outcome.NOT_REACHED) {
-                        r.delivery().failed();
-                        return result.reached() ? DeliveryClient.Result.notReached(
-                                new IllegalStateException("status " + result.status())) : result;
-                    }
-                    r.delivery().answered();
-                    return result;
-                });
-            }, executor);
+                return client.send(r.endpoint(), entry, DeliveryHeaders.LIVE, loop)
+                        .thenApply(result -> liveResult(r, result));
+            }, loop);
         });
+    }
+
+    private DeliveryClient.Result liveResult(Replica r, DeliveryClient.Result result) {
+        int status = statusOf(result);
+        metrics.delivery(r.name(), DeliveryHeaders.LIVE, status);
+        if (status == Outcome.NOT_REACHED) {
+            r.delivery().failed();
+            return result.reached() ? DeliveryClient.Result.notReached(
+                    new IllegalStateException("status " + result.status())) : result;
+        }
+        r.delivery().answered();
+        return result;
     }
 
     /** The outcome to record: the status, or not reached for a failure or a status in notReachedStatuses. */

@@ -17,17 +17,17 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write path of a replicated service. Writes of one session run one after another, end to end;
- * sessions run in parallel. A write is appended to the journal (durable before anything is
- * delivered: G1), sent live to the session's serving replica and, if that one is not reached, to the
- * next (G5); the first answer commits it, is stored for retries (G4) and goes to the client. If no
- * replica is reached the entry is aborted (durably, before the client hears 503) and never replayed.
+ * The write path of a replicated service. Writes of one session run one after another, end to end,
+ * on the session's delivery event loop; sessions run in parallel. A write is appended to the
+ * journal (durable before anything is delivered: G1), sent live to the session's serving replica
+ * and, if that one is not reached, to the next (G5); the first answer commits it, is stored for
+ * retries (G4) and goes to the client. If no replica is reached the entry is aborted (durably, before
+ * the client hears 503) and never replayed.
  */
 final class Writes {
 
@@ -58,18 +58,18 @@ final class Writes {
     private final Supplier<List<Replica>> replicas;
     private final double factor;
     private final Lanes<String> sessions;
-    private final Executor executor;
+    private final SessionLoops loops;
     private final Map<String, CompletableFuture<Answer>> inFlight = new ConcurrentHashMap<>();
 
     Writes(String service, Journal journal, Replicator replicator, Supplier<List<Replica>> replicas, double factor,
-           Executor executor) {
+           SessionLoops loops) {
         this.service = service;
         this.journal = journal;
         this.replicator = replicator;
         this.replicas = replicas;
         this.factor = factor;
-        this.executor = executor;
-        this.sessions = new Lanes<>(executor);
+        this.loops = loops;
+        this.sessions = new Lanes<>();
     }
 
     /** Runs a write; the future never fails, errors become answers. */
@@ -108,16 +108,17 @@ final class Writes {
      * that the next write of the session sees them.
      */
     private CompletableFuture<Answer> inLane(Request request, String key, CompletableFuture<Answer> reply) {
-        return sessions.submit(request.session(), () -> append(request, key, reply)).whenComplete((answer, error) ->
-                reply.complete(answer != null ? answer : Answer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                        String.valueOf(error))));
+        CompletableFuture<Answer> lane = sessions.submit(request.session(), loops.of(request.session()),
+                () -> append(request, key, reply));
+        return lane.whenComplete((answer, error) -> reply.complete(answer != null ? answer
+                : Answer.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, String.valueOf(error))));
     }
 
     private CompletableFuture<Answer> append(Request request, String key, CompletableFuture<Answer> reply) {
         EntryDraft draft = new EntryDraft(request.session(), key, request.method(), request.pathAndQuery(),
                 request.headers(), request.body());
         return journal.append(draft)
-                .thenComposeAsync(entry -> deliver(entry, reply), executor)
+                .thenComposeAsync(entry -> deliver(entry, reply), loops.of(request.session()))
                 .exceptionally(error -> failed(key, error));
     }
 
@@ -159,7 +160,7 @@ final class Writes {
                 return tryReplica(entry, order, i + 1, failures, reply);
             }
             return settle(entry, r, result, reply);
-        }, executor);
+        }, loops.of(entry.sessionKey()));
     }
 
     private CompletableFuture<Answer> settle(Entry entry, Replica r, DeliveryClient.Result result,
@@ -170,19 +171,19 @@ final class Writes {
                 headers.add(h);
             }
         }
-        journal.recordOutcome(entry.sequence(), r.name(), result.status());
-        journal.commit(entry.sequence());
+        // One record: the answer, the commit and the response for retries become durable together.
+        CompletableFuture<Void> settled = journal.settle(entry.sequence(), r.name(), result.status(),
+                StoredResponse.of(result.status(), headers, result.body()));
         Answer answer = new Answer(result.status(), headers, result.body(), false);
         reply.complete(answer);
-        return journal.storeResponse(entry.sequence(), StoredResponse.of(result.status(), headers, result.body()))
-                .handle((v, e) -> {
-                    if (e != null) {
-                        log.error("service {}: response of entry {} not stored: {}", service, entry.sequence(),
-                                e.getMessage());
-                    }
-                    replicator.committed(entry.sessionKey(), r.name());
-                    return answer;
-                });
+        return settled.handle((v, e) -> {
+            if (e != null) {
+                log.error("service {}: answer of entry {} not journaled: {}", service, entry.sequence(),
+                        e.getMessage());
+            }
+            replicator.committed(entry.sessionKey(), r.name());
+            return answer;
+        });
     }
 
     private static String describe(DeliveryClient.Result result) {

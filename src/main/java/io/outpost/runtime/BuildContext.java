@@ -1,6 +1,7 @@
 package io.outpost.runtime;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.EventLoopGroup;
 import io.outpost.service.Service;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -18,6 +19,9 @@ import java.util.function.Function;
  * @param built     services already built in this snapshot, by name (children of weighted/mirroring)
  * @param previous  the services of the snapshot being replaced, by name, so that state such as
  *                  endpoint health, open journals and delivery cursors carries across a reload
+ * @param loops     the gateway's event loops (the ones that serve clients), for services that talk
+ *                  to their backends themselves and want to answer without changing thread; null
+ *                  when services are built without a proxy
  */
 public record BuildContext(
         MeterRegistry metrics,
@@ -25,5 +29,6 @@ public record BuildContext(
         Clock clock,
         Path journalDir,
         Function<String, Service> built,
-        Map<String, Service> previous) {
+        Map<String, Service> previous,
+        EventLoopGroup loops) {
 }

@@ -1,6 +1,7 @@
 package io.outpost.runtime;
 
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
 import io.outpost.admin.AdminApi;
 import io.outpost.admin.AdminServer;
 import io.outpost.config.ConfigError;
@@ -59,6 +60,8 @@ public final class Gateway implements AutoCloseable {
     private final Options options;
     private final RuntimeBuilder builder;
     private final java.util.concurrent.ScheduledExecutorService scheduler;
+    /** The event loops that serve clients; replicated services deliver on them too. */
+    private final EventLoopGroup loops;
     private final GatewayContext context;
     private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
     private final FileProvider provider;
@@ -76,7 +79,8 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.builder = new RuntimeBuilder(options.services(), metrics, scheduler, options.clock());
+        this.loops = Transport.best().newGroup(options.workers(), "outpost-loop");
+        this.builder = new RuntimeBuilder(options.services(), metrics, scheduler, options.clock(), loops);
         this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT, System::nanoTime,
                 90_000);
         this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
@@ -116,7 +120,7 @@ public final class Gateway implements AutoCloseable {
             entryPoints.add(new EntryPoint(e.getKey(), new InetSocketAddress(ep.address().host(), ep.address().port()),
                     ep.idleTimeout().toMillis(), tls.entryPoint(e.getKey())));
         }
-        proxy = new ProxyServer(context, Transport.best(), options.workers(), entryPoints);
+        proxy = new ProxyServer(context, Transport.best(), loops, entryPoints);
         proxy.start();
         tls.certificates(config);
         admin = new AdminServer(new InetSocketAddress(config.admin().address().host(), config.admin().address().port()));
@@ -224,6 +228,9 @@ public final class Gateway implements AutoCloseable {
         }
         tls.close();
         scheduler.shutdownNow();
+        if (proxy == null) {
+            loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        }
         return left;
     }
 

@@ -1,5 +1,6 @@
 package io.outpost.runtime;
 
+import io.netty.channel.EventLoopGroup;
 import io.outpost.config.MiddlewareConfig;
 import io.outpost.config.OutpostConfig;
 import io.outpost.config.RouterConfig;
@@ -31,13 +32,15 @@ public final class RuntimeBuilder {
     private final MeterRegistry metrics;
     private final ScheduledExecutorService scheduler;
     private final Clock clock;
+    private final EventLoopGroup loops;
 
     public RuntimeBuilder(ServiceFactory services, MeterRegistry metrics, ScheduledExecutorService scheduler,
-                          Clock clock) {
+                          Clock clock, EventLoopGroup loops) {
         this.services = services;
         this.metrics = metrics;
         this.scheduler = scheduler;
         this.clock = clock;
+        this.loops = loops;
     }
 
     /**
@@ -47,7 +50,7 @@ public final class RuntimeBuilder {
     public GatewayRuntime build(OutpostConfig config, GatewayRuntime previous) {
         Map<String, Service> built = new LinkedHashMap<>();
         BuildContext context = new BuildContext(metrics, scheduler, clock, config.journal().dir(), built::get,
-                previous == null ? Map.of() : previous.services());
+                previous == null ? Map.of() : previous.services(), loops);
         try {
             for (String name : inDependencyOrder(config.http().services())) {
                 built.put(name, services.create(name, config.http().services().get(name), context));

@@ -3,6 +3,9 @@ package io.outpost.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -87,6 +91,43 @@ class LinkLossTest {
         assertThat(h.cloud.received()).anyMatch(r -> r.kind().equals("replay"));
         assertThat(h.edge.received()).anyMatch(r -> r.kind().equals("live"));
         await().atMost(Duration.ofSeconds(5)).until(() -> h.replica("cloud").get("state").asText().equals("in-sync"));
+    }
+
+    @Test
+    void oneSessionWrittenOverManyConnectionsAtOnceReachesBothReplicasInOneOrder() throws Exception {
+        h = new Harness(dir).start();   // two event loops: the connections are spread over both
+        int clients = 8;
+        int writes = 15;
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            HttpClient own = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();   // own connection
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < writes; i++) {
+                    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.port + "/sales"))
+                            .header("X-Till", "shared").POST(HttpRequest.BodyPublishers.ofString(client + "-" + i))
+                            .build();
+                    assertThat(own.send(req, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> h.edge.receivedBodies("shared").size() == clients * writes);
+        List<String> live = h.cloud.receivedBodies("shared");
+        // The live replica got them in the lane's order, the shadow one in journal order: the same order (G3),
+        // each write once (G4), and each client's own writes in the order it sent them.
+        assertThat(live).hasSize(clients * writes).doesNotHaveDuplicates();
+        assertThat(h.edge.receivedBodies("shared")).isEqualTo(live);
+        for (int c = 0; c < clients; c++) {
+            String prefix = c + "-";
+            assertThat(live.stream().filter(b -> b.startsWith(prefix)).toList())
+                    .isEqualTo(java.util.stream.IntStream.range(0, writes).mapToObj(i -> prefix + i).toList());
+        }
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -61,7 +62,6 @@ public final class ReplayBenchmark {
                     entries, sessions, (System.nanoTime() - t0) / 1_000_000, journal.backlog("cloud"));
 
             var group = Transport.best().newGroup(2, "bench-delivery");
-            var executor = Executors.newFixedThreadPool(2);
             DeliveryClient client = new DeliveryClient(group, Transport.best(), 1 << 20);
             AtomicLong ticks = new AtomicLong();
             Replica cloud = new Replica("cloud", 0,
@@ -69,7 +69,8 @@ public final class ReplayBenchmark {
                     new DeliveryHealth(System::nanoTime, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1),
                             new SplittableRandom(1))), new RateMeter(System::nanoTime));
             ReplicationMetrics metrics = new ReplicationMetrics(new SimpleMeterRegistry(), "bench");
-            Replicator replicator = new Replicator(journal, List.of(cloud), client, new Lanes<>(executor), executor,
+            SessionLoops loops = new SessionLoops(group);
+            Replicator replicator = new Replicator(journal, List.of(cloud), client, loops, loops, ForkJoinPool.commonPool(),
                     metrics, new Divergences(10, r -> { }), Set.of(502, 503, 504), Clock.systemUTC(), lanesPerReplica, 32);
             long start = System.nanoTime();
             replicator.tick();
@@ -86,7 +87,6 @@ public final class ReplayBenchmark {
             replicator.stop();
             client.close();
             group.shutdownGracefully();
-            executor.shutdown();
         } finally {
             replica.stop(0);
             ((java.util.concurrent.ExecutorService) replica.getExecutor()).shutdownNow();

@@ -96,18 +96,18 @@ class ReplicationLogicTest {
     @Test
     void lanesRunOneKeyInOrderAndKeysInParallel() throws Exception {
         var executor = Executors.newFixedThreadPool(4);
-        Lanes<String> lanes = new Lanes<>(executor);
+        Lanes<String> lanes = new Lanes<>();
         List<Integer> order = new java.util.concurrent.CopyOnWriteArrayList<>();
         CompletableFuture<Void> gate = new CompletableFuture<>();
-        CompletableFuture<Integer> first = lanes.submit("s", () -> gate.thenApply(v -> {
+        CompletableFuture<Integer> first = lanes.submit("s", executor, () -> gate.thenApply(v -> {
             order.add(1);
             return 1;
         }));
-        CompletableFuture<Integer> second = lanes.submit("s", () -> {
+        CompletableFuture<Integer> second = lanes.submit("s", executor, () -> {
             order.add(2);
             return CompletableFuture.completedFuture(2);
         });
-        CompletableFuture<Integer> other = lanes.submit("t", () -> CompletableFuture.completedFuture(3));
+        CompletableFuture<Integer> other = lanes.submit("t", executor, () -> CompletableFuture.completedFuture(3));
         assertThat(other.get(5, TimeUnit.SECONDS)).isEqualTo(3);       // not held back by lane s
         assertThat(second).isNotDone();
         gate.complete(null);

@@ -18,6 +18,7 @@ import io.outpost.journal.embedded.RecordCodec.EntryRec;
 import io.outpost.journal.embedded.RecordCodec.OutcomeRec;
 import io.outpost.journal.embedded.RecordCodec.Rec;
 import io.outpost.journal.embedded.RecordCodec.ResponseRec;
+import io.outpost.journal.embedded.RecordCodec.SettleRec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -70,7 +71,7 @@ public final class EmbeddedJournal implements Journal {
         this.options = options;
         this.clock = options.clock();
         this.lockChannel = lockChannel;
-        this.index = new JournalIndex(options.replicas());
+        this.index = new JournalIndex(options.replicas(), options.cacheBytes());
         this.segments = new ConcurrentSkipListMap<>();
         Recovery recovery = new Recovery(options.directory(), index, segments);
         this.report = recovery.run();
@@ -142,6 +143,12 @@ public final class EmbeddedJournal implements Journal {
         return mark(sequence, new ResponseRec(sequence, response));
     }
 
+    @Override
+    public CompletableFuture<Void> settle(long sequence, String replica, int status, StoredResponse response) {
+        checkReplica(replica);
+        return mark(sequence, new SettleRec(sequence, new Outcome(replica, status, clock.millis()), response));
+    }
+
     private CompletableFuture<Void> mark(long sequence, Rec rec) {
         CompletableFuture<Void> future = new CompletableFuture<>();
         writer.submit(new MarkOp(sequence, rec, future), future);
@@ -160,6 +167,18 @@ public final class EmbeddedJournal implements Journal {
             throw new IllegalArgumentException("max: " + max + " (expected: > 0)");
         }
         return index.read(() -> readEntries(index.pending(replica, sessionKey, max)));
+    }
+
+    @Override
+    public Optional<List<Entry>> pendingInMemory(String replica, String sessionKey, int max) {
+        checkReplica(replica);
+        if (max < 1) {
+            throw new IllegalArgumentException("max: " + max + " (expected: > 0)");
+        }
+        return Optional.ofNullable(index.read(() -> {
+            List<Meta> metas = index.pendingInMemory(replica, sessionKey, max);
+            return metas == null ? null : readEntries(metas);
+        }));
     }
 
     @Override
@@ -210,7 +229,8 @@ public final class EmbeddedJournal implements Journal {
             if (meta == null || meta.response == null) {
                 return Optional.empty();
             }
-            return Optional.of(((ResponseRec) readRecord(meta.response)).response());
+            Rec rec = readRecord(meta.response);
+            return Optional.of(rec instanceof SettleRec s ? s.response() : ((ResponseRec) rec).response());
         });
     }
 
@@ -261,6 +281,10 @@ public final class EmbeddedJournal implements Journal {
         return metrics;
     }
 
+    JournalIndex index() {
+        return index;
+    }
+
     /** The directory this journal lives in. */
     public Path directory() {
         return options.directory();
@@ -307,7 +331,8 @@ public final class EmbeddedJournal implements Journal {
     }
 
     private Entry readEntry(Meta meta) {
-        return ((EntryRec) readRecord(meta.location)).entry();
+        Entry cached = meta.cached;
+        return cached != null ? cached : ((EntryRec) readRecord(meta.location)).entry();
     }
 
     private Rec readRecord(Location location) {

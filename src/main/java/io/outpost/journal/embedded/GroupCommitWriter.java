@@ -12,6 +12,7 @@ import io.outpost.journal.embedded.RecordCodec.AbortRec;
 import io.outpost.journal.embedded.RecordCodec.CommitRec;
 import io.outpost.journal.embedded.RecordCodec.EntryRec;
 import io.outpost.journal.embedded.RecordCodec.Rec;
+import io.outpost.journal.embedded.RecordCodec.SettleRec;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -237,13 +238,14 @@ final class GroupCommitWriter implements Runnable {
                     + " not compacted)");
         }
         State state = batchStates.getOrDefault(seq, meta == null ? State.UNDECIDED : meta.state);
-        if (op.rec() instanceof CommitRec && state == State.ABORTED) {
+        boolean commits = op.rec() instanceof CommitRec || op.rec() instanceof SettleRec;
+        if (commits && state == State.ABORTED) {
             throw new IllegalStateException("entry " + seq + " is aborted; it cannot be committed");
         }
         if (op.rec() instanceof AbortRec && state == State.COMMITTED) {
             throw new IllegalStateException("entry " + seq + " is committed; it cannot be aborted");
         }
-        if (op.rec() instanceof CommitRec) {
+        if (commits) {
             batchStates.put(seq, State.COMMITTED);
         } else if (op.rec() instanceof AbortRec) {
             batchStates.put(seq, State.ABORTED);

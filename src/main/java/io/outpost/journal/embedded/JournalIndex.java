@@ -17,7 +17,9 @@ import java.util.function.Supplier;
 
 /**
  * The in-memory view of the log, rebuilt from the segments at open: where each live entry is, what
- * state it is in, which replica still owes it, and the idempotency keys. Bodies stay on disk.
+ * state it is in, which replica still owes it, and the idempotency keys. Bodies stay on disk; entries
+ * that some replica has still to answer are also kept in memory up to a byte budget, so that their
+ * deliveries read no file.
  *
  * <p>Only the writer thread (and recovery, before it starts) changes the index, inside
  * {@link #write}; the mutators therefore need no lock of their own, and the writer may read without
@@ -41,6 +43,8 @@ final class JournalIndex {
         long decidedAtMillis;
         boolean inDoubt;
         Location response;
+        /** The entry itself while it is owed to a replica and fits the cache budget; else null. */
+        Entry cached;
         final List<Outcome> outcomes = new ArrayList<>(2);
 
         Meta(long sequence, Location location, String sessionKey, String idempotencyKey, long receivedAtMillis) {
@@ -70,9 +74,12 @@ final class JournalIndex {
     private final Map<String, Map<String, TreeSet<Long>>> backlogBySession = new HashMap<>();
     /** replica -> all committed entries the replica has not answered. */
     private final Map<String, TreeSet<Long>> backlog = new HashMap<>();
+    private final long cacheLimit;
+    private long cachedBytes;
 
-    JournalIndex(Set<String> replicas) {
+    JournalIndex(Set<String> replicas, long cacheBytes) {
         this.replicas = Set.copyOf(replicas);
+        this.cacheLimit = cacheBytes;
         for (String r : replicas) {
             backlogBySession.put(r, new HashMap<>());
             backlog.put(r, new TreeSet<>());
@@ -103,7 +110,11 @@ final class JournalIndex {
     void apply(RecordCodec.Rec rec, Location location) {
         if (rec instanceof RecordCodec.EntryRec r) {
             Entry e = r.entry();
-            onEntry(new Meta(e.sequence(), location, e.sessionKey(), e.idempotencyKey(), e.receivedAtMillis()));
+            Meta meta = new Meta(e.sequence(), location, e.sessionKey(), e.idempotencyKey(), e.receivedAtMillis());
+            if (onEntry(meta) && cachedBytes + location.length() <= cacheLimit) {
+                meta.cached = e;
+                cachedBytes += location.length();
+            }
         } else if (rec instanceof RecordCodec.OutcomeRec r) {
             onOutcome(r.sequence(), r.outcome());
         } else if (rec instanceof RecordCodec.CommitRec r) {
@@ -112,15 +123,20 @@ final class JournalIndex {
             onAbort(r.sequence(), r.atMillis());
         } else if (rec instanceof RecordCodec.ResponseRec r) {
             onResponse(r.sequence(), location);
+        } else if (rec instanceof RecordCodec.SettleRec r) {
+            onOutcome(r.sequence(), r.outcome());
+            onCommit(r.sequence(), r.outcome().atMillis());
+            onResponse(r.sequence(), location);
         }
     }
 
-    private void onEntry(Meta meta) {
+    private boolean onEntry(Meta meta) {
         if (entries.putIfAbsent(meta.sequence, meta) != null) {
-            return;
+            return false;
         }
         undecidedBySession.computeIfAbsent(meta.sessionKey, s -> new TreeSet<>()).add(meta.sequence);
         byKey.put(meta.idempotencyKey, meta.sequence);
+        return true;
     }
 
     private void onOutcome(long sequence, Outcome outcome) {
@@ -131,6 +147,7 @@ final class JournalIndex {
         meta.outcomes.add(outcome);
         if (outcome.answered() && meta.state == State.COMMITTED && replicas.contains(outcome.replica())) {
             removeBacklog(outcome.replica(), meta);
+            uncacheIfOwedToNone(meta);
         }
     }
 
@@ -143,11 +160,35 @@ final class JournalIndex {
                     backlog.get(r).add(sequence);
                 }
             }
+            uncacheIfOwedToNone(meta);
         }
     }
 
     private void onAbort(long sequence, long atMillis) {
-        decide(sequence, State.ABORTED, atMillis);
+        Meta meta = decide(sequence, State.ABORTED, atMillis);
+        if (meta != null) {
+            uncache(meta);
+        }
+    }
+
+    /** A committed entry every replica has answered is never delivered again: its bytes leave memory. */
+    private void uncacheIfOwedToNone(Meta meta) {
+        if (meta.cached == null) {
+            return;
+        }
+        for (String r : replicas) {
+            if (!meta.answeredBy(r)) {
+                return;
+            }
+        }
+        uncache(meta);
+    }
+
+    private void uncache(Meta meta) {
+        if (meta.cached != null) {
+            meta.cached = null;
+            cachedBytes -= meta.location.length();
+        }
     }
 
     private void onResponse(long sequence, Location location) {
@@ -175,6 +216,7 @@ final class JournalIndex {
         long n = head.size();
         for (Meta meta : head.values()) {
             byKey.remove(meta.idempotencyKey, meta.sequence);
+            uncache(meta);
         }
         head.clear();
         return n;
@@ -239,6 +281,21 @@ final class JournalIndex {
             out.add(entries.get(seq));
         }
         return out;
+    }
+
+    /** {@link #pending}, or null when one of the entries is not in memory. */
+    List<Meta> pendingInMemory(String replica, String sessionKey, int max) {
+        List<Meta> metas = pending(replica, sessionKey, max);
+        for (Meta m : metas) {
+            if (m.cached == null) {
+                return null;
+            }
+        }
+        return metas;
+    }
+
+    long cachedBytes() {
+        return cachedBytes;
     }
 
     boolean hasBacklog(String replica, String sessionKey) {

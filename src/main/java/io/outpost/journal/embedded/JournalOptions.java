@@ -21,7 +21,7 @@ import java.util.Set;
  */
 public record JournalOptions(
         Path directory, Set<String> replicas, Clock clock, long segmentBytes, Duration retention, int maxBatch,
-        int maxQueued) {
+        int maxQueued, long cacheBytes) {
 
     public JournalOptions {
         Objects.requireNonNull(directory, "directory");
@@ -48,6 +48,9 @@ public record JournalOptions(
         if (maxQueued < 1) {
             throw new IllegalArgumentException("maxQueued: " + maxQueued + " (expected: > 0)");
         }
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("cacheBytes: " + cacheBytes + " (expected: >= 0)");
+        }
     }
 
     public static Builder builder(Path directory) {
@@ -63,6 +66,7 @@ public record JournalOptions(
         private Duration retention = Duration.ofHours(1);
         private int maxBatch = 4096;
         private int maxQueued = 100_000;
+        private long cacheBytes = 32L << 20;
 
         private Builder(Path directory) {
             this.directory = directory;
@@ -97,13 +101,23 @@ public record JournalOptions(
         }
 
         /** Writes waiting for the writer beyond this are refused at once instead of queueing. */
+        /**
+         * How many bytes of entries not yet answered by every replica are kept in memory, so that
+         * their deliveries read no file (default 32 MiB); entries beyond it are read back from disk.
+         */
+        public Builder cacheBytes(long cacheBytes) {
+            this.cacheBytes = cacheBytes;
+            return this;
+        }
+
         public Builder maxQueued(int maxQueued) {
             this.maxQueued = maxQueued;
             return this;
         }
 
         public JournalOptions build() {
-            return new JournalOptions(directory, replicas, clock, segmentBytes, retention, maxBatch, maxQueued);
+            return new JournalOptions(directory, replicas, clock, segmentBytes, retention, maxBatch, maxQueued,
+                    cacheBytes);
         }
     }
 }

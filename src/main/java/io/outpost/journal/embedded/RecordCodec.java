@@ -29,9 +29,10 @@ final class RecordCodec {
     static final byte COMMIT = 3;
     static final byte ABORT = 4;
     static final byte RESPONSE = 5;
+    static final byte SETTLE = 6;
 
     /** A decoded record; each kind writes its own body (type byte first). */
-    sealed interface Rec permits EntryRec, OutcomeRec, CommitRec, AbortRec, ResponseRec, PadRec {
+    sealed interface Rec permits EntryRec, OutcomeRec, CommitRec, AbortRec, ResponseRec, SettleRec, PadRec {
 
         void writeBody(ByteBuffer out);
 
@@ -109,6 +110,24 @@ final class RecordCodec {
         }
     }
 
+    /** A live write answered: the replica's outcome, the commit and the stored response in one record. */
+    record SettleRec(long sequence, Outcome outcome, StoredResponse response) implements Rec {
+        @Override
+        public void writeBody(ByteBuffer out) {
+            out.put(SETTLE).putLong(sequence).putLong(outcome.atMillis()).putInt(outcome.status());
+            putString(out, outcome.replica());
+            out.putInt(response.status()).put((byte) (response.truncated() ? 1 : 0));
+            putHeaders(out, response.headers());
+            out.putInt(response.body().length).put(response.body());
+        }
+
+        @Override
+        public int maxBodySize() {
+            return 1 + 8 + 8 + 4 + strings(outcome.replica()) + 4 + 1 + headers(response.headers()) + 4
+                    + response.body().length;
+        }
+    }
+
     /** Filler that overwrites a quarantined region so that it is not reported again. */
     record PadRec() implements Rec {
         @Override
@@ -164,7 +183,7 @@ final class RecordCodec {
             return -1;
         }
         byte type = buf.get(pos + FRAME_HEADER);
-        if (type < PAD || type > RESPONSE) {
+        if (type < PAD || type > SETTLE) {
             return -1;
         }
         return crc(buf, pos, bodyLength) == buf.getInt(pos + 4) ? FRAME_HEADER + bodyLength : -1;
@@ -204,6 +223,17 @@ final class RecordCodec {
                     boolean truncated = in.get() != 0;
                     List<Header> headers = getHeaders(in);
                     yield new ResponseRec(seq, new StoredResponse(status, headers, getBytes(in), truncated));
+                }
+                case SETTLE -> {
+                    long seq = in.getLong();
+                    long at = in.getLong();
+                    int status = in.getInt();
+                    Outcome outcome = new Outcome(getString(in), status, at);
+                    int responseStatus = in.getInt();
+                    boolean truncated = in.get() != 0;
+                    List<Header> headers = getHeaders(in);
+                    yield new SettleRec(seq, outcome, new StoredResponse(responseStatus, headers, getBytes(in),
+                            truncated));
                 }
                 default -> throw new IllegalArgumentException("unknown record type " + type);
             };

@@ -66,6 +66,69 @@ class EmbeddedJournalTest {
     }
 
     @Test
+    void settleRecordsTheAnswerCommitsAndStoresTheResponseInOneRecord() {
+        open();
+        Entry a = append("s1", "k1");
+        long records = journal.metrics().records();
+        StoredResponse response = StoredResponse.of(201, List.of(new Header("Content-Type", "text/plain")),
+                "made".getBytes());
+        journal.settle(a.sequence(), "cloud", 201, response).join();
+        assertThat(journal.metrics().records()).isEqualTo(records + 1);
+
+        for (int run = 0; run < 2; run++) {   // as written, then as recovered from the segment
+            assertThat(journal.pending("cloud", "s1", 10)).isEmpty();
+            assertThat(journal.pending("edge", "s1", 10)).extracting(Entry::idempotencyKey).containsExactly("k1");
+            assertThat(journal.outcomes(a.sequence())).extracting(Outcome::replica, Outcome::status)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple("cloud", 201));
+            assertThat(journal.response("k1")).contains(response);
+            assertThat(journal.inDoubt()).isEmpty();
+            reopen();
+        }
+        Entry b = append("s1", "k2");
+        journal.abort(b.sequence()).join();
+        assertThatThrownBy(() -> journal.settle(b.sequence(), "cloud", 201, response).join())
+                .hasCauseInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void entriesOwedToAReplicaAreServedFromMemoryWithinTheBudget() {
+        open();
+        Entry a = append("s1", "k1");
+        Entry b = append("s1", "k2");
+        answer(a, "cloud", 201);
+        commit(a);
+        answer(b, "cloud", 201);
+        commit(b);
+        assertThat(journal.pendingInMemory("edge", "s1", 10).orElseThrow()).containsExactlyElementsOf(
+                journal.pending("edge", "s1", 10));
+        assertThat(journal.pendingInMemory("edge", "s1", 10).orElseThrow()).extracting(Entry::idempotencyKey)
+                .containsExactly("k1", "k2");
+        long cached = journal.index().cachedBytes();
+        assertThat(cached).isPositive();
+
+        answer(a, "edge", 201);   // answered by every replica: never delivered again, out of memory
+        assertThat(journal.index().cachedBytes()).isLessThan(cached);
+        answer(b, "edge", 201);
+        assertThat(journal.index().cachedBytes()).isZero();
+        assertThat(journal.pendingInMemory("edge", "s1", 10)).contains(List.of());
+
+        Entry c = append("s2", "k3");
+        journal.abort(c.sequence()).join();
+        assertThat(journal.index().cachedBytes()).isZero();
+    }
+
+    @Test
+    void entriesBeyondTheMemoryBudgetAreReadFromDisk() {
+        journal = EmbeddedJournal.open(JournalOptions.builder(dir.resolve("pos")).replicas("cloud", "edge")
+                .clock(clock).cacheBytes(0).build());
+        Entry a = append("s1", "k1");
+        commit(a);
+        assertThat(journal.pendingInMemory("edge", "s1", 10)).isEmpty();
+        assertThat(journal.pending("edge", "s1", 10)).extracting(Entry::idempotencyKey).containsExactly("k1");
+        assertThat(journal.pending("edge", "s1", 10).get(0).body()).isEqualTo(Drafts.body("k1", 64));
+    }
+
+    @Test
     void appendedEntriesAreNumberedStampedAndSurviveReopen() {
         open();
         Entry a = append("s1", "k1");
