@@ -36,14 +36,12 @@ public final class CircuitBreaker {
     private final long latencyThresholdNanos;
     private final double slowCallRatio;
     private final int minRequests;
-    private final long checkPeriodNanos;
     private final long fallbackNanos;
     private final long recoveryNanos;
     private final RollingWindow window;
 
     private volatile State state = State.CLOSED;
     private long stateSince;
-    private long lastCheck;
 
     private CircuitBreaker(Builder b) {
         this.ticker = Objects.requireNonNull(b.ticker, "ticker");
@@ -52,12 +50,10 @@ public final class CircuitBreaker {
         this.latencyThresholdNanos = b.latencyThreshold == null ? Long.MAX_VALUE : b.latencyThreshold.toNanos();
         this.slowCallRatio = b.slowCallRatio;
         this.minRequests = b.minRequests;
-        this.checkPeriodNanos = b.checkPeriod.toNanos();
         this.fallbackNanos = b.fallbackDuration.toNanos();
         this.recoveryNanos = b.recoveryDuration.toNanos();
         this.window = new RollingWindow(b.window.toNanos(), b.buckets);
         this.stateSince = ticker.nanos();
-        this.lastCheck = stateSince;
     }
 
     public static Builder builder(Ticker ticker, RandomGenerator random) {
@@ -89,11 +85,10 @@ public final class CircuitBreaker {
             return;
         }
         window.record(now, failure, latencyNanos > latencyThresholdNanos);
-        if (now - lastCheck >= checkPeriodNanos) {
-            lastCheck = now;
-            if (tripped(now)) {
-                transition(State.OPEN, now);
-            }
+        // Checked on every result: summing the buckets costs less than the lock around it, and a
+        // check skipped for rate could miss the last result of a burst, with nothing to retry it.
+        if (tripped(now)) {
+            transition(State.OPEN, now);
         }
     }
 
@@ -138,7 +133,6 @@ public final class CircuitBreaker {
         private int minRequests = 10;
         private Duration window = Duration.ofSeconds(10);
         private int buckets = 10;
-        private Duration checkPeriod = Duration.ofMillis(100);
         private Duration fallbackDuration = Duration.ofSeconds(10);
         private Duration recoveryDuration = Duration.ofSeconds(10);
 
@@ -174,14 +168,6 @@ public final class CircuitBreaker {
                 throw new IllegalArgumentException("buckets: " + buckets + " (expected: >= 1)");
             }
             this.buckets = buckets;
-            return this;
-        }
-
-        public Builder checkPeriod(Duration period) {
-            if (period.isNegative()) {
-                throw new IllegalArgumentException("checkPeriod: " + period + " (expected: >= 0)");
-            }
-            this.checkPeriod = period;
             return this;
         }
 

@@ -19,7 +19,6 @@ class CircuitBreakerTest {
                 .errorRatio(0.5)
                 .minRequests(10)
                 .window(Duration.ofSeconds(10), 10)
-                .checkPeriod(Duration.ZERO)
                 .fallbackDuration(Duration.ofSeconds(10))
                 .recoveryDuration(Duration.ofSeconds(10));
     }
@@ -112,5 +111,13 @@ class CircuitBreakerTest {
             allowed += b.tryAcquire() ? 1 : 0;
         }
         return allowed;
+    }
+
+    @Test
+    void resultsRecordedAtOneInstantStillTrip() {
+        // Results of a burst often land on the same clock reading; the last one must still count.
+        CircuitBreaker b = builder().minRequests(3).build();
+        calls(b, 3, FAST, true);
+        assertThat(b.state()).isEqualTo(State.OPEN);
     }
 }
