@@ -95,16 +95,6 @@ class CircuitBreakerTest {
         assertThat(b.state()).isEqualTo(State.CLOSED); // 1/10 in the window, the 9 old ones expired
     }
 
-    @Test
-    void checkPeriodDelaysEvaluation() {
-        CircuitBreaker b = builder().checkPeriod(Duration.ofMillis(100)).build();
-        calls(b, 20, FAST, true);
-        assertThat(b.state()).isEqualTo(State.CLOSED);
-        ticker.advance(Duration.ofMillis(100));
-        calls(b, 1, FAST, true);
-        assertThat(b.state()).isEqualTo(State.OPEN);
-    }
-
     private static int allowedOutOf(CircuitBreaker b, int n) {
         int allowed = 0;
         for (int i = 0; i < n; i++) {
