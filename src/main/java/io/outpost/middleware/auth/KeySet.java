@@ -2,10 +2,8 @@ package io.outpost.middleware.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
-import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.MACVerifier;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
@@ -21,7 +19,7 @@ import java.util.Set;
  * Verification keys with the algorithms each accepts. The algorithms follow from the key type (and a
  * JWK's own {@code alg}, when it names one), never from the token: an RSA key verifies only RS and PS
  * signatures, an EC key only the ES algorithm of its curve, a secret only HS256. That closes
- * {@code alg: none} and the HS256-with-the-RSA-public-key confusion. Verifiers are built once here.
+ * {@code alg: none} and the HS256-with-the-RSA-public-key confusion. Signature checks are built once here.
  */
 final class KeySet {
 
@@ -31,8 +29,8 @@ final class KeySet {
             JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
     private static final Set<JWSAlgorithm> HMAC = Set.of(JWSAlgorithm.HS256);
 
-    /** One key: its id (may be null), the algorithms it accepts, and its verifier. */
-    record Entry(String kid, Set<JWSAlgorithm> algorithms, JWSVerifier verifier) {
+    /** One key: its id (may be null), the algorithms it accepts, and its signature check. */
+    record Entry(String kid, Set<JWSAlgorithm> algorithms, SignatureCheck signature) {
     }
 
     private final List<Entry> entries;
@@ -52,7 +50,7 @@ final class KeySet {
     /** A set of one HMAC secret (at least 32 bytes), accepting HS256 only. */
     static KeySet ofSecret(byte[] secret) {
         try {
-            return new KeySet(List.of(new Entry(null, HMAC, new MACVerifier(secret))));
+            return new KeySet(List.of(new Entry(null, HMAC, SignatureCheck.of(new MACVerifier(secret)))));
         } catch (JOSEException e) {
             throw new IllegalArgumentException("secret: " + e.getMessage(), e);
         }
@@ -87,10 +85,10 @@ final class KeySet {
 
     private static Entry entry(JWK jwk) throws JOSEException {
         Set<JWSAlgorithm> algs;
-        JWSVerifier verifier;
+        SignatureCheck check;
         if (jwk instanceof RSAKey rsa) {
             algs = RSA;
-            verifier = new RSASSAVerifier(rsa.toRSAPublicKey());
+            check = new RsaSignatureCheck(rsa.toRSAPublicKey());
         } else if (jwk instanceof ECKey ec) {
             Curve curve = ec.getCurve();
             if (Curve.P_256.equals(curve)) {
@@ -100,10 +98,10 @@ final class KeySet {
             } else {
                 return null;
             }
-            verifier = new ECDSAVerifier(ec.toECPublicKey());
+            check = SignatureCheck.of(new ECDSAVerifier(ec.toECPublicKey()));
         } else if (jwk instanceof OctetSequenceKey oct) {
             algs = HMAC;
-            verifier = new MACVerifier(oct.toByteArray());
+            check = SignatureCheck.of(new MACVerifier(oct.toByteArray()));
         } else {
             return null;
         }
@@ -114,6 +112,6 @@ final class KeySet {
             }
             algs = Set.of(declared);
         }
-        return new Entry(jwk.getKeyID(), algs, verifier);
+        return new Entry(jwk.getKeyID(), algs, check);
     }
 }
