@@ -25,8 +25,7 @@ final class KeySet {
 
     static final KeySet EMPTY = new KeySet(List.of());
 
-    private static final Set<JWSAlgorithm> RSA = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
-            JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
+    private static final Set<JWSAlgorithm> RSA = Set.copyOf(RsaSignatureCheck.ALGORITHMS);
     private static final Set<JWSAlgorithm> HMAC = Set.of(JWSAlgorithm.HS256);
 
     /** One key: its id (may be null), the algorithms it accepts, and its signature check. */

@@ -22,7 +22,8 @@ import java.util.List;
  */
 final class RsaSignatureCheck implements SignatureCheck {
 
-    private static final List<JWSAlgorithm> ALGORITHMS = List.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
+    /** The algorithms an RSA key verifies; a position here is a slot in each thread's signatures. */
+    static final List<JWSAlgorithm> ALGORITHMS = List.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
             JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
 
     private final RSAPublicKey key;
