@@ -481,6 +481,9 @@ public final class ProxyExchange implements Exchange {
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             return "connect to " + target + " timed out";
         }
+        if (cause instanceof java.nio.channels.UnresolvedAddressException) {
+            return "cannot resolve the host of " + target;
+        }
         if (cause instanceof java.net.ConnectException || (msg != null && msg.contains("refused"))) {
             return "connection refused by " + target;
         }

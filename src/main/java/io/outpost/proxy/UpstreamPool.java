@@ -1,16 +1,14 @@
 package io.outpost.proxy;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.util.AttributeKey;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -24,10 +22,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class UpstreamPool {
 
-    private static final AttributeKey<UpstreamTarget> TARGET = AttributeKey.valueOf("outpost.upstreamTarget");
-
     private final EventLoop loop;
-    private final Bootstrap bootstrap;
+    private final Transport transport;
+    private final ByteBufAllocator alloc;
+    private final long idleTimeoutMillis;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     private final int maxIdlePerTarget;
     private volatile int open;
@@ -35,29 +33,10 @@ final class UpstreamPool {
     UpstreamPool(EventLoop loop, Transport transport, ByteBufAllocator alloc, long idleTimeoutMillis,
                  int maxIdlePerTarget) {
         this.loop = loop;
+        this.transport = transport;
+        this.alloc = alloc;
+        this.idleTimeoutMillis = idleTimeoutMillis;
         this.maxIdlePerTarget = maxIdlePerTarget;
-        this.bootstrap = new Bootstrap()
-                .group(loop)
-                .channel(transport.clientChannel())
-                .option(ChannelOption.ALLOCATOR, alloc)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.AUTO_READ, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        UpstreamTarget target = ch.attr(TARGET).get();
-                        if (target != null && target.secure()) {
-                            ch.pipeline().addLast("tls", target.tls().newHandler(ch.alloc(), target.host(), target.port()));
-                        }
-                        ch.pipeline()
-                                .addLast("codec", new UpstreamCodec())
-                                .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast("backend", new BackendHandler(UpstreamPool.this));
-                        open++;
-                        ch.closeFuture().addListener(f -> open--);
-                    }
-                });
     }
 
     EventLoop loop() {
@@ -79,16 +58,43 @@ final class UpstreamPool {
         return null;
     }
 
+    /**
+     * Opens a connection to {@code target}. Upstream keep-alive limits (nginx closes a connection
+     * after 1,000 requests by default) make this a steady-state path, and it runs inside an event
+     * loop iteration, so it builds the channel directly: a {@link io.netty.bootstrap.Bootstrap}
+     * costs a reflective constructor, copied option and attribute maps, and a resolver per
+     * connection (docs/benchmarks.md, "Upstream connection churn").
+     */
     ChannelFuture connect(UpstreamTarget target, int connectTimeoutMillis) {
-        Bootstrap b = bootstrap.clone();
-        b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
-        b.attr(TARGET, target);
-        ChannelFuture connected = b.connect(target.host(), target.port());
+        Channel ch = transport.newClientChannel();
+        ChannelConfig config = ch.config();
+        config.setAllocator(alloc);
+        config.setRecvByteBufAllocator(Transport.readSizes());
+        config.setConnectTimeoutMillis(connectTimeoutMillis);
+        config.setOption(ChannelOption.TCP_NODELAY, true);
+        config.setOption(ChannelOption.SO_KEEPALIVE, true);
+        ChannelPipeline pipeline = ch.pipeline();
+        if (target.secure()) {
+            pipeline.addLast("tls", target.tls().newHandler(ch.alloc(), target.host(), target.port()));
+        }
+        pipeline.addLast("codec", new UpstreamCodec())
+                .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
+                .addLast("backend", new BackendHandler(this));
+        open++;
+        ch.closeFuture().addListener(f -> open--);
+        ChannelPromise connected = ch.newPromise();
+        loop.register(ch).addListener((ChannelFuture registered) -> {
+            if (registered.isSuccess()) {
+                ch.connect(target.address(), connected);
+            } else {
+                ch.unsafe().closeForcibly();
+                connected.setFailure(registered.cause());
+            }
+        });
         if (!target.secure()) {
             return connected;
         }
         // An https connection is usable once its handshake is done; a failed handshake is a failed connect.
-        Channel ch = connected.channel();
         ChannelPromise ready = ch.newPromise();
         connected.addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {

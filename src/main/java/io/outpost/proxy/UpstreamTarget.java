@@ -1,6 +1,9 @@
 package io.outpost.proxy;
 
 import io.outpost.tls.UpstreamTls;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
 
 /**
@@ -47,6 +50,15 @@ public record UpstreamTarget(String scheme, String host, int port, String key, S
         String tlsId = upstreamTls == null || upstreamTls.id().isEmpty() ? "" : "#tls-" + upstreamTls.id();
         return new UpstreamTarget(scheme, bare, port, scheme + "://" + bare + ":" + port + tlsId,
                 defaultPort ? host : host + ":" + port, upstreamTls);
+    }
+
+    /**
+     * The socket address to connect to. A literal IP needs no lookup; a host name goes through the
+     * JDK's resolver and its cache.
+     */
+    public InetSocketAddress address() {
+        InetAddress literal = NetUtil.createInetAddressFromIpAddressString(host);
+        return literal != null ? new InetSocketAddress(literal, port) : new InetSocketAddress(host, port);
     }
 
     public boolean secure() {

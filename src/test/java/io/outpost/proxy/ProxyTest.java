@@ -105,6 +105,18 @@ class ProxyTest {
     }
 
     @Test
+    void unresolvableUpstreamHostIs502WithReason() throws Exception {
+        // .invalid never resolves (RFC 6761).
+        try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
+                List.of(UpstreamTarget.of("http://upstream.invalid:8080")), ForwardOptions.DEFAULTS))) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(p.url("/x"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(502);
+            assertThat(r.body()).contains("cannot resolve the host of http://upstream.invalid:8080");
+        }
+    }
+
+    @Test
     void connectFailureMovesToTheNextEndpoint() throws Exception {
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {
