@@ -18,10 +18,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-work=$(mktemp -d /tmp/outpost-compare.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+start_bench compare
 B1=19511 B2=19512 B3=19513
 cat > "$work/backend.conf" <<CONF
 worker_processes 1; daemon off; pid $work/backend.pid; error_log $work/backend.err;

@@ -13,16 +13,10 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-work=$(mktemp -d /tmp/outpost-cpu.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+start_bench cpu
 BACKEND=19301 HAPROXY=19302 NGINXP=19303 OUTPOST=19304 ADMIN=19305
-cat > "$work/backend.conf" <<CONF
-worker_processes 1; daemon off; pid $work/backend.pid; error_log $work/backend.err;
-events { worker_connections 8192; }
-http { access_log off; server { listen 127.0.0.1:$BACKEND backlog=4096; location / { return 200 "hello world\n"; } } }
-CONF
+write_backend $BACKEND
 cat > "$work/nginxproxy.conf" <<CONF
 worker_processes 1; daemon off; pid $work/nproxy.pid; error_log $work/nproxy.err;
 events { worker_connections 8192; }
@@ -30,28 +24,13 @@ http { access_log off; upstream be { server 127.0.0.1:$BACKEND; keepalive 128; }
   server { listen 127.0.0.1:$NGINXP backlog=4096;
     location / { proxy_pass http://be; proxy_http_version 1.1; proxy_set_header Connection ""; } } }
 CONF
-printf 'global\n  nbthread 1\n  maxconn 4000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  http-reuse always\nfrontend fe\n  bind 127.0.0.1:%s\n  default_backend be\nbackend be\n  server s1 127.0.0.1:%s\n' $HAPROXY $BACKEND > "$work/haproxy.cfg"
-cat > "$work/outpost.yaml" <<CONF
-entryPoints:
-  web: { address: "127.0.0.1:$OUTPOST" }
-admin: { address: "127.0.0.1:$ADMIN" }
-journal: { dir: "$work/journal" }
-http:
-  routers:
-    all: { rule: "PathPrefix(\`/\`)", service: backend }
-  services:
-    backend:
-      loadBalancer:
-        endpoints:
-          - { url: "http://127.0.0.1:$BACKEND" }
-CONF
+write_haproxy $HAPROXY $BACKEND
+write_outpost outpost $OUTPOST $ADMIN $BACKEND
 nginx -c "$work/backend.conf" & pids+=($!)
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!); hapid=$!
 nginx -c "$work/nginxproxy.conf" & pids+=($!)
 ./outpost run -c "$work/outpost.yaml" --workers 1 ${OUTPOST_ARGS:-} >"$work/outpost.log" 2>&1 & pids+=($!)
-for port in $HAPROXY $NGINXP $OUTPOST; do
-  for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.5; done
-done
+await_ports $HAPROXY $NGINXP $OUTPOST
 outpid=$(pgrep -f "outpost.jar run -c $work/outpost.yaml" | head -1)
 ngpid=$(pgrep -f "nginx: worker process" -n 2>/dev/null || true)
 # the nginx proxy's worker: the child of the master started with nginxproxy.conf

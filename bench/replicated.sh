@@ -15,10 +15,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-work=$(mktemp -d /tmp/outpost-repl.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+start_bench repl
 CLOUD=19401 EDGE=19402 GATEWAY=19404 ADMIN=19405
 cat > "$work/replicas.conf" <<CONF
 worker_processes 1; daemon off; pid $work/replicas.pid; error_log $work/replicas.err;

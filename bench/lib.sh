@@ -1,0 +1,51 @@
+# Shared set-up for the bench scripts: sourced, not run. Writes configurations into $work and
+# starts processes, recording their pids in the `pids` array.
+
+# Makes $work, a fresh directory named after $1, and kills every pid in `pids` on exit.
+start_bench() {
+  work=$(mktemp -d "/tmp/outpost-$1.XXXXXX")
+  pids=()
+  trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true' EXIT
+}
+
+# An nginx backend answering 12 bytes; $2 is its keepalive_requests (nginx's default: 1000).
+write_backend() {
+  cat > "$work/backend.conf" <<CONF
+worker_processes 1; daemon off; pid $work/backend.pid; error_log $work/backend.err;
+events { worker_connections 8192; }
+http { access_log off; keepalive_requests ${2:-1000};
+  server { listen 127.0.0.1:$1 backlog=4096; location / { return 200 "hello world\n"; } } }
+CONF
+}
+
+# HAProxy with one thread on port $1, forwarding to the backend on port $2.
+write_haproxy() {
+  printf 'global\n  nbthread 1\n  maxconn 4000\ndefaults\n  mode http\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n  http-reuse always\nfrontend fe\n  bind 127.0.0.1:%s\n  default_backend be\nbackend be\n  server s1 127.0.0.1:%s\n' \
+    "$1" "$2" > "$work/haproxy.cfg"
+}
+
+# An Outpost configuration named $1.yaml: entry point on port $2, admin on $3, backend on $4.
+write_outpost() {
+  cat > "$work/$1.yaml" <<CONF
+entryPoints:
+  web: { address: "127.0.0.1:$2" }
+admin: { address: "127.0.0.1:$3" }
+journal: { dir: "$work/$1-journal" }
+http:
+  routers:
+    all: { rule: "PathPrefix(\`/\`)", service: backend }
+  services:
+    backend:
+      loadBalancer:
+        endpoints:
+          - { url: "http://127.0.0.1:$4" }
+CONF
+}
+
+# Waits until every port given answers GET /.
+await_ports() {
+  for port in "$@"; do
+    for _ in $(seq 1 120); do curl -fs "http://127.0.0.1:$port/" >/dev/null 2>&1 && break; sleep 0.5; done
+    curl -fs "http://127.0.0.1:$port/" >/dev/null || { echo "nothing answers on port $port" >&2; exit 1; }
+  done
+}
