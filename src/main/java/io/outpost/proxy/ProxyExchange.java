@@ -481,7 +481,7 @@ public final class ProxyExchange implements Exchange {
         if (cause instanceof io.netty.channel.ConnectTimeoutException) {
             return "connect to " + target + " timed out";
         }
-        if (cause instanceof java.nio.channels.UnresolvedAddressException) {
+        if (cause instanceof java.net.UnknownHostException) {
             return "cannot resolve the host of " + target;
         }
         if (cause instanceof java.net.ConnectException || (msg != null && msg.contains("refused"))) {

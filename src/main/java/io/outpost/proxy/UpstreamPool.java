@@ -9,6 +9,10 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -28,6 +32,7 @@ final class UpstreamPool {
     private final long idleTimeoutMillis;
     private final Map<String, ArrayDeque<Channel>> idle = new HashMap<>();
     private final int maxIdlePerTarget;
+    private DnsAddressResolverGroup resolvers;
     private volatile int open;
 
     UpstreamPool(EventLoop loop, Transport transport, ByteBufAllocator alloc, long idleTimeoutMillis,
@@ -63,7 +68,7 @@ final class UpstreamPool {
      * after 1,000 requests by default) make this a steady-state path, and it runs inside an event
      * loop iteration, so it builds the channel directly: a {@link io.netty.bootstrap.Bootstrap}
      * costs a reflective constructor, copied option and attribute maps, and a resolver per
-     * connection (docs/benchmarks.md, "Upstream connection churn").
+     * connection (docs/benchmarks.md, "Session 5").
      */
     ChannelFuture connect(UpstreamTarget target, int connectTimeoutMillis) {
         Channel ch = transport.newClientChannel();
@@ -84,12 +89,19 @@ final class UpstreamPool {
         ch.closeFuture().addListener(f -> open--);
         ChannelPromise connected = ch.newPromise();
         loop.register(ch).addListener((ChannelFuture registered) -> {
-            if (registered.isSuccess()) {
-                ch.connect(target.address(), connected);
-            } else {
+            if (!registered.isSuccess()) {
                 ch.unsafe().closeForcibly();
                 connected.setFailure(registered.cause());
+                return;
             }
+            resolve(target).addListener((Future<InetSocketAddress> resolved) -> {
+                if (resolved.isSuccess()) {
+                    ch.connect(resolved.getNow(), connected);
+                } else {
+                    ch.close();
+                    connected.setFailure(resolved.cause());
+                }
+            });
         });
         if (!target.secure()) {
             return connected;
@@ -111,6 +123,22 @@ final class UpstreamPool {
             });
         });
         return ready;
+    }
+
+    /**
+     * The address to connect to. A literal IP is used as it is; a host name goes to Netty's DNS
+     * resolver (hosts file first, then the system's name servers, honouring TTLs), which answers
+     * on this loop without blocking it.
+     */
+    private Future<InetSocketAddress> resolve(UpstreamTarget target) {
+        InetSocketAddress literal = target.literalAddress();
+        if (literal != null) {
+            return loop.newSucceededFuture(literal);
+        }
+        if (resolvers == null) {
+            resolvers = new DnsAddressResolverGroup(new DnsNameResolverBuilder(loop).channelType(transport.datagramChannel()));
+        }
+        return resolvers.getResolver(loop).resolve(InetSocketAddress.createUnresolved(target.host(), target.port()));
     }
 
     /** Takes back a connection whose last exchange ended cleanly. */
@@ -155,5 +183,9 @@ final class UpstreamPool {
             }
         }
         idle.clear();
+        if (resolvers != null) {
+            resolvers.close();
+            resolvers = null;
+        }
     }
 }

@@ -52,13 +52,10 @@ public record UpstreamTarget(String scheme, String host, int port, String key, S
                 defaultPort ? host : host + ":" + port, upstreamTls);
     }
 
-    /**
-     * The socket address to connect to. A literal IP needs no lookup; a host name goes through the
-     * JDK's resolver and its cache.
-     */
-    public InetSocketAddress address() {
+    /** The socket address when {@code host} is a literal IP, else null: a name needs resolving. */
+    public InetSocketAddress literalAddress() {
         InetAddress literal = NetUtil.createInetAddressFromIpAddressString(host);
-        return literal != null ? new InetSocketAddress(literal, port) : new InetSocketAddress(host, port);
+        return literal == null ? null : new InetSocketAddress(literal, port);
     }
 
     public boolean secure() {

@@ -105,6 +105,17 @@ class ProxyTest {
     }
 
     @Test
+    void upstreamHostNameIsResolved() throws Exception {
+        try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
+                List.of(UpstreamTarget.of("http://localhost:" + backend.port())), ForwardOptions.DEFAULTS))) {
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(p.url("/n"))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo("b1 GET /n body=0\n");
+        }
+    }
+
+    @Test
     void unresolvableUpstreamHostIs502WithReason() throws Exception {
         // .invalid never resolves (RFC 6761).
         try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
