@@ -89,42 +89,39 @@ class ProxyTest {
         assertThat(r.body()).contains("\"status\":404");
     }
 
+    /** GET {@code path} through a proxy whose one endpoint is {@code upstreamUrl}. */
+    private HttpResponse<String> getThrough(String upstreamUrl, String path) throws Exception {
+        try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
+                List.of(UpstreamTarget.of(upstreamUrl)), ForwardOptions.DEFAULTS))) {
+            return client.send(HttpRequest.newBuilder(URI.create(p.url(path))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
     @Test
     void deadUpstreamIs502WithReason() throws Exception {
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {
             dead = s.getLocalPort();
         }
-        try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
-                List.of(UpstreamTarget.of("http://127.0.0.1:" + dead)), ForwardOptions.DEFAULTS))) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(p.url("/x"))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).isEqualTo(502);
-            assertThat(r.body()).contains("connection refused by http://127.0.0.1:" + dead);
-        }
+        HttpResponse<String> r = getThrough("http://127.0.0.1:" + dead, "/x");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).contains("connection refused by http://127.0.0.1:" + dead);
     }
 
     @Test
     void upstreamHostNameIsResolved() throws Exception {
-        try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
-                List.of(UpstreamTarget.of("http://localhost:" + backend.port())), ForwardOptions.DEFAULTS))) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(p.url("/n"))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(r.body()).isEqualTo("b1 GET /n body=0\n");
-        }
+        HttpResponse<String> r = getThrough("http://localhost:" + backend.port(), "/n");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("b1 GET /n body=0\n");
     }
 
     @Test
     void unresolvableUpstreamHostIs502WithReason() throws Exception {
         // .invalid never resolves (RFC 6761).
-        try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
-                List.of(UpstreamTarget.of("http://upstream.invalid:8080")), ForwardOptions.DEFAULTS))) {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(p.url("/x"))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).isEqualTo(502);
-            assertThat(r.body()).contains("cannot resolve the host of http://upstream.invalid:8080");
-        }
+        HttpResponse<String> r = getThrough("http://upstream.invalid:8080", "/x");
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(r.body()).contains("cannot resolve the host of http://upstream.invalid:8080");
     }
 
     @Test
