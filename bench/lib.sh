@@ -1,5 +1,6 @@
-# Shared set-up for the bench scripts: sourced, not run. Writes configurations into $work and
-# starts processes, recording their pids in the `pids` array.
+# Shared set-up for the bench scripts: sourced, not run. Makes the work directory, writes the
+# backend, HAProxy and Outpost configurations into it, and waits for ports to answer. The scripts
+# start the processes themselves and add their pids to `pids`.
 
 # Makes $work, a fresh directory named after $1, and kills every pid in `pids` on exit.
 start_bench() {

@@ -55,7 +55,7 @@ public final class EntryPoint {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.ALLOCATOR, gateway.alloc())
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.readSizes())
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.READ_SIZES)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -26,14 +26,13 @@ public enum Transport {
     }
 
     /**
-     * How much each read asks for. Edge-triggered epoll reads again whenever a read fills its
-     * buffer, so Netty's default guess, which shrinks to the size of the last message, costs one
-     * extra read that returns EAGAIN on about one message in sixteen. Reads start at 512 bytes
-     * instead (docs/benchmarks.md).
+     * How much each read asks for, shared by every channel (each gets its own handle).
+     * Edge-triggered epoll reads again whenever a read fills its buffer, so Netty's default guess,
+     * which shrinks to the size of the last message, costs one extra read that returns EAGAIN on
+     * about one message in sixteen. Reads start at 512 bytes instead (docs/benchmarks.md).
      */
-    public static RecvByteBufAllocator readSizes() {
-        return new AdaptiveRecvByteBufAllocator(512, 2048, 65536);
-    }
+    public static final RecvByteBufAllocator READ_SIZES =
+            new AdaptiveRecvByteBufAllocator(512, 2048, 65536);
 
     public EventLoopGroup newGroup(int threads, String name) {
         DefaultThreadFactory factory = new DefaultThreadFactory(name, true);

@@ -74,7 +74,7 @@ final class UpstreamPool {
         Channel ch = transport.newClientChannel();
         ChannelConfig config = ch.config();
         config.setAllocator(alloc);
-        config.setRecvByteBufAllocator(Transport.readSizes());
+        config.setRecvByteBufAllocator(Transport.READ_SIZES);
         config.setConnectTimeoutMillis(connectTimeoutMillis);
         config.setOption(ChannelOption.TCP_NODELAY, true);
         config.setOption(ChannelOption.SO_KEEPALIVE, true);
