@@ -15,6 +15,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /** Chooses epoll where the native transport loads, and NIO elsewhere. */
@@ -46,6 +48,16 @@ public enum Transport {
     /** An unregistered client channel, built without reflection: upstream connects are a hot path. */
     public SocketChannel newClientChannel() {
         return this == EPOLL ? new EpollSocketChannel() : new NioSocketChannel();
+    }
+
+    /**
+     * Host-name resolution that never blocks an event loop: the hosts file first, then the
+     * system's name servers, honouring TTLs, with one resolver per loop made on first use. The JDK's
+     * resolver, which {@link io.netty.bootstrap.Bootstrap} uses by default, blocks the calling loop
+     * at every cache miss. Close the group when its connections are done.
+     */
+    public DnsAddressResolverGroup newResolverGroup() {
+        return new DnsAddressResolverGroup(new DnsNameResolverBuilder().channelType(datagramChannel()));
     }
 
     public Class<? extends DatagramChannel> datagramChannel() {

@@ -11,7 +11,6 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -126,9 +125,8 @@ final class UpstreamPool {
     }
 
     /**
-     * The address to connect to. A literal IP is used as it is; a host name goes to Netty's DNS
-     * resolver (hosts file first, then the system's name servers, honouring TTLs), which answers
-     * on this loop without blocking it.
+     * The address to connect to. A literal IP is used as it is; a host name goes to
+     * {@link Transport#newResolverGroup() a resolver} that answers on this loop without blocking it.
      */
     private Future<InetSocketAddress> resolve(UpstreamTarget target) {
         InetSocketAddress literal = target.literalAddress();
@@ -136,7 +134,7 @@ final class UpstreamPool {
             return loop.newSucceededFuture(literal);
         }
         if (resolvers == null) {
-            resolvers = new DnsAddressResolverGroup(new DnsNameResolverBuilder(loop).channelType(transport.datagramChannel()));
+            resolvers = transport.newResolverGroup();
         }
         return resolvers.getResolver(loop).resolve(InetSocketAddress.createUnresolved(target.host(), target.port()));
     }

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.outpost.config.TimeoutsConfig;
@@ -56,6 +57,8 @@ final class DeliveryClient implements AutoCloseable {
     }
 
     private final Bootstrap bootstrap;
+    /** Replicas named by host name share the proxy's event loops, which must never block on a lookup. */
+    private final DnsAddressResolverGroup resolvers;
     private volatile int connectTimeoutMillis = 5_000;
     private volatile long responseHeaderTimeoutNanos = TimeUnit.SECONDS.toNanos(60);
     private final int maxResponseBytes;
@@ -67,7 +70,8 @@ final class DeliveryClient implements AutoCloseable {
 
     DeliveryClient(EventLoopGroup group, Transport transport, int maxResponseBytes) {
         this.maxResponseBytes = maxResponseBytes;
-        this.bootstrap = new Bootstrap().group(group).channel(transport.clientChannel())
+        this.resolvers = transport.newResolverGroup();
+        this.bootstrap = new Bootstrap().group(group).channel(transport.clientChannel()).resolver(resolvers)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -202,6 +206,7 @@ final class DeliveryClient implements AutoCloseable {
     public void close() {
         idle.values().forEach(q -> q.forEach(Channel::close));
         idle.clear();
+        resolvers.close();
     }
 
     /** The one delivery a connection carries at a time; runs on the connection's event loop. */

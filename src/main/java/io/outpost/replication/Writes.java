@@ -194,6 +194,9 @@ final class Writes {
         if (c instanceof java.net.ConnectException || c instanceof io.netty.channel.ConnectTimeoutException) {
             return "connect failed (" + c.getMessage() + ")";
         }
+        if (c instanceof java.net.UnknownHostException) {
+            return "cannot resolve the host (" + c.getMessage() + ")";
+        }
         return c == null ? "not reached" : c.getClass().getSimpleName()
                 + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")");
     }

@@ -21,6 +21,9 @@ final class Harness implements AutoCloseable {
     final int adminPort;
     final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    /** Where the configuration sends each replica's deliveries; change before {@link #start}. */
+    String cloudUrl;
+    String edgeUrl;
     Gateway gateway;
 
     Harness(Path dir) throws Exception {
@@ -30,6 +33,8 @@ final class Harness implements AutoCloseable {
         this.port = freePort();
         this.adminPort = freePort();
         this.file = dir.resolve("outpost.yaml");
+        this.cloudUrl = cloud.url();
+        this.edgeUrl = edge.url();
     }
 
     String yaml(String extra) {
@@ -49,7 +54,7 @@ final class Harness implements AutoCloseable {
                           cloud: { priority: 0, endpoints: ["%s"] }
                           edge: { priority: 1, endpoints: ["%s"] }
                         timeouts: { connect: 500ms, responseHeader: 700ms }
-                %s""".formatted(port, adminPort, dir.resolve("journal"), cloud.url(), edge.url(), extra);
+                %s""".formatted(port, adminPort, dir.resolve("journal"), cloudUrl, edgeUrl, extra);
     }
 
     Harness start() throws Exception {

@@ -70,7 +70,12 @@ final class ReplicaServer implements AutoCloseable {
     }
 
     String url() {
-        return "http://127.0.0.1:" + port;
+        return url("127.0.0.1");
+    }
+
+    /** The URL with {@code host} in place of the loopback address, for example a name that resolves to it. */
+    String url(String host) {
+        return "http://" + host + ":" + port;
     }
 
     /** Closes the listener: connections are refused until {@link #up()}. */

@@ -144,6 +144,27 @@ class ReplicatedServiceTest {
     }
 
     @Test
+    void replicaNamedByHostNameIsResolvedAndReached() throws Exception {
+        h = new Harness(dir);
+        h.cloudUrl = h.cloud.url("localhost");
+        h.start();
+        assertThat(h.post("till-h", "/sales", "sale-h", null).statusCode()).isEqualTo(201);
+        assertThat(h.cloud.receivedBodies("till-h")).containsExactly("sale-h");
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-h").size() == 1);
+    }
+
+    @Test
+    void replicaWhoseHostDoesNotResolveIsNamedInThe503() throws Exception {
+        h = new Harness(dir);
+        h.edgeUrl = "http://replica.invalid:8080"; // .invalid never resolves (RFC 6761)
+        h.start();
+        h.cloud.down();
+        HttpResponse<String> r = h.post("till-u", "/sales", "lost", null);
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.body()).contains("edge: cannot resolve the host");
+    }
+
+    @Test
     void pausedReplicaGetsNothingAndDoesNotServeUntilResumed() throws Exception {
         h = new Harness(dir).start();
         assertThat(h.admin("GET", "/api/services/pos/replicas/cloud/pause").statusCode()).isEqualTo(405);
