@@ -82,7 +82,7 @@ final class ServiceBinder {
                 ServicePartsBinder.sticky(body.at("sticky"), name),
                 ServicePartsBinder.timeouts(body.at("timeouts")),
                 body.bool("passHostHeader", true),
-                TlsBinder.upstream(body.at("tls"), endpoints)));
+                TlsBinder.upstream(body.at("tls"), endpoints.stream().anyMatch(e -> e.url().scheme().equals("https")))));
     }
 
     private static double factor(Node body) {
@@ -153,7 +153,7 @@ final class ServiceBinder {
 
     private static Optional<ServiceConfig> replicated(Node body) {
         if (!body.mapping("sessionKey", "writeMethods", "maxBodySize", "retention", "notReachedStatuses",
-                "overprovisioningFactor", "replicas", "healthCheck", "timeouts")) {
+                "overprovisioningFactor", "replicas", "healthCheck", "timeouts", "tls")) {
             return Optional.empty();
         }
         Optional<RequestKey> sessionKey = body.parsed("sessionKey", text -> RequestKey.parse(text, SESSION_SOURCES));
@@ -185,7 +185,9 @@ final class ServiceBinder {
                 body.size("maxBodySize", ServiceConfig.Replicated.DEFAULT_MAX_BODY_SIZE), retention, notReached,
                 factor(body), replicas,
                 ServicePartsBinder.healthCheck(body.at("healthCheck")),
-                ServicePartsBinder.timeouts(body.at("timeouts"))));
+                ServicePartsBinder.timeouts(body.at("timeouts")),
+                TlsBinder.upstream(body.at("tls"), replicas.values().stream()
+                        .anyMatch(r -> r.endpoints().stream().anyMatch(u -> u.scheme().equals("https"))))));
     }
 
     private static int statusOf(Node item) {

@@ -145,7 +145,8 @@ public sealed interface ServiceConfig {
             double overprovisioningFactor,
             Map<String, Replica> replicas,
             Optional<HealthCheckConfig> healthCheck,
-            TimeoutsConfig timeouts) implements ServiceConfig {
+            TimeoutsConfig timeouts,
+            Optional<TlsConfig.Upstream> tls) implements ServiceConfig {
 
         public static final Set<String> DEFAULT_WRITE_METHODS =
                 Copies.set(new LinkedHashSet<>(List.of("POST", "PUT", "PATCH", "DELETE")));
@@ -161,6 +162,7 @@ public sealed interface ServiceConfig {
             replicas = Copies.map(replicas);
             Objects.requireNonNull(healthCheck, "healthCheck");
             Objects.requireNonNull(timeouts, "timeouts");
+            Objects.requireNonNull(tls, "tls");
         }
 
         @Override

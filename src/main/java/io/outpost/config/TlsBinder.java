@@ -88,7 +88,8 @@ final class TlsBinder {
         return Optional.of(new TlsConfig.Router(resolver, RootBinder.strings(node, "domains")));
     }
 
-    static Optional<TlsConfig.Upstream> upstream(Node node, List<EndpointConfig> endpoints) {
+    /** {@code loadBalancer.tls} or {@code replicated.tls}; {@code anyHttps}: whether it applies to any endpoint. */
+    static Optional<TlsConfig.Upstream> upstream(Node node, boolean anyHttps) {
         if (!node.present() || !node.mapping("caFiles", "certFile", "keyFile", "serverName", "insecureSkipVerify")) {
             return Optional.empty();
         }
@@ -114,8 +115,8 @@ final class TlsBinder {
                 node.at("caFiles").warn("ignored: insecureSkipVerify is true");
             }
         }
-        if (endpoints.stream().noneMatch(e -> e.url().toString().startsWith("https://"))) {
-            node.warn("ignored: no endpoint of this load balancer is an https:// URL");
+        if (!anyHttps) {
+            node.warn("ignored: no endpoint of this service is an https:// URL");
         }
         return Optional.of(new TlsConfig.Upstream(caFiles,
                 cert.isPresent() && key.isPresent() ? Optional.of(new TlsConfig.CertificateFiles(cert.get(), key.get()))

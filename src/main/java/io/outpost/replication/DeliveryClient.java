@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -24,6 +25,7 @@ import io.outpost.config.TimeoutsConfig;
 import io.outpost.journal.Entry;
 import io.outpost.journal.Header;
 import io.outpost.proxy.Transport;
+import io.outpost.tls.UpstreamTls;
 import io.outpost.upstream.Endpoint;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -37,11 +39,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Sends journaled writes to replicas: a small HTTP/1.1 client with keep-alive connections per
- * endpoint and event loop (a delivery and its answer stay on the loop of its session), that sends a
- * full request built from an entry's stored bytes and aggregates the answer (capped). A connect
- * failure, a reset or a timeout before the response head is "not reached"; any response head counts
- * as an answer, whatever happens to its body afterwards.
+ * Sends journaled writes to replicas: a small HTTP/1.1 client (over TLS to https endpoints) with
+ * keep-alive connections per endpoint and event loop (a delivery and its answer stay on the loop of
+ * its session), that sends a full request built from an entry's stored bytes and aggregates the
+ * answer (capped). A failed connect or TLS handshake, a reset or a timeout before the response head
+ * is "not reached"; any response head counts as an answer, whatever happens to its body afterwards.
  */
 final class DeliveryClient implements AutoCloseable {
 
@@ -61,6 +63,8 @@ final class DeliveryClient implements AutoCloseable {
     private final DnsAddressResolverGroup resolvers;
     private volatile int connectTimeoutMillis = 5_000;
     private volatile long responseHeaderTimeoutNanos = TimeUnit.SECONDS.toNanos(60);
+    /** How https endpoints are reached; null for the defaults (the JDK's trust store). */
+    private volatile UpstreamTls tls;
     private final int maxResponseBytes;
     private final Map<PoolKey, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
 
@@ -73,13 +77,29 @@ final class DeliveryClient implements AutoCloseable {
         this.resolvers = transport.newResolverGroup();
         this.bootstrap = new Bootstrap().group(group).channel(transport.clientChannel()).resolver(resolvers)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536))
-                                .addLast(new Call());
-                    }
-                });
+                .handler(pipeline(null, null));
+    }
+
+    /** The pipeline of a new connection: TLS first when {@code secure} is set, then HTTP/1.1. */
+    private ChannelInitializer<SocketChannel> pipeline(UpstreamTls secure, Endpoint endpoint) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                if (secure != null) {
+                    SslHandler handler = secure.newHandler(ch.alloc(), endpoint.host(), endpoint.port());
+                    // The handshake is part of connecting: it gets the connect timeout, not ten seconds.
+                    handler.setHandshakeTimeoutMillis(connectTimeoutMillis);
+                    ch.pipeline().addLast(handler);
+                }
+                ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536))
+                        .addLast(new Call());
+            }
+        };
+    }
+
+    /** Sets how later connections to https endpoints verify them and what they present. */
+    void tls(UpstreamTls settings) {
+        tls = settings;
     }
 
     /** Sets the connect and response-head timeouts of later deliveries. */
@@ -104,36 +124,54 @@ final class DeliveryClient implements AutoCloseable {
 
     private void sendOnLoop(Endpoint endpoint, Entry entry, String kind, EventLoop loop,
                             CompletableFuture<Result> result) {
-        PoolKey key = new PoolKey(endpoint.id(), loop);
+        UpstreamTls secure = endpoint.scheme().equals("https") ? (tls == null ? UpstreamTls.defaults() : tls) : null;
+        // Connections made with other TLS settings are not reused.
+        String pool = secure == null || secure.id().isEmpty() ? endpoint.id() : endpoint.id() + "#tls-" + secure.id();
+        PoolKey key = new PoolKey(pool, loop);
         Channel pooled = pollIdle(key);
         if (pooled != null) {
-            start(pooled, key, endpoint, entry, kind, true, result);
+            start(pooled, key, secure, endpoint, entry, kind, true, result);
         } else {
-            connectAndStart(key, endpoint, entry, kind, result);
+            connectAndStart(key, secure, endpoint, entry, kind, result);
         }
     }
 
-    private void connectAndStart(PoolKey key, Endpoint endpoint, Entry entry, String kind,
+    private void connectAndStart(PoolKey key, UpstreamTls secure, Endpoint endpoint, Entry entry, String kind,
                                  CompletableFuture<Result> result) {
-        bootstrap.clone(key.loop()).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .connect(endpoint.host(), endpoint.port()).addListener((ChannelFuture f) -> {
-            if (f.isSuccess()) {
-                start(f.channel(), key, endpoint, entry, kind, false, result);
-            } else {
+        Bootstrap b = bootstrap.clone(key.loop()).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis);
+        if (secure != null) {
+            b.handler(pipeline(secure, endpoint));
+        }
+        b.connect(endpoint.host(), endpoint.port()).addListener((ChannelFuture f) -> {
+            if (!f.isSuccess()) {
                 result.complete(Result.notReached(f.cause()));
+                return;
             }
+            if (secure == null) {
+                start(f.channel(), key, secure, endpoint, entry, kind, false, result);
+                return;
+            }
+            // A failed handshake is a failed connect: the request never got in.
+            f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    start(f.channel(), key, secure, endpoint, entry, kind, false, result);
+                } else {
+                    f.channel().close();
+                    result.complete(Result.notReached(h.cause()));
+                }
+            });
         });
     }
 
     /** Runs on the channel's loop, which is the pool key's loop. */
-    private void start(Channel ch, PoolKey key, Endpoint endpoint, Entry entry, String kind, boolean reused,
-                       CompletableFuture<Result> result) {
+    private void start(Channel ch, PoolKey key, UpstreamTls secure, Endpoint endpoint, Entry entry, String kind,
+                       boolean reused, CompletableFuture<Result> result) {
         Call call = ch.pipeline().get(Call.class);
         CompletableFuture<Result> attempt = new CompletableFuture<>();
         attempt.whenComplete((r, e) -> {
             if (reused && !r.reached() && !call.sawBytes && !(r.cause() instanceof TimeoutException)) {
                 // A pooled connection the replica had closed: the request never got in. Once more, fresh.
-                connectAndStart(key, endpoint, entry, kind, result);
+                connectAndStart(key, secure, endpoint, entry, kind, result);
             } else {
                 result.complete(r);
             }

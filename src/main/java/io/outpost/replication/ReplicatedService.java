@@ -10,6 +10,7 @@ import io.outpost.proxy.ForwardListener;
 import io.outpost.proxy.ForwardOptions;
 import io.outpost.proxy.ProxyExchange;
 import io.outpost.proxy.UpstreamTarget;
+import io.outpost.tls.UpstreamTls;
 import io.outpost.runtime.BuildContext;
 import io.outpost.service.Service;
 import io.outpost.upstream.Endpoint;
@@ -42,11 +43,13 @@ public final class ReplicatedService implements Service {
     private final SessionKeys sessionKeys;
     private final ForwardOptions readOptions;
     private final Map<String, UpstreamTarget> targets = new ConcurrentHashMap<>();
+    private final UpstreamTls tls;
 
     private ReplicatedService(String name, ServiceConfig.Replicated config, Replication replication) {
         this.name = name;
         this.config = config;
         this.replication = replication;
+        this.tls = replication.tls();
         this.sessionKeys = new SessionKeys(config.sessionKey());
         this.readOptions = new ForwardOptions((int) Math.max(1, config.timeouts().connect().toMillis()),
                 Math.max(1, config.timeouts().responseHeader().toMillis()), false);
@@ -134,7 +137,7 @@ public final class ReplicatedService implements Service {
         void next(ProxyExchange exchange, int index) {
             at = index;
             Endpoint e = order.get(index).endpoint();
-            exchange.forward(targets.computeIfAbsent(e.id(), id -> UpstreamTarget.of(id)), this, readOptions);
+            exchange.forward(targets.computeIfAbsent(e.id(), id -> UpstreamTarget.of(id, tls)), this, readOptions);
         }
 
         @Override

@@ -9,6 +9,7 @@ import io.outpost.journal.embedded.EmbeddedJournal;
 import io.outpost.journal.embedded.JournalOptions;
 import io.outpost.proxy.Transport;
 import io.outpost.runtime.BuildContext;
+import io.outpost.tls.UpstreamTls;
 import io.outpost.upstream.Endpoint;
 import io.outpost.upstream.Ticker;
 import io.outpost.upstream.health.HealthCheckConfig;
@@ -74,8 +75,11 @@ public final class Replication {
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private volatile HttpHealthChecker healthChecker;
     private volatile ServiceConfig.Replicated config;
+    /** How https replicas are reached, by deliveries and reads alike; null for the defaults. */
+    private volatile UpstreamTls tls;
 
     private Replication(String service, ServiceConfig.Replicated config, BuildContext context, Options options) {
+        this.tls = UpstreamTls.forService(service, config.tls());
         this.service = service;
         this.config = config;
         this.context = context;
@@ -103,6 +107,7 @@ public final class Replication {
         this.live = context.loops() == null ? loops : new SessionLoops(context.loops());
         this.client = new DeliveryClient(group, Transport.best(), options.maxResponseBytes());
         client.timeouts(config.timeouts());
+        client.tls(tls);
         if (journal == null) {
             this.replicator = null;
             this.writes = null;
@@ -198,6 +203,7 @@ public final class Replication {
 
     /** Takes over this replication for a reloaded configuration of the same service. */
     Replication retain(ServiceConfig.Replicated newConfig) {
+        UpstreamTls newTls = UpstreamTls.forService(service, newConfig.tls());
         if (!newConfig.replicas().keySet().equals(replicas.keySet())) {
             throw new IllegalStateException("service " + service + ": replicas " + replicas.keySet() + " -> "
                     + newConfig.replicas().keySet() + ": changing the replica names of a replicated service needs "
@@ -208,7 +214,9 @@ public final class Replication {
         replicaList.forEach(r -> r.endpoints().forEach(e -> previous.put(e.id(), e)));
         newConfig.replicas().forEach((name, r) -> replicas.get(name).reconfigure(r.priority(), endpoints(r, previous)));
         config = newConfig;
+        tls = newTls;
         client.timeouts(newConfig.timeouts());
+        client.tls(newTls);
         startHealthChecks();
         return this;
     }
@@ -240,6 +248,10 @@ public final class Replication {
 
     ServiceConfig.Replicated config() {
         return config;
+    }
+
+    UpstreamTls tls() {
+        return tls;
     }
 
     /** Null when the journal could not be opened. */

@@ -24,7 +24,7 @@ public class ServiceFactory {
     public Service create(String name, ServiceConfig config, BuildContext context) {
         if (config instanceof ServiceConfig.LoadBalancer lb) {
             Service old = context.previous().get(name);
-            return LoadBalancerService.create(name, lb, upstreamTls(name, lb),
+            return LoadBalancerService.create(name, lb, UpstreamTls.forService(name, lb.tls()),
                     new LoadBalancerService.Env(context.scheduler(), Ticker.system(), ThreadLocalRandom.current(),
                             context.clock()),
                     old instanceof LoadBalancerService previous ? previous : null);
@@ -39,17 +39,5 @@ public class ServiceFactory {
             return ReplicatedService.create(name, replicated, context);
         }
         throw new IllegalArgumentException("service " + name + ": unknown type " + config.type());
-    }
-
-    /** The TLS for https endpoints; reading its files can fail, which rejects the snapshot. */
-    static UpstreamTls upstreamTls(String name, ServiceConfig.LoadBalancer lb) {
-        if (lb.tls().isEmpty()) {
-            return null;
-        }
-        try {
-            return UpstreamTls.of(lb.tls().get());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("service " + name + ": upstream TLS: " + e.getMessage(), e);
-        }
     }
 }

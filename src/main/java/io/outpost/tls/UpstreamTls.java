@@ -60,6 +60,21 @@ public final class UpstreamTls {
         return d;
     }
 
+    /**
+     * The TLS of service {@code service}'s https endpoints: null (the defaults) when it sets none.
+     * Reading its files can fail, which rejects the configuration snapshot with the service's name.
+     */
+    public static UpstreamTls forService(String service, Optional<TlsConfig.Upstream> settings) {
+        if (settings.isEmpty()) {
+            return null;
+        }
+        try {
+            return of(settings.get());
+        } catch (IOException e) {
+            throw new IllegalStateException("service " + service + ": upstream TLS: " + e.getMessage(), e);
+        }
+    }
+
     /** Reads the CA and client certificate files of {@code settings}. */
     public static UpstreamTls of(TlsConfig.Upstream settings) throws IOException {
         SslContextBuilder builder = SslContextBuilder.forClient()

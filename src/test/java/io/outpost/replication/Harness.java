@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 
 /** A gateway on loopback with a replicated service {@code pos} over two test replicas, cloud and edge. */
 final class Harness implements AutoCloseable {
@@ -27,8 +28,13 @@ final class Harness implements AutoCloseable {
     Gateway gateway;
 
     Harness(Path dir) throws Exception {
+        this(dir, null);
+    }
+
+    /** With {@code cloudTls} set, the cloud replica speaks https with its certificate. */
+    Harness(Path dir, SSLContext cloudTls) throws Exception {
         this.dir = dir;
-        this.cloud = ReplicaServer.start("cloud");
+        this.cloud = cloudTls == null ? ReplicaServer.start("cloud") : ReplicaServer.startTls("cloud", cloudTls);
         this.edge = ReplicaServer.start("edge");
         this.port = freePort();
         this.adminPort = freePort();

@@ -2,6 +2,8 @@ package io.outpost.replication;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.outpost.testing.Backend;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * A small stateful replica for tests, on loopback: it records every write it receives (per session, in
@@ -51,18 +54,35 @@ final class ReplicaServer implements AutoCloseable {
     private volatile String rejectPrefix = "\0";
     private volatile long slowMillis;
 
-    private ReplicaServer(String name, int port) throws IOException {
+    /** Null for plain HTTP. */
+    private final SSLContext ssl;
+
+    private ReplicaServer(String name, int port, SSLContext ssl) throws IOException {
         this.name = name;
+        this.ssl = ssl;
         this.server = bind(port);
         this.port = server.getAddress().getPort();
     }
 
     static ReplicaServer start(String name) throws IOException {
-        return new ReplicaServer(name, 0);
+        return new ReplicaServer(name, 0, null);
+    }
+
+    /** A replica that speaks https, with the certificate of {@code ssl}. */
+    static ReplicaServer startTls(String name, SSLContext ssl) throws IOException {
+        return new ReplicaServer(name, 0, ssl);
     }
 
     private HttpServer bind(int p) throws IOException {
-        HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", p), 256);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", p);
+        HttpServer s;
+        if (ssl == null) {
+            s = HttpServer.create(address, 256);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 256);
+            https.setHttpsConfigurator(new HttpsConfigurator(ssl));
+            s = https;
+        }
         s.setExecutor(executor);
         s.createContext("/", this::handle);
         s.start();
@@ -75,7 +95,7 @@ final class ReplicaServer implements AutoCloseable {
 
     /** The URL with {@code host} in place of the loopback address, for example a name that resolves to it. */
     String url(String host) {
-        return "http://" + host + ":" + port;
+        return (ssl == null ? "http://" : "https://") + host + ":" + port;
     }
 
     /** Closes the listener: connections are refused until {@link #up()}. */

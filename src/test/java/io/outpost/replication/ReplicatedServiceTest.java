@@ -3,6 +3,7 @@ package io.outpost.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.outpost.tls.TestPki;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -162,6 +163,36 @@ class ReplicatedServiceTest {
         HttpResponse<String> r = h.post("till-u", "/sales", "lost", null);
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.body()).contains("edge: cannot resolve the host");
+    }
+
+    @Test
+    void httpsReplicaTakesWritesAndReadsOverTlsVerifiedAgainstTheConfiguredCa() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "replica-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "cloud", ca, "cloud.internal");
+        h = new Harness(dir, TestPki.context(List.of(ca.cert()), cert));
+        h.start("        tls: { caFiles: [\"" + ca.certFile() + "\"], serverName: cloud.internal }");
+
+        HttpResponse<String> write = h.post("till-t", "/sales", "sale-t", null);
+        assertThat(write.statusCode()).isEqualTo(201);
+        assertThat(write.headers().firstValue("X-Replica")).hasValue("cloud");
+        assertThat(h.cloud.receivedBodies("till-t")).containsExactly("sale-t");
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-t").size() == 1);
+        HttpResponse<String> read = h.get("till-t", "/state");
+        assertThat(read.headers().firstValue("X-Replica")).hasValue("cloud");
+        assertThat(read.body()).isEqualTo("1");
+    }
+
+    @Test
+    void httpsReplicaWhoseCertificateIsNotTrustedIsNotReached() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "replica-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "cloud", ca, "localhost");
+        h = new Harness(dir, TestPki.context(List.of(ca.cert()), cert));
+        h.start(); // no tls: the JDK's trust store, which does not hold this CA
+
+        HttpResponse<String> write = h.post("till-n", "/sales", "sale-n", null);
+        assertThat(write.statusCode()).isEqualTo(201);
+        assertThat(write.headers().firstValue("X-Replica")).hasValue("edge");
+        assertThat(h.cloud.received()).isEmpty();
     }
 
     @Test

@@ -29,16 +29,16 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Certificates made in the test: a CA and leaves it signs, written as PEM files. */
-final class TestPki {
+public final class TestPki {
 
     private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime());
 
     /** A certificate with its key, and where their PEM files are. */
-    record Issued(X509Certificate cert, KeyPair keys, Path certFile, Path keyFile) {}
+    public record Issued(X509Certificate cert, KeyPair keys, Path certFile, Path keyFile) {}
 
     private TestPki() {}
 
-    static Issued ca(Path dir, String name) throws Exception {
+    public static Issued ca(Path dir, String name) throws Exception {
         KeyPair keys = ecKeys();
         X500Name subject = new X500Name("CN=" + name);
         Instant now = Instant.now();
@@ -51,7 +51,7 @@ final class TestPki {
     }
 
     /** A leaf for {@code names} (DNS names, or IP addresses when they are digits and dots), signed by {@code ca}. */
-    static Issued leaf(Path dir, String file, Issued ca, String... names) throws Exception {
+    public static Issued leaf(Path dir, String file, Issued ca, String... names) throws Exception {
         KeyPair keys = ecKeys();
         Instant now = Instant.now();
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
@@ -70,7 +70,7 @@ final class TestPki {
     }
 
     /** Trusts {@code cas}; presents {@code client} when not null. */
-    static SSLContext context(List<X509Certificate> cas, Issued client) throws Exception {
+    public static SSLContext context(List<X509Certificate> cas, Issued client) throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         for (int i = 0; i < cas.size(); i++) {

@@ -123,6 +123,31 @@ class TlsConfigErrorsTest {
     }
 
     @Test
+    void replicatedServicesTakeTheSameUpstreamTlsKeys() {
+        String yaml = """
+                entryPoints: { web: { address: "127.0.0.1:8080" } }
+                http:
+                  services:
+                    pos:
+                      replicated:
+                        sessionKey: "header:X-Till"
+                        replicas: { cloud: { endpoints: [ "https://cloud.internal:9443" ] } }
+                        tls: { caFiles: [ "/missing-ca.pem" ], serverName: "not a name" }
+                    plain:
+                      replicated:
+                        sessionKey: "header:X-Till"
+                        replicas: { edge: { endpoints: [ "http://127.0.0.1:9000" ] } }
+                        tls: { serverName: edge.internal }
+                """;
+        ConfigResult result = load(yaml);
+        assertThat(result.errors()).extracting(ConfigError::path).containsExactlyInAnyOrder(
+                "http.services.pos.replicated.tls.caFiles[0]",
+                "http.services.pos.replicated.tls.serverName");
+        assertThat(result.warnings()).extracting(ConfigError::toString)
+                .contains("http.services.plain.replicated.tls: ignored: no endpoint of this service is an https:// URL");
+    }
+
+    @Test
     void resolverKeys() {
         String yaml = """
                 entryPoints: { web: { address: "127.0.0.1:8080" } }
