@@ -7,6 +7,7 @@ import io.outpost.journal.Journal;
 import io.outpost.journal.JournalException;
 import io.outpost.journal.embedded.EmbeddedJournal;
 import io.outpost.journal.embedded.JournalOptions;
+import io.outpost.proxy.NettyHealthProbe;
 import io.outpost.proxy.Transport;
 import io.outpost.runtime.BuildContext;
 import io.outpost.tls.UpstreamTls;
@@ -15,7 +16,6 @@ import io.outpost.upstream.Ticker;
 import io.outpost.upstream.health.HealthCheckConfig;
 import io.outpost.upstream.health.HttpHealthChecker;
 import io.outpost.upstream.resilience.Backoff;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -172,7 +172,7 @@ public final class Replication {
             double jitter = hc.interval().isZero() ? 0 : Math.min(1.0, hc.jitter().toNanos() / (double) hc.interval().toNanos());
             HttpHealthChecker checker = new HttpHealthChecker(new HealthCheckConfig(hc.path(), hc.expectedStatus().from(),
                     hc.expectedStatus().to(), hc.interval(), jitter, hc.timeout(), hc.unhealthyThreshold(),
-                    hc.healthyThreshold()), all, HttpClient.newBuilder().connectTimeout(hc.timeout()).build(),
+                    hc.healthyThreshold()), all, new NettyHealthProbe(tls),
                     context.scheduler(), options.ticker(), options.random(), this::healthChanged);
             checker.start();
             return checker;

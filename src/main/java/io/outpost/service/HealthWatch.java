@@ -2,13 +2,14 @@ package io.outpost.service;
 
 import io.outpost.config.HealthCheckConfig;
 import io.outpost.config.OutlierDetectionConfig;
+import io.outpost.proxy.NettyHealthProbe;
+import io.outpost.tls.UpstreamTls;
 import io.outpost.upstream.Cluster;
 import io.outpost.upstream.Endpoint;
 import io.outpost.upstream.Ticker;
 import io.outpost.upstream.health.HttpHealthChecker;
 import io.outpost.upstream.health.OutlierConfig;
 import io.outpost.upstream.health.OutlierDetector;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -26,12 +27,6 @@ import java.util.random.RandomGenerator;
  * successor starts its own and stops this one at once. Only the current owner may close it.
  */
 final class HealthWatch {
-
-    /** One client for every health check of the process: JDK clients own a selector thread each. */
-    private static final class Client {
-        static final HttpClient INSTANCE = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
-    }
 
     private final Object key;
     private final AtomicReference<Cluster> cluster;
@@ -56,10 +51,11 @@ final class HealthWatch {
      * endpoints with the same settings.
      */
     static HealthWatch start(Object owner, Cluster cluster, Optional<HealthCheckConfig> healthCheck,
-                             Optional<OutlierDetectionConfig> outlierDetection, HealthWatch previous,
-                             ScheduledExecutorService scheduler, Ticker ticker, RandomGenerator random) {
+                             Optional<OutlierDetectionConfig> outlierDetection, UpstreamTls tls,
+                             HealthWatch previous, ScheduledExecutorService scheduler, Ticker ticker,
+                             RandomGenerator random) {
         List<String> ids = cluster.endpoints().stream().map(Endpoint::id).sorted().toList();
-        Object key = List.of(ids, healthCheck, outlierDetection);
+        Object key = List.of(ids, healthCheck, outlierDetection, tls == null ? "" : tls.id());
         if (previous != null && !previous.closed && previous.key.equals(key)) {
             previous.cluster.set(cluster);
             previous.owner = owner;
@@ -70,7 +66,7 @@ final class HealthWatch {
         }
         AtomicReference<Cluster> ref = new AtomicReference<>(cluster);
         HttpHealthChecker checker = healthCheck.map(hc -> new HttpHealthChecker(convert(hc), cluster.endpoints(),
-                Client.INSTANCE, scheduler, ticker, random, (e, healthy) -> ref.get().refresh())).orElse(null);
+                new NettyHealthProbe(tls), scheduler, ticker, random, (e, healthy) -> ref.get().refresh())).orElse(null);
         OutlierDetector outliers = outlierDetection.map(od -> new OutlierDetector(convert(od), cluster.endpoints(),
                 ticker, () -> ref.get().refresh())).orElse(null);
         ScheduledFuture<?> sweep = null;

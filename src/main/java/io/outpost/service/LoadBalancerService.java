@@ -110,7 +110,7 @@ public final class LoadBalancerService implements Service, Addressable {
                 byCookie.put(m.cookieValue, m);
             }
         }
-        this.watch = HealthWatch.start(this, cluster, config.healthCheck(), config.outlierDetection(),
+        this.watch = HealthWatch.start(this, cluster, config.healthCheck(), config.outlierDetection(), tls,
                 previous == null ? null : previous.watch, env.scheduler(), env.ticker(), env.random());
         this.overflowHeaders = new DefaultHttpHeaders().set("Retry-After", "1");
         this.overflowBody = "{\"status\":503,\"error\":\"Service Unavailable\",\"reason\":\"service " + name

@@ -23,6 +23,8 @@ final class TlsBackend implements AutoCloseable {
 
     private final SSLServerSocket server;
     private final Thread thread;
+    /** The request line of every request answered. */
+    final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     TlsBackend(SSLContext ssl, boolean needClientAuth) throws IOException {
         server = (SSLServerSocket) ssl.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -47,9 +49,10 @@ final class TlsBackend implements AutoCloseable {
         }
     }
 
-    private static void answer(SSLSocket socket) throws IOException {
+    private void answer(SSLSocket socket) throws IOException {
         socket.startHandshake();
         BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+        requests.add(String.valueOf(in.readLine()));
         String line;
         while ((line = in.readLine()) != null && !line.isEmpty()) {
             // skip the request head

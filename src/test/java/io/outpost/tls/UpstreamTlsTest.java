@@ -1,15 +1,22 @@
 package io.outpost.tls;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
+import io.outpost.config.TlsConfig;
+import io.outpost.proxy.NettyHealthProbe;
 import io.outpost.runtime.Gateway;
+import io.outpost.upstream.Endpoint;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -116,5 +123,36 @@ class UpstreamTlsTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("sni=backend.internal client=CN=gateway.outpost\n");
+    }
+
+    @Test
+    void activeHealthChecksUseTheServiceTls() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "upstream-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
+        backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
+        start("{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal }\n"
+                + "        healthCheck: { path: /healthz, interval: 1s, timeout: 1s, unhealthyThreshold: 1 }");
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> backend.requests.stream().filter(r -> r.startsWith("GET /healthz ")).count() >= 2);
+        // With the JDK's trust store instead, the first check fails its handshake and the only endpoint goes down.
+        assertThat(gateway.runtime().services().get("app").describe().toString())
+                .contains("state=healthy").doesNotContain("lastError");
+        assertThat(get().statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void probeVerifiesAgainstTheConfiguredCaAndRefusesAnUnknownOne() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "upstream-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
+        backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
+        Endpoint endpoint = Endpoint.of("https://127.0.0.1:" + backend.port());
+        UpstreamTls trusting = UpstreamTls.of(new TlsConfig.Upstream(List.of(ca.certFile()), Optional.empty(),
+                Optional.of("backend.internal"), false));
+
+        assertThat(new NettyHealthProbe(trusting).get(endpoint, "/h", Duration.ofSeconds(5)).get()).isEqualTo(200);
+        assertThat(backend.requests).containsExactly("GET /h HTTP/1.1");
+        assertThatThrownBy(() -> new NettyHealthProbe(null).get(endpoint, "/h", Duration.ofSeconds(5)).get())
+                .hasCauseInstanceOf(javax.net.ssl.SSLHandshakeException.class);
     }
 }

@@ -2,11 +2,6 @@ package io.outpost.upstream.health;
 
 import io.outpost.upstream.Endpoint;
 import io.outpost.upstream.Ticker;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,13 +16,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Active HTTP health checks for a set of endpoints. Every endpoint has its own chain of checks:
- * a check is sent with {@link HttpClient#sendAsync}, and the next one is scheduled only when it
+ * a check is sent by a {@link HealthProbe}, and the next one is scheduled only when it
  * has completed or timed out, so a hanging endpoint delays nobody's checks but its own and never
  * has more than one check in flight. Verdicts go to {@link Endpoint#state()} and to the listener
  * (typically {@code cluster::refresh}); changes are logged at INFO.
  *
  * <pre>{@code
- * HttpHealthChecker checker = new HttpHealthChecker(config, cluster.endpoints(), HttpClient.newHttpClient(),
+ * HttpHealthChecker checker = new HttpHealthChecker(config, cluster.endpoints(), new NettyHealthProbe(null),
  *         scheduler, Ticker.system(), ThreadLocalRandom.current(), (e, healthy) -> cluster.refresh());
  * checker.start();
  * ...
@@ -45,7 +40,7 @@ public final class HttpHealthChecker implements AutoCloseable {
     }
 
     private final HealthCheckConfig config;
-    private final HttpClient client;
+    private final HealthProbe probe;
     private final ScheduledExecutorService scheduler;
     private final Ticker ticker;
     private final RandomGenerator random;
@@ -53,10 +48,10 @@ public final class HttpHealthChecker implements AutoCloseable {
     private final Map<Endpoint, HealthCheckState> states = new LinkedHashMap<>();
     private volatile boolean closed;
 
-    public HttpHealthChecker(HealthCheckConfig config, List<Endpoint> endpoints, HttpClient client,
+    public HttpHealthChecker(HealthCheckConfig config, List<Endpoint> endpoints, HealthProbe probe,
             ScheduledExecutorService scheduler, Ticker ticker, RandomGenerator random, Listener listener) {
         this.config = Objects.requireNonNull(config, "config");
-        this.client = Objects.requireNonNull(client, "client");
+        this.probe = Objects.requireNonNull(probe, "probe");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.ticker = Objects.requireNonNull(ticker, "ticker");
         this.random = Objects.requireNonNull(random, "random");
@@ -100,24 +95,17 @@ public final class HttpHealthChecker implements AutoCloseable {
         }
         CompletableFuture<Integer> status = new CompletableFuture<>();
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri(e))
-                    .timeout(config.timeout())
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .header("User-Agent", "outpost-health-check")
-                    .GET()
-                    .build();
-            client.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                    .whenComplete((response, error) -> {
-                        if (error != null) {
-                            status.completeExceptionally(error);
-                        } else {
-                            status.complete(response.statusCode());
-                        }
-                    });
+            probe.get(e, config.path(), config.timeout()).whenComplete((code, error) -> {
+                if (error != null) {
+                    status.completeExceptionally(error);
+                } else {
+                    status.complete(code);
+                }
+            });
         } catch (RuntimeException ex) {
             status.completeExceptionally(ex);
         }
-        // The client's timeout covers the response head; this guard also covers a stalled body.
+        // The probe bounds its own wait; this guard holds even if a probe never answers.
         var guard = scheduler.schedule(() -> status.completeExceptionally(new TimeoutException()),
                 config.timeout().toNanos(), TimeUnit.NANOSECONDS);
         status.whenComplete((code, error) -> {
@@ -154,18 +142,13 @@ public final class HttpHealthChecker implements AutoCloseable {
         return interval + (jitter > 0 ? random.nextLong(jitter) : 0);
     }
 
-    private URI uri(Endpoint e) {
-        String host = e.host().indexOf(':') >= 0 ? "[" + e.host() + "]" : e.host();
-        return URI.create(e.scheme() + "://" + host + ":" + e.port() + config.path());
-    }
-
     private static String describe(Throwable error) {
         Throwable t = error;
         while (t.getCause() != null && (t instanceof java.util.concurrent.CompletionException
                 || t instanceof java.util.concurrent.ExecutionException)) {
             t = t.getCause();
         }
-        if (t instanceof HttpTimeoutException || t instanceof TimeoutException) {
+        if (t instanceof TimeoutException) {
             return "timeout";
         }
         String message = t.getMessage();

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import io.outpost.proxy.NettyHealthProbe;
 import io.outpost.upstream.Endpoint;
 import io.outpost.upstream.Ticker;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,7 +30,7 @@ class HttpHealthCheckerTest {
     private HttpServer good;
     private HttpServer hanging;
     private ScheduledExecutorService scheduler;
-    private HttpClient client;
+    private HealthProbe probe;
 
     @AfterEach
     void stop() {
@@ -72,10 +72,9 @@ class HttpHealthCheckerTest {
         Endpoint goodEp = Endpoint.of("http://127.0.0.1:" + good.getAddress().getPort());
         Endpoint hangingEp = Endpoint.of("http://127.0.0.1:" + hanging.getAddress().getPort());
         scheduler = Executors.newSingleThreadScheduledExecutor();
-        client = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
-        // Warm the client up (class loading on a busy machine can exceed the check timeout).
-        client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(goodEp.id() + "/health")).build(),
-                java.net.http.HttpResponse.BodyHandlers.discarding());
+        probe = new NettyHealthProbe(null);
+        // Warm the probe up (class loading on a busy machine can exceed the check timeout).
+        assertThat(probe.get(goodEp, "/health", Duration.ofSeconds(10)).get()).isEqualTo(200);
         goodChecks.set(0);
         ConcurrentHashMap<String, Boolean> changes = new ConcurrentHashMap<>();
         AtomicInteger goodChecksWhenHangingFailed = new AtomicInteger(-1);
@@ -83,7 +82,7 @@ class HttpHealthCheckerTest {
                 .withInterval(Duration.ofMillis(50), Duration.ofMillis(600))
                 .withThresholds(2, 1);
         RandomGenerator random = new SplittableRandom(1);
-        HttpHealthChecker checker = new HttpHealthChecker(config, List.of(goodEp, hangingEp), client, scheduler,
+        HttpHealthChecker checker = new HttpHealthChecker(config, List.of(goodEp, hangingEp), probe, scheduler,
                 Ticker.system(), random, (e, healthy) -> {
                     changes.put(e.id(), healthy);
                     if (e.equals(hangingEp)) {
@@ -118,10 +117,10 @@ class HttpHealthCheckerTest {
         s.stop(0);
         Endpoint gone = Endpoint.of("http://127.0.0.1:" + port);
         scheduler = Executors.newSingleThreadScheduledExecutor();
-        client = HttpClient.newHttpClient();
+        probe = new NettyHealthProbe(null);
         HealthCheckConfig config = HealthCheckConfig.of("/health")
                 .withInterval(Duration.ofMillis(20), Duration.ofMillis(500)).withThresholds(1, 1);
-        HttpHealthChecker checker = new HttpHealthChecker(config, List.of(gone), client, scheduler,
+        HttpHealthChecker checker = new HttpHealthChecker(config, List.of(gone), probe, scheduler,
                 Ticker.system(), new SplittableRandom(2), (e, healthy) -> { });
         checker.start();
         await().atMost(Duration.ofSeconds(5)).until(() -> !gone.healthy());
