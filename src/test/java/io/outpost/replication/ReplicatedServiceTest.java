@@ -165,11 +165,16 @@ class ReplicatedServiceTest {
         assertThat(r.body()).contains("edge: cannot resolve the host");
     }
 
+    /** A harness whose cloud replica speaks https, with a certificate for {@code name} from a new CA; returns the CA. */
+    private TestPki.Issued harnessWithHttpsCloud(String name) throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "replica-ca");
+        h = new Harness(dir, TestPki.context(List.of(ca.cert()), TestPki.leaf(dir, "cloud", ca, name)));
+        return ca;
+    }
+
     @Test
     void httpsReplicaTakesWritesAndReadsOverTlsVerifiedAgainstTheConfiguredCa() throws Exception {
-        TestPki.Issued ca = TestPki.ca(dir, "replica-ca");
-        TestPki.Issued cert = TestPki.leaf(dir, "cloud", ca, "cloud.internal");
-        h = new Harness(dir, TestPki.context(List.of(ca.cert()), cert));
+        TestPki.Issued ca = harnessWithHttpsCloud("cloud.internal");
         h.start("        tls: { caFiles: [\"" + ca.certFile() + "\"], serverName: cloud.internal }");
 
         HttpResponse<String> write = h.post("till-t", "/sales", "sale-t", null);
@@ -184,9 +189,7 @@ class ReplicatedServiceTest {
 
     @Test
     void httpsReplicaWhoseCertificateIsNotTrustedIsNotReached() throws Exception {
-        TestPki.Issued ca = TestPki.ca(dir, "replica-ca");
-        TestPki.Issued cert = TestPki.leaf(dir, "cloud", ca, "localhost");
-        h = new Harness(dir, TestPki.context(List.of(ca.cert()), cert));
+        harnessWithHttpsCloud("localhost");
         h.start(); // no tls: the JDK's trust store, which does not hold this CA
 
         HttpResponse<String> write = h.post("till-n", "/sales", "sale-n", null);
