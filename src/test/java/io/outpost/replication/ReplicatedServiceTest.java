@@ -199,6 +199,23 @@ class ReplicatedServiceTest {
     }
 
     @Test
+    void writesOwedToAnHttpsReplicaAreReplayedOnceAReloadTrustsItsCa() throws Exception {
+        TestPki.Issued ca = harnessWithHttpsCloud("localhost");
+        h.cloudUrl = h.cloud.url("localhost");
+        h.start(); // the JDK's trust store: the cloud's handshakes fail
+        assertThat(h.post("till-r", "/sales", "sale-1", null).headers().firstValue("X-Replica")).hasValue("edge");
+        assertThat(h.cloud.received()).isEmpty();
+
+        java.nio.file.Files.writeString(h.file, h.yaml("        tls: { caFiles: [\"" + ca.certFile() + "\"] }"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.cloud.receivedBodies("till-r").size() == 1);
+        assertThat(h.cloud.received().get(0).kind()).isEqualTo("replay");
+        assertThat(h.post("till-r", "/sales", "sale-2", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.cloud.receivedBodies("till-r").size() == 2);
+        assertThat(h.cloud.receivedBodies("till-r")).containsExactly("sale-1", "sale-2");
+        assertThat(h.edge.receivedBodies("till-r")).containsExactly("sale-1", "sale-2");
+    }
+
+    @Test
     void pausedReplicaGetsNothingAndDoesNotServeUntilResumed() throws Exception {
         h = new Harness(dir).start();
         assertThat(h.admin("GET", "/api/services/pos/replicas/cloud/pause").statusCode()).isEqualTo(405);
