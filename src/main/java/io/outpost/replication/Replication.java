@@ -105,7 +105,7 @@ public final class Replication {
         this.group = Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service);
         this.loops = new SessionLoops(group);
         this.live = context.loops() == null ? loops : new SessionLoops(context.loops());
-        this.client = new DeliveryClient(group, Transport.best(), options.maxResponseBytes());
+        this.client = new DeliveryClient(Transport.best(), options.maxResponseBytes());
         client.timeouts(config.timeouts());
         client.tls(tls);
         if (journal == null) {

@@ -2,20 +2,22 @@ package io.outpost.service;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpUtil;
 import io.outpost.config.ServiceConfig;
+import io.outpost.proxy.OutboundClient;
 import io.outpost.proxy.ProxyExchange;
+import io.outpost.proxy.Transport;
 import io.outpost.proxy.UpstreamTarget;
 import io.outpost.upstream.split.MirrorSelector;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,8 +26,9 @@ import java.util.function.Function;
 /**
  * A {@code mirroring} service: the main service answers every request; each mirror gets a copy of
  * its share (chosen deterministically: 10% is exactly one request in ten) and its answer is thrown
- * away. Copies go out on this service's own HTTP client, are never waited for, and are capped in
- * number per mirror, so a slow or dead mirror never slows or fails the main request. Bodies are
+ * away. Copies go out on the request's event loop, over the gateway's own keep-alive connections
+ * (with the mirror service's upstream TLS for https endpoints), are never waited for, and are capped
+ * in number per mirror, so a slow or dead mirror never slows or fails the main request. Bodies are
  * copied up to {@code maxBodySize}; a request with a larger body is not mirrored. Counters
  * {@code outpost.mirror.requests{outcome=mirrored|dropped}} count both.
  */
@@ -38,10 +41,15 @@ public final class MirroringService implements Service {
             "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection", "proxy-authorization", "via",
             "date", "from", "warning");
 
-    /** Mirrors share one client: it is apart from the proxy's connections, which main requests use. */
+    /** Mirrors share one client: its connections are apart from the proxy's, which main requests use. */
     private static final class Client {
-        static final HttpClient INSTANCE = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(2)).build();
+        static final OutboundClient INSTANCE = create();
+
+        private static OutboundClient create() {
+            OutboundClient client = new OutboundClient(Transport.best(), 0); // answers are read and dropped
+            client.timeouts(Duration.ofSeconds(2), Duration.ofSeconds(30));
+            return client;
+        }
     }
 
     private final String name;
@@ -106,10 +114,11 @@ public final class MirroringService implements Service {
         for (Mirror m : chosen) {
             targets.add(m.service.choose(exchange));
         }
+        EventLoop loop = exchange.eventLoop();
         exchange.teeRequestBody(new MirrorCopy(maxBodySize, (body, size) -> {
             for (int i = 0; i < chosen.size(); i++) {
                 Mirror m = chosen.get(i);
-                if (body == null || targets.get(i) == null || !m.send(targets.get(i), method, uri, headers, body, size)) {
+                if (body == null || targets.get(i) == null || !m.send(targets.get(i), method, uri, headers, body, size, loop)) {
                     m.dropped.increment();
                 }
             }
@@ -144,30 +153,33 @@ public final class MirroringService implements Service {
 
         /** Sends a copy and forgets it; false when too many copies are in flight or it cannot be built. */
         boolean send(UpstreamTarget target, String method, String uri, List<Map.Entry<String, String>> headers,
-                     byte[] body, int size) {
+                     byte[] body, int size, EventLoop loop) {
             if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
                 inFlight.decrementAndGet();
                 return false;
             }
-            try {
-                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(target.scheme() + "://" + target.authority() + uri))
-                        .timeout(Duration.ofSeconds(30))
-                        .method(method, size == 0 ? HttpRequest.BodyPublishers.noBody()
-                                : HttpRequest.BodyPublishers.ofByteArray(body, 0, size));
-                for (Map.Entry<String, String> h : headers) {
-                    if (!NOT_COPIED.contains(h.getKey().toLowerCase(java.util.Locale.ROOT))) {
-                        b.header(h.getKey(), h.getValue());
-                    }
-                }
-                b.header(HttpHeaderNames.VIA.toString(), "1.1 outpost-mirror");
-                Client.INSTANCE.sendAsync(b.build(), HttpResponse.BodyHandlers.discarding())
-                        .whenComplete((r, e) -> inFlight.decrementAndGet());
-            } catch (RuntimeException e) {
-                inFlight.decrementAndGet();
-                return false;
-            }
+            Client.INSTANCE.send(target, alloc -> request(alloc, target, method, uri, headers, body, size), loop)
+                    .whenComplete((r, e) -> inFlight.decrementAndGet());
             mirrored.increment();
             return true;
+        }
+
+        /** The copy: the client's head without hop-by-hop and per-connection fields, and the body read so far. */
+        private static ByteBuf request(ByteBufAllocator alloc, UpstreamTarget target, String method, String uri,
+                                       List<Map.Entry<String, String>> headers, byte[] body, int size) {
+            ByteBuf buf = alloc.buffer(256 + uri.length() + 64 * headers.size() + size);
+            OutboundClient.requestLine(buf, method, uri);
+            for (Map.Entry<String, String> h : headers) {
+                if (!NOT_COPIED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                    OutboundClient.header(buf, h.getKey(), h.getValue());
+                }
+            }
+            OutboundClient.header(buf, "Host", target.authority());
+            OutboundClient.header(buf, HttpHeaderNames.VIA.toString(), "1.1 outpost-mirror");
+            if (size > 0 || !method.equals("GET") && !method.equals("HEAD")) {
+                OutboundClient.header(buf, "Content-Length", Integer.toString(size));
+            }
+            return OutboundClient.endHead(buf).writeBytes(body, 0, size);
         }
     }
 }

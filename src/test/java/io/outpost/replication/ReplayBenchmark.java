@@ -62,7 +62,7 @@ public final class ReplayBenchmark {
                     entries, sessions, (System.nanoTime() - t0) / 1_000_000, journal.backlog("cloud"));
 
             var group = Transport.best().newGroup(2, "bench-delivery");
-            DeliveryClient client = new DeliveryClient(group, Transport.best(), 1 << 20);
+            DeliveryClient client = new DeliveryClient(Transport.best(), 1 << 20);
             AtomicLong ticks = new AtomicLong();
             Replica cloud = new Replica("cloud", 0,
                     List.of(Endpoint.of("http://127.0.0.1:" + replica.getAddress().getPort())),

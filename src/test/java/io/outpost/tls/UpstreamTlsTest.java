@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.outpost.config.TlsConfig;
 import io.outpost.proxy.NettyHealthProbe;
 import io.outpost.runtime.Gateway;
+import io.outpost.testing.Backend;
 import io.outpost.upstream.Endpoint;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,6 +44,11 @@ class UpstreamTlsTest {
     }
 
     private void start(String tls) throws Exception {
+        start(tls, "app", "");
+    }
+
+    /** Service {@code app} reaches the backend with {@code tls}; the router leads to {@code routed}. */
+    private void start(String tls, String routed, String moreServices) throws Exception {
         port = EntryPointTlsTest.freePort();
         Path file = dir.resolve("outpost.yaml");
         Files.writeString(file, """
@@ -52,13 +58,13 @@ class UpstreamTlsTest {
                 accessLog: { enabled: false }
                 http:
                   routers:
-                    app: { rule: "PathPrefix(`/`)", service: app }
+                    app: { rule: "PathPrefix(`/`)", service: %s }
                   services:
                     app:
                       loadBalancer:
                         endpoints: [ { url: "https://127.0.0.1:%d" } ]
                         tls: %s
-                """.formatted(port, EntryPointTlsTest.freePort(), backend.port(), tls));
+                """.formatted(port, EntryPointTlsTest.freePort(), routed, backend.port(), tls) + moreServices);
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
     }
 
@@ -154,5 +160,24 @@ class UpstreamTlsTest {
         assertThat(backend.requests).containsExactly("GET /h HTTP/1.1");
         assertThatThrownBy(() -> new NettyHealthProbe(null).get(endpoint, "/h", Duration.ofSeconds(5)).get())
                 .hasCauseInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+    }
+
+    @Test
+    void mirrorCopiesUseTheMirrorServiceTls() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "upstream-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
+        backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
+        // The main service is plain http; only the mirror's copies need the private CA.
+        try (Backend main = Backend.start("main")) {
+            start("{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal }", "mirrored", """
+                        main:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                        mirrored:
+                          mirroring: { service: main, mirrors: [ { name: app, percent: 100 } ] }
+                    """.formatted(main.url()));
+
+            assertThat(get().statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests.contains("GET /x HTTP/1.1"));
+        }
     }
 }
