@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -41,6 +43,7 @@ import java.util.function.Function;
  * non-blocking resolver. The caller writes the whole request as bytes; the answer is aggregated
  * (capped). A failed connect or TLS handshake, a reset or a timeout before the response head is
  * "not reached"; any response head counts as an answer, whatever happens to its body afterwards.
+ * A pooled connection unused for the idle timeout (90 s) is closed.
  */
 public final class OutboundClient implements AutoCloseable {
 
@@ -55,9 +58,13 @@ public final class OutboundClient implements AutoCloseable {
         }
     }
 
+    /** How long a pooled connection may sit unused before it is closed, as for proxied requests. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(90);
+
     private final Bootstrap bootstrap;
     private final DnsAddressResolverGroup resolvers;
     private final int maxResponseBytes;
+    private final long idleTimeoutMillis;
     private volatile int connectTimeoutMillis = 5_000;
     private volatile long responseHeaderTimeoutNanos = TimeUnit.SECONDS.toNanos(60);
     private final Map<PoolKey, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
@@ -68,7 +75,12 @@ public final class OutboundClient implements AutoCloseable {
 
     /** @param maxResponseBytes how much of an answer's body is kept; the rest is read and dropped */
     public OutboundClient(Transport transport, int maxResponseBytes) {
+        this(transport, maxResponseBytes, DEFAULT_IDLE_TIMEOUT);
+    }
+
+    public OutboundClient(Transport transport, int maxResponseBytes, Duration idleTimeout) {
         this.maxResponseBytes = maxResponseBytes;
+        this.idleTimeoutMillis = Math.max(1, idleTimeout.toMillis());
         this.resolvers = transport.newResolverGroup();
         this.bootstrap = new Bootstrap().channel(transport.clientChannel()).resolver(resolvers)
                 .option(ChannelOption.TCP_NODELAY, true);
@@ -118,6 +130,7 @@ public final class OutboundClient implements AutoCloseable {
                 result.complete(Result.notReached(f.cause()));
                 return;
             }
+            f.channel().closeFuture().addListener(c -> forget(key, f.channel()));
             if (!target.secure()) {
                 start(f.channel(), key, target, request, false, result);
                 return;
@@ -145,7 +158,8 @@ public final class OutboundClient implements AutoCloseable {
                     handler.setHandshakeTimeoutMillis(connectTimeoutMillis);
                     ch.pipeline().addLast(handler);
                 }
-                ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536))
+                ch.pipeline().addLast(new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
+                        .addLast(new HttpClientCodec(4096, 16384, 65536))
                         .addLast(new Call());
             }
         };
@@ -221,6 +235,22 @@ public final class OutboundClient implements AutoCloseable {
         if (ch.isActive()) {
             idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>()).addLast(ch);
         }
+    }
+
+    private void forget(PoolKey key, Channel ch) {
+        ConcurrentLinkedDeque<Channel> q = idle.get(key);
+        if (q != null) {
+            q.remove(ch);
+        }
+    }
+
+    /** Open connections waiting in the pool. */
+    public int idleConnections() {
+        int n = 0;
+        for (ConcurrentLinkedDeque<Channel> q : idle.values()) {
+            n += q.size();
+        }
+        return n;
     }
 
     @Override
@@ -326,6 +356,15 @@ public final class OutboundClient implements AutoCloseable {
                 p.complete(new Result(status, headers, body.toByteArray(), null));
             } else {
                 p.complete(Result.notReached(cause));
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof IdleStateEvent && promise == null) {
+                ctx.close(); // unused for the idle timeout: the pool lets it go
+            } else {
+                ctx.fireUserEventTriggered(evt);
             }
         }
 

@@ -1,0 +1,62 @@
+package io.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.outpost.testing.Backend;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The gateway's own requests against a real server on loopback: answers, pooling, the idle timeout. */
+class OutboundClientTest {
+
+    private final EventLoopGroup group = Transport.best().newGroup(1, "outbound-test");
+    private Backend backend;
+    private OutboundClient client;
+
+    @AfterEach
+    void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (backend != null) {
+            backend.close();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+
+    private static Function<ByteBufAllocator, ByteBuf> get(UpstreamTarget target, String path) {
+        return alloc -> {
+            ByteBuf buf = alloc.buffer();
+            OutboundClient.requestLine(buf, "GET", path);
+            OutboundClient.header(buf, "Host", target.authority());
+            return OutboundClient.endHead(buf);
+        };
+    }
+
+    @Test
+    void answersComeBackAndAnUnusedConnectionIsClosedAfterTheIdleTimeout() throws Exception {
+        backend = Backend.start("b1");
+        client = new OutboundClient(Transport.best(), 1024, Duration.ofMillis(300));
+        UpstreamTarget target = UpstreamTarget.of(backend.url());
+        EventLoop loop = group.next();
+
+        OutboundClient.Result first = client.send(target, get(target, "/a"), loop).get(5, TimeUnit.SECONDS);
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(new String(first.body())).isEqualTo("b1 GET /a body=0\n");
+        assertThat(client.idleConnections()).isEqualTo(1);
+        assertThat(client.send(target, get(target, "/b"), loop).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(client.idleConnections()).as("the pooled connection was taken, then given back").isEqualTo(1);
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> client.idleConnections() == 0);
+        assertThat(client.send(target, get(target, "/c"), loop).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+        assertThat(backend.hits()).isEqualTo(3);
+    }
+}
