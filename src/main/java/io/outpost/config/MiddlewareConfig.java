@@ -250,13 +250,17 @@ public sealed interface MiddlewareConfig {
         }
     }
 
-    /** Asks an external service at {@code address} whether a request may pass, as Traefik's forwardAuth does. */
+    /**
+     * Asks an external service at {@code address} whether a request may pass, as Traefik's forwardAuth
+     * does; {@code tls} is how an https address is verified (the keys of {@code loadBalancer.tls}).
+     */
     record ForwardAuth(
             String address,
             List<String> authResponseHeaders,
             List<String> authRequestHeaders,
             boolean trustForwardHeader,
-            Duration timeout) implements MiddlewareConfig {
+            Duration timeout,
+            Optional<TlsConfig.Upstream> tls) implements MiddlewareConfig {
         public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
         public ForwardAuth {
@@ -264,6 +268,13 @@ public sealed interface MiddlewareConfig {
             authResponseHeaders = List.copyOf(authResponseHeaders);
             authRequestHeaders = List.copyOf(authRequestHeaders);
             Objects.requireNonNull(timeout, "timeout");
+            Objects.requireNonNull(tls, "tls");
+        }
+
+        /** An auth server reached with the JDK's trust store when its address is https. */
+        public ForwardAuth(String address, List<String> authResponseHeaders, List<String> authRequestHeaders,
+                           boolean trustForwardHeader, Duration timeout) {
+            this(address, authResponseHeaders, authRequestHeaders, trustForwardHeader, timeout, Optional.empty());
         }
 
         @Override

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -24,7 +25,7 @@ final class SecurityBinder {
             case "apiKey" -> body.mapping("header", "query", "keys", "forwardKey") ? Optional.of(apiKey(body)) : Optional.empty();
             case "basicAuth" -> body.mapping("users", "realm", "removeHeader") ? Optional.of(basicAuth(body)) : Optional.empty();
             case "forwardAuth" -> body.mapping("address", "authResponseHeaders", "authRequestHeaders",
-                    "trustForwardHeader", "timeout") ? Optional.of(forwardAuth(body)) : Optional.empty();
+                    "trustForwardHeader", "timeout", "tls") ? Optional.of(forwardAuth(body)) : Optional.empty();
             case "rateLimit" -> body.mapping("average", "period", "burst", "sourceCriterion", "maxKeys")
                     ? Optional.of(rateLimit(body)) : Optional.empty();
             case "quota" -> body.mapping("limit", "period", "key", "maxKeys") ? Optional.of(quota(body)) : Optional.empty();
@@ -118,7 +119,8 @@ final class SecurityBinder {
         }
         return new MiddlewareConfig.ForwardAuth(address, headerNames(body, "authResponseHeaders"),
                 headerNames(body, "authRequestHeaders"), body.bool("trustForwardHeader", false),
-                body.positiveDuration("timeout", MiddlewareConfig.ForwardAuth.DEFAULT_TIMEOUT));
+                body.positiveDuration("timeout", MiddlewareConfig.ForwardAuth.DEFAULT_TIMEOUT),
+                TlsBinder.upstream(body.at("tls"), address != null && address.toLowerCase(Locale.ROOT).startsWith("https://")));
     }
 
     private static MiddlewareConfig rateLimit(Node body) {

@@ -88,7 +88,7 @@ final class TlsBinder {
         return Optional.of(new TlsConfig.Router(resolver, RootBinder.strings(node, "domains")));
     }
 
-    /** {@code loadBalancer.tls} or {@code replicated.tls}; {@code anyHttps}: whether it applies to any endpoint. */
+    /** {@code loadBalancer.tls}, {@code replicated.tls} or {@code forwardAuth.tls}; {@code anyHttps}: whether it applies to any URL. */
     static Optional<TlsConfig.Upstream> upstream(Node node, boolean anyHttps) {
         if (!node.present() || !node.mapping("caFiles", "certFile", "keyFile", "serverName", "insecureSkipVerify")) {
             return Optional.empty();
@@ -116,7 +116,7 @@ final class TlsBinder {
             }
         }
         if (!anyHttps) {
-            node.warn("ignored: no endpoint of this service is an https:// URL");
+            node.warn("ignored: no https:// URL here to apply it to");
         }
         return Optional.of(new TlsConfig.Upstream(caFiles,
                 cert.isPresent() && key.isPresent() ? Optional.of(new TlsConfig.CertificateFiles(cert.get(), key.get()))

@@ -47,10 +47,14 @@ import java.util.function.Function;
  */
 public final class OutboundClient implements AutoCloseable {
 
-    /** What became of one request: a status ({@code 0} = not reached), headers and (capped) body. */
-    public record Result(int status, List<Map.Entry<String, String>> headers, byte[] body, Throwable cause) {
+    /**
+     * What became of one request: a status ({@code 0} = not reached), headers and body, of which at
+     * most {@code maxResponseBytes} are kept ({@code truncated} when there was more).
+     */
+    public record Result(int status, List<Map.Entry<String, String>> headers, byte[] body, boolean truncated,
+                         Throwable cause) {
         public static Result notReached(Throwable cause) {
-            return new Result(0, List.of(), new byte[0], cause);
+            return new Result(0, List.of(), new byte[0], false, cause);
         }
 
         public boolean reached() {
@@ -65,9 +69,16 @@ public final class OutboundClient implements AutoCloseable {
     private final DnsAddressResolverGroup resolvers;
     private final int maxResponseBytes;
     private final long idleTimeoutMillis;
-    private volatile int connectTimeoutMillis = 5_000;
-    private volatile long responseHeaderTimeoutNanos = TimeUnit.SECONDS.toNanos(60);
+    private volatile Timeouts timeouts = new Timeouts(5_000, TimeUnit.SECONDS.toNanos(60));
     private final Map<PoolKey, ConcurrentLinkedDeque<Channel>> idle = new ConcurrentHashMap<>();
+
+    /** Connecting (TLS handshake included), and waiting for the response head. */
+    private record Timeouts(int connectMillis, long responseHeaderNanos) {
+        static Timeouts of(Duration connect, Duration responseHeader) {
+            return new Timeouts((int) Math.max(1, Math.min(Integer.MAX_VALUE, connect.toMillis())),
+                    Math.max(1, responseHeader.toNanos()));
+        }
+    }
 
     /** Idle connections are kept per target (with its TLS settings) and per event loop. */
     private record PoolKey(String target, EventLoop loop) {
@@ -88,8 +99,7 @@ public final class OutboundClient implements AutoCloseable {
 
     /** Sets the connect (TLS handshake included) and response-head timeouts of later requests. */
     public void timeouts(Duration connect, Duration responseHeader) {
-        connectTimeoutMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, connect.toMillis()));
-        responseHeaderTimeoutNanos = Math.max(1, responseHeader.toNanos());
+        timeouts = Timeouts.of(connect, responseHeader);
     }
 
     /**
@@ -100,31 +110,42 @@ public final class OutboundClient implements AutoCloseable {
      */
     public CompletableFuture<Result> send(UpstreamTarget target, Function<ByteBufAllocator, ByteBuf> request,
                                           EventLoop loop) {
+        return send(target, request, loop, timeouts);
+    }
+
+    /** As {@link #send(UpstreamTarget, Function, EventLoop)}, with this call's own timeouts. */
+    public CompletableFuture<Result> send(UpstreamTarget target, Function<ByteBufAllocator, ByteBuf> request,
+                                          EventLoop loop, Duration connect, Duration responseHeader) {
+        return send(target, request, loop, Timeouts.of(connect, responseHeader));
+    }
+
+    private CompletableFuture<Result> send(UpstreamTarget target, Function<ByteBufAllocator, ByteBuf> request,
+                                           EventLoop loop, Timeouts t) {
         CompletableFuture<Result> result = new CompletableFuture<>();
         if (loop.inEventLoop()) {
-            sendOnLoop(target, request, loop, result);
+            sendOnLoop(target, request, loop, t, result);
         } else {
-            loop.execute(() -> sendOnLoop(target, request, loop, result));
+            loop.execute(() -> sendOnLoop(target, request, loop, t, result));
         }
         return result;
     }
 
     private void sendOnLoop(UpstreamTarget target, Function<ByteBufAllocator, ByteBuf> request, EventLoop loop,
-                            CompletableFuture<Result> result) {
+                            Timeouts t, CompletableFuture<Result> result) {
         // The key names the TLS settings too: connections made with other ones are not reused.
         PoolKey key = new PoolKey(target.key(), loop);
         Channel pooled = pollIdle(key);
         if (pooled != null) {
-            start(pooled, key, target, request, true, result);
+            start(pooled, key, target, request, t, true, result);
         } else {
-            connectAndStart(key, target, request, result);
+            connectAndStart(key, target, request, t, result);
         }
     }
 
     private void connectAndStart(PoolKey key, UpstreamTarget target, Function<ByteBufAllocator, ByteBuf> request,
-                                 CompletableFuture<Result> result) {
-        Bootstrap b = bootstrap.clone(key.loop()).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .handler(pipeline(target));
+                                 Timeouts t, CompletableFuture<Result> result) {
+        Bootstrap b = bootstrap.clone(key.loop()).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, t.connectMillis())
+                .handler(pipeline(target, t.connectMillis()));
         b.connect(target.host(), target.port()).addListener((ChannelFuture f) -> {
             if (!f.isSuccess()) {
                 result.complete(Result.notReached(f.cause()));
@@ -132,13 +153,13 @@ public final class OutboundClient implements AutoCloseable {
             }
             f.channel().closeFuture().addListener(c -> forget(key, f.channel()));
             if (!target.secure()) {
-                start(f.channel(), key, target, request, false, result);
+                start(f.channel(), key, target, request, t, false, result);
                 return;
             }
             // A failed handshake is a failed connect: the request never got in.
             f.channel().pipeline().get(SslHandler.class).handshakeFuture().addListener(h -> {
                 if (h.isSuccess()) {
-                    start(f.channel(), key, target, request, false, result);
+                    start(f.channel(), key, target, request, t, false, result);
                 } else {
                     f.channel().close();
                     result.complete(Result.notReached(h.cause()));
@@ -148,14 +169,14 @@ public final class OutboundClient implements AutoCloseable {
     }
 
     /** The pipeline of a new connection: TLS first for an https target, then HTTP/1.1. */
-    private ChannelInitializer<SocketChannel> pipeline(UpstreamTarget target) {
+    private ChannelInitializer<SocketChannel> pipeline(UpstreamTarget target, int handshakeMillis) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
                 if (target.secure()) {
                     SslHandler handler = target.tls().newHandler(ch.alloc(), target.host(), target.port());
                     // The handshake is part of connecting: it gets the connect timeout, not ten seconds.
-                    handler.setHandshakeTimeoutMillis(connectTimeoutMillis);
+                    handler.setHandshakeTimeoutMillis(handshakeMillis);
                     ch.pipeline().addLast(handler);
                 }
                 ch.pipeline().addLast(new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
@@ -167,18 +188,18 @@ public final class OutboundClient implements AutoCloseable {
 
     /** Runs on the channel's loop, which is the pool key's loop. */
     private void start(Channel ch, PoolKey key, UpstreamTarget target, Function<ByteBufAllocator, ByteBuf> request,
-                       boolean reused, CompletableFuture<Result> result) {
+                       Timeouts t, boolean reused, CompletableFuture<Result> result) {
         Call call = ch.pipeline().get(Call.class);
         CompletableFuture<Result> attempt = new CompletableFuture<>();
         attempt.whenComplete((r, e) -> {
             if (reused && !r.reached() && !call.sawBytes && !(r.cause() instanceof TimeoutException)) {
                 // A pooled connection the peer had closed: the request never got in. Once more, fresh.
-                connectAndStart(key, target, request, result);
+                connectAndStart(key, target, request, t, result);
             } else {
                 result.complete(r);
             }
         });
-        call.begin(key, attempt);
+        call.begin(key, attempt, t.responseHeaderNanos());
         // Written below the codec: the caller encoded the request.
         call.codec.writeAndFlush(request.apply(ch.alloc())).addListener(w -> {
             if (!w.isSuccess()) {
@@ -269,6 +290,7 @@ public final class OutboundClient implements AutoCloseable {
         private int status;
         private List<Map.Entry<String, String>> headers;
         private ByteArrayOutputStream body;
+        private boolean truncated;
         private boolean keepAlive;
         private Channel channel;
         /** Writes through this context skip the codec's request encoder; its response decoder stays. */
@@ -280,16 +302,17 @@ public final class OutboundClient implements AutoCloseable {
             codec = ctx.pipeline().context(HttpClientCodec.class);
         }
 
-        void begin(PoolKey target, CompletableFuture<Result> p) {
+        void begin(PoolKey target, CompletableFuture<Result> p, long headerNanos) {
             pool = target;
             promise = p;
             sawBytes = false;
             status = 0;
             body = null;
+            truncated = false;
             timeout = channel.eventLoop().schedule(() -> fail(new TimeoutException(
                     "no response head from " + target.target() + " within "
-                            + TimeUnit.NANOSECONDS.toMillis(responseHeaderTimeoutNanos) + "ms")),
-                    responseHeaderTimeoutNanos, TimeUnit.NANOSECONDS);
+                            + TimeUnit.NANOSECONDS.toMillis(headerNanos) + "ms")),
+                    headerNanos, TimeUnit.NANOSECONDS);
         }
 
         @Override
@@ -320,6 +343,7 @@ public final class OutboundClient implements AutoCloseable {
                     ByteBuf buf = content.content();
                     int room = maxResponseBytes - body.size();
                     int n = Math.min(room, buf.readableBytes());
+                    truncated |= n < buf.readableBytes();
                     if (n > 0) {
                         byte[] bytes = new byte[n];
                         buf.getBytes(buf.readerIndex(), bytes);
@@ -333,7 +357,7 @@ public final class OutboundClient implements AutoCloseable {
                         } else {
                             ctx.close();
                         }
-                        p.complete(new Result(status, headers, body.toByteArray(), null));
+                        p.complete(new Result(status, headers, body.toByteArray(), truncated, null));
                     }
                 }
             } finally {
@@ -353,7 +377,7 @@ public final class OutboundClient implements AutoCloseable {
             channel.close();
             if (status > 0) {
                 // The head arrived: the peer processed the request; only its body was cut short.
-                p.complete(new Result(status, headers, body.toByteArray(), null));
+                p.complete(new Result(status, headers, body.toByteArray(), truncated, null));
             } else {
                 p.complete(Result.notReached(cause));
             }

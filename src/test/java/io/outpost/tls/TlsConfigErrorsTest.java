@@ -144,7 +144,25 @@ class TlsConfigErrorsTest {
                 "http.services.pos.replicated.tls.caFiles[0]",
                 "http.services.pos.replicated.tls.serverName");
         assertThat(result.warnings()).extracting(ConfigError::toString)
-                .contains("http.services.plain.replicated.tls: ignored: no endpoint of this service is an https:// URL");
+                .contains("http.services.plain.replicated.tls: ignored: no https:// URL here to apply it to");
+    }
+
+    @Test
+    void forwardAuthTakesTheSameUpstreamTlsKeys() {
+        String yaml = """
+                entryPoints: { web: { address: "127.0.0.1:8080" } }
+                http:
+                  middlewares:
+                    sso:
+                      forwardAuth: { address: "https://auth.internal/check", tls: { caFiles: [ "/missing-ca.pem" ] } }
+                    plain:
+                      forwardAuth: { address: "http://127.0.0.1:9000/check", tls: { serverName: auth.internal } }
+                """;
+        ConfigResult result = load(yaml);
+        assertThat(result.errors()).extracting(ConfigError::path)
+                .containsExactly("http.middlewares.sso.forwardAuth.tls.caFiles[0]");
+        assertThat(result.warnings()).extracting(ConfigError::toString)
+                .contains("http.middlewares.plain.forwardAuth.tls: ignored: no https:// URL here to apply it to");
     }
 
     @Test

@@ -180,4 +180,33 @@ class UpstreamTlsTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> backend.requests.contains("GET /x HTTP/1.1"));
         }
     }
+
+    @Test
+    void forwardAuthReachesAnHttpsAuthServerThroughItsTls() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "upstream-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
+        backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
+        String tls = "{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal }";
+        port = EntryPointTlsTest.freePort();
+        Path file = dir.resolve("outpost.yaml");
+        Files.writeString(file, """
+                entryPoints:
+                  web: { address: "127.0.0.1:%d" }
+                admin: { address: "127.0.0.1:%d" }
+                accessLog: { enabled: false }
+                http:
+                  routers:
+                    app: { rule: "PathPrefix(`/`)", service: app, middlewares: [ fa ] }
+                  middlewares:
+                    fa:
+                      forwardAuth: { address: "https://127.0.0.1:%d/auth?from=gateway", tls: %s }
+                  services:
+                    app:
+                      loadBalancer: { endpoints: [ { url: "https://127.0.0.1:%d" } ], tls: %s }
+                """.formatted(port, EntryPointTlsTest.freePort(), backend.port(), tls, backend.port(), tls));
+        gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
+
+        assertThat(get().statusCode()).isEqualTo(200);
+        assertThat(backend.requests).containsExactly("GET /auth?from=gateway HTTP/1.1", "GET /x HTTP/1.1");
+    }
 }

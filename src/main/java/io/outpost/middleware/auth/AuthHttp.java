@@ -4,7 +4,7 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 
 /**
- * The one JDK HTTP client that JWKS fetches and forwardAuth calls share. A client owns a selector
+ * The one JDK HTTP client that JWKS fetches share. A client owns a selector
  * thread, so one per process rather than one per configuration snapshot; its calls are asynchronous
  * and never run on an event loop.
  */

@@ -1,5 +1,7 @@
 package io.outpost.middleware.auth;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -7,11 +9,14 @@ import io.outpost.config.MiddlewareConfig;
 import io.outpost.middleware.Exchange;
 import io.outpost.middleware.Middleware;
 import io.outpost.middleware.Next;
+import io.outpost.proxy.OutboundClient;
+import io.outpost.proxy.Transport;
+import io.outpost.proxy.UpstreamTarget;
+import io.outpost.tls.UpstreamTls;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,38 +28,43 @@ import java.util.Set;
  * {@code X-Forwarded-Method}, {@code -Proto}, {@code -Host}, {@code -Uri} and {@code -For}. A 2xx answer
  * lets the request through, with the {@code authResponseHeaders} copied onto it (replacing what the
  * client sent under those names); any other answer goes back to the client as it is (status, headers,
- * body). The call is asynchronous on the JDK client. Unlike Traefik, which answers 500 when the auth
- * server cannot be reached, Outpost answers 503: the gateway is healthy, a dependency is not.
+ * body). The call goes out on the request's event loop over the gateway's own keep-alive connections,
+ * with {@code tls} for an https address. Unlike Traefik, which answers 500 when the auth server cannot
+ * be reached, Outpost answers 503: the gateway is healthy, a dependency is not.
  */
 public final class ForwardAuthMiddleware implements Middleware {
 
     static final int MAX_BODY = 64 * 1024;
-    /** Hop-by-hop headers, and the ones the JDK client sets itself and refuses. */
+    /** Hop-by-hop headers, and the ones the gateway writes itself. */
     private static final Set<String> SKIPPED = Set.of("connection", "keep-alive", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length",
             "expect", "http2-settings");
     private static final Set<String> FORWARDED = Set.of("x-forwarded-method", "x-forwarded-proto",
             "x-forwarded-host", "x-forwarded-uri", "x-forwarded-for", "x-forwarded-port");
 
-    private final URI address;
-    private final HttpClient client;
-    private final java.time.Duration timeout;
+    /** Every forwardAuth middleware's calls share one client: its pools are per auth server and loop. */
+    private static final class Client {
+        static final OutboundClient INSTANCE = new OutboundClient(Transport.best(), MAX_BODY);
+    }
+
+    private final UpstreamTarget target;
+    private final String pathAndQuery;
+    private final Duration timeout;
     private final String[] responseHeaders;
     private final Set<String> requestHeaders;
     private final boolean trustForwardHeader;
     private final String unavailable = Rejections.body(HttpResponseStatus.SERVICE_UNAVAILABLE, "authorization service unavailable");
 
     public ForwardAuthMiddleware(String name, MiddlewareConfig.ForwardAuth config) {
-        this(name, config, AuthHttp.client());
-    }
-
-    ForwardAuthMiddleware(String name, MiddlewareConfig.ForwardAuth config, HttpClient client) {
+        URI address;
         try {
             address = URI.create(config.address());
+            target = UpstreamTarget.of(config.address(), tls(name, config));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("middleware " + name + ": address: \"" + config.address() + "\" is not a URL", e);
         }
-        this.client = client;
+        String path = address.getRawPath() == null || address.getRawPath().isEmpty() ? "/" : address.getRawPath();
+        this.pathAndQuery = address.getRawQuery() == null ? path : path + "?" + address.getRawQuery();
         this.timeout = config.timeout();
         this.responseHeaders = config.authResponseHeaders().toArray(new String[0]);
         this.requestHeaders = config.authRequestHeaders().stream().map(h -> h.toLowerCase(Locale.ROOT))
@@ -62,30 +72,56 @@ public final class ForwardAuthMiddleware implements Middleware {
         this.trustForwardHeader = config.trustForwardHeader();
     }
 
-    @Override
-    public void handle(Exchange exchange, Next next) {
-        HttpRequest request;
-        try {
-            request = authRequest(exchange);
-        } catch (IllegalArgumentException e) {
-            // A header value the JDK client refuses: the client sent something no auth server should see.
-            exchange.respond(HttpResponseStatus.BAD_REQUEST, null, Rejections.JSON,
-                    Rejections.body(HttpResponseStatus.BAD_REQUEST, "request headers cannot be forwarded for authorization"));
-            return;
+    /** The TLS for an https address; reading its files can fail, which rejects the configuration snapshot. */
+    private static UpstreamTls tls(String name, MiddlewareConfig.ForwardAuth config) {
+        if (config.tls().isEmpty()) {
+            return null;
         }
-        client.sendAsync(request, BoundedBody.handler(MAX_BODY)).whenComplete((response, error) -> {
-            if (error != null) {
-                exchange.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, null, Rejections.JSON, unavailable);
-            } else if (response.statusCode() >= 200 && response.statusCode() < 300) {
-                exchange.eventLoop().execute(() -> pass(exchange, next, response));
-            } else {
-                relay(exchange, response);
-            }
-        });
+        try {
+            return UpstreamTls.of(config.tls().get());
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("middleware " + name + ": tls: " + e.getMessage(), e);
+        }
     }
 
-    private HttpRequest authRequest(Exchange exchange) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(address).timeout(timeout).GET();
+    @Override
+    public void handle(Exchange exchange, Next next) {
+        List<Map.Entry<String, String>> headers = authHeaders(exchange);
+        for (Map.Entry<String, String> h : headers) {
+            if (!HEADER_SAFE.test(h.getKey()) || !HEADER_SAFE.test(h.getValue())) {
+                // A line break would end the header early: nothing a client sends should reach the auth server so.
+                exchange.respond(HttpResponseStatus.BAD_REQUEST, null, Rejections.JSON,
+                        Rejections.body(HttpResponseStatus.BAD_REQUEST, "request headers cannot be forwarded for authorization"));
+                return;
+            }
+        }
+        Client.INSTANCE.send(target, alloc -> request(alloc, headers), exchange.eventLoop(), timeout, timeout)
+                .whenComplete((answer, error) -> {
+                    if (error != null || !answer.reached() || answer.truncated()) {
+                        exchange.respond(HttpResponseStatus.SERVICE_UNAVAILABLE, null, Rejections.JSON, unavailable);
+                    } else if (answer.status() >= 200 && answer.status() < 300) {
+                        pass(exchange, next, answer);
+                    } else {
+                        relay(exchange, answer);
+                    }
+                });
+    }
+
+    private static final java.util.function.Predicate<String> HEADER_SAFE =
+            v -> v.indexOf('\r') < 0 && v.indexOf('\n') < 0;
+
+    private ByteBuf request(ByteBufAllocator alloc, List<Map.Entry<String, String>> headers) {
+        ByteBuf buf = alloc.buffer(256 + pathAndQuery.length() + 64 * headers.size());
+        OutboundClient.requestLine(buf, "GET", pathAndQuery);
+        OutboundClient.header(buf, "Host", target.authority());
+        for (Map.Entry<String, String> h : headers) {
+            OutboundClient.header(buf, h.getKey(), h.getValue());
+        }
+        return OutboundClient.endHead(buf);
+    }
+
+    private List<Map.Entry<String, String>> authHeaders(Exchange exchange) {
+        List<Map.Entry<String, String>> out = new ArrayList<>();
         HttpHeaders headers = exchange.request().headers();
         for (Map.Entry<String, String> h : headers) {
             String lower = h.getKey().toLowerCase(Locale.ROOT);
@@ -93,55 +129,56 @@ public final class ForwardAuthMiddleware implements Middleware {
                     || !requestHeaders.isEmpty() && !requestHeaders.contains(lower)) {
                 continue;
             }
-            b.header(h.getKey(), h.getValue());
+            out.add(h);
         }
-        forwarded(b, headers, "X-Forwarded-Method", exchange.request().method().name());
-        forwarded(b, headers, "X-Forwarded-Proto", exchange.secure() ? "https" : "http");
+        forwarded(out, headers, "X-Forwarded-Method", exchange.request().method().name());
+        forwarded(out, headers, "X-Forwarded-Proto", exchange.secure() ? "https" : "http");
         String host = headers.get("Host");
         if (host != null || trustForwardHeader && headers.contains("X-Forwarded-Host")) {
-            forwarded(b, headers, "X-Forwarded-Host", host);
+            forwarded(out, headers, "X-Forwarded-Host", host);
         }
-        forwarded(b, headers, "X-Forwarded-Uri", exchange.request().uri());
+        forwarded(out, headers, "X-Forwarded-Uri", exchange.request().uri());
         String clientIp = exchange.clientIp();
         String prior = headers.get("X-Forwarded-For");
-        b.header("X-Forwarded-For", trustForwardHeader && prior != null ? prior + ", " + clientIp : clientIp);
+        out.add(Map.entry("X-Forwarded-For", trustForwardHeader && prior != null ? prior + ", " + clientIp : clientIp));
         if (trustForwardHeader && headers.contains("X-Forwarded-Port")) {
-            b.header("X-Forwarded-Port", headers.get("X-Forwarded-Port"));
+            out.add(Map.entry("X-Forwarded-Port", headers.get("X-Forwarded-Port")));
         }
-        return b.build();
+        return out;
     }
 
-    private void forwarded(HttpRequest.Builder b, HttpHeaders headers, String name, String own) {
+    private void forwarded(List<Map.Entry<String, String>> out, HttpHeaders headers, String name, String own) {
         String value = trustForwardHeader && headers.contains(name) ? headers.get(name) : own;
         if (value != null) {
-            b.header(name, value);
+            out.add(Map.entry(name, value));
         }
     }
 
-    private void pass(Exchange exchange, Next next, HttpResponse<byte[]> response) {
+    private void pass(Exchange exchange, Next next, OutboundClient.Result answer) {
         HttpHeaders headers = exchange.request().headers();
         for (String name : responseHeaders) {
             headers.remove(name);
-            List<String> values = response.headers().allValues(name);
-            if (!values.isEmpty()) {
-                headers.add(name, values);
+            for (Map.Entry<String, String> h : answer.headers()) {
+                if (h.getKey().equalsIgnoreCase(name)) {
+                    headers.add(name, h.getValue());
+                }
             }
         }
         next.proceed(exchange);
     }
 
-    private static void relay(Exchange exchange, HttpResponse<byte[]> response) {
+    private static void relay(Exchange exchange, OutboundClient.Result answer) {
         HttpHeaders out = new DefaultHttpHeaders();
         String contentType = null;
-        for (Map.Entry<String, List<String>> h : response.headers().map().entrySet()) {
+        for (Map.Entry<String, String> h : answer.headers()) {
             String lower = h.getKey().toLowerCase(Locale.ROOT);
             if (lower.equals("content-type")) {
-                contentType = h.getValue().get(0);
-            } else if (!SKIPPED.contains(lower) && !lower.startsWith(":")) {
+                contentType = contentType == null ? h.getValue() : contentType;
+            } else if (!SKIPPED.contains(lower)) {
                 out.add(h.getKey(), h.getValue());
             }
         }
-        HttpResponseStatus status = HttpResponseStatus.valueOf(response.statusCode());
-        exchange.respond(status, out, contentType, new String(response.body(), StandardCharsets.UTF_8));
+        HttpResponseStatus status = HttpResponseStatus.valueOf(answer.status());
+        exchange.respond(status, out, contentType, new String(answer.body(), StandardCharsets.UTF_8));
     }
 }
