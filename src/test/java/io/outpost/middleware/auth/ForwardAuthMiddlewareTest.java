@@ -39,8 +39,12 @@ class ForwardAuthMiddlewareTest {
     }
 
     private static ForwardAuthMiddleware middleware(String address) {
+        return middleware(address, Duration.ofSeconds(2));
+    }
+
+    private static ForwardAuthMiddleware middleware(String address, Duration timeout) {
         return new ForwardAuthMiddleware("fa", new MiddlewareConfig.ForwardAuth(address, List.of("X-Auth-User"), List.of(),
-                false, Duration.ofSeconds(2)));
+                false, timeout));
     }
 
     @Test
@@ -82,6 +86,29 @@ class ForwardAuthMiddlewareTest {
             RawHttp.Response r = f.get("/orders", "X-Token: good");
             assertThat(r.status()).isEqualTo(503);
             assertThat(r.body()).contains("authorization service unavailable");
+            assertThat(f.backend.hits()).isZero();
+        }
+    }
+
+    @Test
+    void anAnswerOverTheCapOrTooLateIs503() throws Exception {
+        auth.on("/big", ex -> Backend.respond(ex, 403, "x".repeat(ForwardAuthMiddleware.MAX_BODY + 1)));
+        auth.on("/slow", ex -> {
+            try {
+                Thread.sleep(3_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.respond(ex, 200, "");
+        });
+        try (SecurityFixture f = SecurityFixture.start(middleware(auth.url() + "/big"))) {
+            assertThat(f.get("/orders", "X-Token: good").status()).isEqualTo(503);
+        }
+        try (SecurityFixture f = SecurityFixture.start(middleware(auth.url() + "/slow", Duration.ofMillis(300)))) {
+            long start = System.nanoTime();
+            RawHttp.Response r = f.get("/orders", "X-Token: good");
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
             assertThat(f.backend.hits()).isZero();
         }
     }
