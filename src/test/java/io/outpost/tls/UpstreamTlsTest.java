@@ -44,11 +44,14 @@ class UpstreamTlsTest {
     }
 
     private void start(String tls) throws Exception {
-        start(tls, "app", "");
+        start(tls, "service: app", "");
     }
 
-    /** Service {@code app} reaches the backend with {@code tls}; the router leads to {@code routed}. */
-    private void start(String tls, String routed, String moreServices) throws Exception {
+    /**
+     * Service {@code app} reaches the backend with {@code tls}; {@code route} ends the router's entry,
+     * and {@code more} follows the services (more services, or another section of {@code http}).
+     */
+    private void start(String tls, String route, String more) throws Exception {
         port = EntryPointTlsTest.freePort();
         Path file = dir.resolve("outpost.yaml");
         Files.writeString(file, """
@@ -58,13 +61,13 @@ class UpstreamTlsTest {
                 accessLog: { enabled: false }
                 http:
                   routers:
-                    app: { rule: "PathPrefix(`/`)", service: %s }
+                    app: { rule: "PathPrefix(`/`)", %s }
                   services:
                     app:
                       loadBalancer:
                         endpoints: [ { url: "https://127.0.0.1:%d" } ]
                         tls: %s
-                """.formatted(port, EntryPointTlsTest.freePort(), routed, backend.port(), tls) + moreServices);
+                """.formatted(port, EntryPointTlsTest.freePort(), route, backend.port(), tls) + more);
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
     }
 
@@ -169,7 +172,7 @@ class UpstreamTlsTest {
         backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
         // The main service is plain http; only the mirror's copies need the private CA.
         try (Backend main = Backend.start("main")) {
-            start("{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal }", "mirrored", """
+            start("{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal }", "service: mirrored", """
                         main:
                           loadBalancer: { endpoints: [ { url: "%s" } ] }
                         mirrored:
@@ -187,24 +190,11 @@ class UpstreamTlsTest {
         TestPki.Issued cert = TestPki.leaf(dir, "backend", ca, "backend.internal");
         backend = new TlsBackend(TlsBackend.serverContext(cert, List.of()), false);
         String tls = "{ caFiles: [ \"" + ca.certFile() + "\" ], serverName: backend.internal }";
-        port = EntryPointTlsTest.freePort();
-        Path file = dir.resolve("outpost.yaml");
-        Files.writeString(file, """
-                entryPoints:
-                  web: { address: "127.0.0.1:%d" }
-                admin: { address: "127.0.0.1:%d" }
-                accessLog: { enabled: false }
-                http:
-                  routers:
-                    app: { rule: "PathPrefix(`/`)", service: app, middlewares: [ fa ] }
+        start(tls, "service: app, middlewares: [ fa ]", """
                   middlewares:
                     fa:
                       forwardAuth: { address: "https://127.0.0.1:%d/auth?from=gateway", tls: %s }
-                  services:
-                    app:
-                      loadBalancer: { endpoints: [ { url: "https://127.0.0.1:%d" } ], tls: %s }
-                """.formatted(port, EntryPointTlsTest.freePort(), backend.port(), tls, backend.port(), tls));
-        gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
+                """.formatted(backend.port(), tls));
 
         assertThat(get().statusCode()).isEqualTo(200);
         assertThat(backend.requests).containsExactly("GET /auth?from=gateway HTTP/1.1", "GET /x HTTP/1.1");
