@@ -151,7 +151,7 @@ public final class MirroringService implements Service {
             this(name, service, selector, percent, mirrored, dropped, new AtomicInteger());
         }
 
-        /** Sends a copy and forgets it; false when too many copies are in flight or it cannot be built. */
+        /** Sends a copy and forgets it; false when too many copies are in flight. */
         boolean send(UpstreamTarget target, String method, String uri, List<Map.Entry<String, String>> headers,
                      byte[] body, int size, EventLoop loop) {
             if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
