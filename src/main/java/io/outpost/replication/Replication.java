@@ -79,7 +79,7 @@ public final class Replication {
     private volatile UpstreamTls tls;
 
     private Replication(String service, ServiceConfig.Replicated config, BuildContext context, Options options) {
-        this.tls = UpstreamTls.forService(service, config.tls());
+        this.tls = UpstreamTls.configured("service " + service, config.tls());
         this.service = service;
         this.config = config;
         this.context = context;
@@ -203,7 +203,7 @@ public final class Replication {
 
     /** Takes over this replication for a reloaded configuration of the same service. */
     Replication retain(ServiceConfig.Replicated newConfig) {
-        UpstreamTls newTls = UpstreamTls.forService(service, newConfig.tls());
+        UpstreamTls newTls = UpstreamTls.configured("service " + service, newConfig.tls());
         if (!newConfig.replicas().keySet().equals(replicas.keySet())) {
             throw new IllegalStateException("service " + service + ": replicas " + replicas.keySet() + " -> "
                     + newConfig.replicas().keySet() + ": changing the replica names of a replicated service needs "

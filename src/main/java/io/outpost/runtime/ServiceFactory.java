@@ -24,7 +24,7 @@ public class ServiceFactory {
     public Service create(String name, ServiceConfig config, BuildContext context) {
         if (config instanceof ServiceConfig.LoadBalancer lb) {
             Service old = context.previous().get(name);
-            return LoadBalancerService.create(name, lb, UpstreamTls.forService(name, lb.tls()),
+            return LoadBalancerService.create(name, lb, UpstreamTls.configured("service " + name, lb.tls()),
                     new LoadBalancerService.Env(context.scheduler(), Ticker.system(), ThreadLocalRandom.current(),
                             context.clock()),
                     old instanceof LoadBalancerService previous ? previous : null);

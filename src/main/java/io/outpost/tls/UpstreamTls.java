@@ -61,17 +61,18 @@ public final class UpstreamTls {
     }
 
     /**
-     * The TLS of service {@code service}'s https endpoints: null (the defaults) when it sets none.
-     * Reading its files can fail, which rejects the configuration snapshot with the service's name.
+     * The TLS that {@code owner} (for example "service pos" or "middleware sso") configures for its
+     * https URLs: null (the defaults) when it sets none. Reading its files can fail, which rejects
+     * the configuration snapshot with the owner's name.
      */
-    public static UpstreamTls forService(String service, Optional<TlsConfig.Upstream> settings) {
+    public static UpstreamTls configured(String owner, Optional<TlsConfig.Upstream> settings) {
         if (settings.isEmpty()) {
             return null;
         }
         try {
             return of(settings.get());
         } catch (IOException e) {
-            throw new IllegalStateException("service " + service + ": upstream TLS: " + e.getMessage(), e);
+            throw new IllegalStateException(owner + ": upstream TLS: " + e.getMessage(), e);
         }
     }
 

@@ -59,7 +59,7 @@ public final class ForwardAuthMiddleware implements Middleware {
         URI address;
         try {
             address = URI.create(config.address());
-            target = UpstreamTarget.of(config.address(), tls(name, config));
+            target = UpstreamTarget.of(config.address(), UpstreamTls.configured("middleware " + name, config.tls()));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("middleware " + name + ": address: \"" + config.address() + "\" is not a URL", e);
         }
@@ -72,23 +72,11 @@ public final class ForwardAuthMiddleware implements Middleware {
         this.trustForwardHeader = config.trustForwardHeader();
     }
 
-    /** The TLS for an https address; reading its files can fail, which rejects the configuration snapshot. */
-    private static UpstreamTls tls(String name, MiddlewareConfig.ForwardAuth config) {
-        if (config.tls().isEmpty()) {
-            return null;
-        }
-        try {
-            return UpstreamTls.of(config.tls().get());
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("middleware " + name + ": tls: " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public void handle(Exchange exchange, Next next) {
         List<Map.Entry<String, String>> headers = authHeaders(exchange);
         for (Map.Entry<String, String> h : headers) {
-            if (!HEADER_SAFE.test(h.getKey()) || !HEADER_SAFE.test(h.getValue())) {
+            if (hasLineBreak(h.getKey()) || hasLineBreak(h.getValue())) {
                 // A line break would end the header early: nothing a client sends should reach the auth server so.
                 exchange.respond(HttpResponseStatus.BAD_REQUEST, null, Rejections.JSON,
                         Rejections.body(HttpResponseStatus.BAD_REQUEST, "request headers cannot be forwarded for authorization"));
@@ -107,8 +95,9 @@ public final class ForwardAuthMiddleware implements Middleware {
                 });
     }
 
-    private static final java.util.function.Predicate<String> HEADER_SAFE =
-            v -> v.indexOf('\r') < 0 && v.indexOf('\n') < 0;
+    private static boolean hasLineBreak(String s) {
+        return s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0;
+    }
 
     private ByteBuf request(ByteBufAllocator alloc, List<Map.Entry<String, String>> headers) {
         ByteBuf buf = alloc.buffer(256 + pathAndQuery.length() + 64 * headers.size());
