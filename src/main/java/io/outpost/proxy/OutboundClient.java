@@ -43,7 +43,8 @@ import java.util.function.Function;
  * non-blocking resolver. The caller writes the whole request as bytes; the answer is aggregated
  * (capped). A failed connect or TLS handshake, a reset or a timeout before the response head is
  * "not reached"; any response head counts as an answer, whatever happens to its body afterwards.
- * A pooled connection unused for the idle timeout (90 s) is closed.
+ * A pooled connection unused for the idle timeout (90 s) is closed, and so is one whose answer
+ * sends nothing for that long.
  */
 public final class OutboundClient implements AutoCloseable {
 
@@ -385,10 +386,13 @@ public final class OutboundClient implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent && promise == null) {
+            if (!(evt instanceof IdleStateEvent)) {
+                ctx.fireUserEventTriggered(evt);
+            } else if (promise == null) {
                 ctx.close(); // unused for the idle timeout: the pool lets it go
             } else {
-                ctx.fireUserEventTriggered(evt);
+                // A body that stalls: the answer ends here, with the status if its head came.
+                fail(new TimeoutException("no bytes from " + pool.target() + " for " + idleTimeoutMillis + "ms"));
             }
         }
 

@@ -8,6 +8,10 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.outpost.testing.Backend;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -58,5 +62,30 @@ class OutboundClientTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> client.idleConnections() == 0);
         assertThat(client.send(target, get(target, "/c"), loop).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
         assertThat(backend.hits()).isEqualTo(3);
+    }
+
+    @Test
+    void anAnswerWhoseBodyStallsEndsAfterTheIdleTimeoutWithItsStatus() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread peer = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    Thread.sleep(10_000); // the rest of the body never comes
+                } catch (Exception e) {
+                    // closed by the client, as expected
+                }
+            }, "stalling-peer");
+            peer.setDaemon(true);
+            peer.start();
+            client = new OutboundClient(Transport.best(), 1024, Duration.ofMillis(300));
+            UpstreamTarget target = UpstreamTarget.of("http://127.0.0.1:" + server.getLocalPort());
+
+            OutboundClient.Result r = client.send(target, get(target, "/"), group.next()).get(5, TimeUnit.SECONDS);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(new String(r.body(), StandardCharsets.US_ASCII)).isEqualTo("ab");
+            assertThat(client.idleConnections()).isZero();
+        }
     }
 }
