@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
 final class GroupCommitWriter implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+    /** How far ahead of the valid bytes a segment is zero-filled when a batch does not fit. */
+    static final long PREALLOCATE = 1024 * 1024;
 
     /** A queued write. */
     sealed interface Op permits AppendOp, MarkOp, Stop {}
@@ -136,6 +138,7 @@ final class GroupCommitWriter implements Runnable {
         if (active.size() >= segmentBytes) {
             Path next = Segment.pathOf(directory, active.id() + 1);
             try {
+                active.seal();
                 active = Segment.create(directory, active.id() + 1, nextSequence);
                 segments.put(active.id(), active);
             } catch (IOException e) {
@@ -151,6 +154,7 @@ final class GroupCommitWriter implements Runnable {
         }
         long start = active.size();
         int bytes = buffer.flip().remaining();
+        preallocate(start + bytes);
         try {
             active.write(buffer);
             active.force();
@@ -180,6 +184,22 @@ final class GroupCommitWriter implements Runnable {
         index.write(() -> staged.forEach(s -> index.apply(s.rec(), s.location())));
         for (Staged s : staged) {
             complete(s);
+        }
+    }
+
+    /**
+     * Zero-fills the segment ahead when {@code end} is past its allocated length: up to
+     * {@link #PREALLOCATE} further, or to {@code segmentBytes} near the segment's end. A disk that
+     * refuses the zeros does not fail the batch; its own write may still fit.
+     */
+    private void preallocate(long end) {
+        if (active.allocated(end)) {
+            return;
+        }
+        try {
+            active.preallocate(Math.max(end, Math.min(active.size() + PREALLOCATE, segmentBytes)));
+        } catch (IOException e) {
+            log.debug("journal segment {}: cannot write ahead: {}", active.path(), e.toString());
         }
     }
 

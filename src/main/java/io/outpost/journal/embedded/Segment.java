@@ -12,6 +12,13 @@ import java.nio.file.StandardOpenOption;
  * One file of the log. It starts with a 16-byte header ({@code "OPJ1"}, format version, the first
  * sequence number it may hold) and then holds frames back to back. Only the newest segment is
  * written; reads use positional I/O and may run on any thread.
+ *
+ * <p>The newest segment is zero-filled ahead of its valid bytes ({@link #preallocate}), so that most
+ * batches overwrite space the file already has: their {@code fdatasync} then flushes the data alone,
+ * not the file's size as well (one device write less per batch). Zeros never pass as a frame (a
+ * frame's length is at least one), so recovery reads a zero tail as the end of the log. A segment is
+ * cut back to its valid bytes before the next one is created ({@link #seal}); only the newest segment
+ * can end in zeros.
  */
 final class Segment implements AutoCloseable {
 
@@ -23,9 +30,14 @@ final class Segment implements AutoCloseable {
     private final long id;
     private final long baseSequence;
     private final Path path;
+    /** What {@link #preallocate} writes from. */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024);
+
     private final FileChannel channel;
     /** Bytes known good; only the writer thread changes it. */
     private volatile long size;
+    /** The file's length: {@link #size} plus the zeros written ahead; only the writer thread uses it. */
+    private long allocated;
 
     private Segment(long id, long baseSequence, Path path, FileChannel channel, long size) {
         this.id = id;
@@ -33,6 +45,7 @@ final class Segment implements AutoCloseable {
         this.path = path;
         this.channel = channel;
         this.size = size;
+        this.allocated = size;
     }
 
     static Path pathOf(Path dir, long id) {
@@ -126,11 +139,42 @@ final class Segment implements AutoCloseable {
         channel.force(false);
     }
 
+    /**
+     * Extends the file with zeros up to {@code length} bytes, unless it is that long already. The zeros
+     * are not forced: the next batch's {@link #force} makes them durable along with its data. When
+     * the disk refuses them, the file keeps whatever was written and the exception is thrown; the
+     * batch can still be written where it fits.
+     */
+    void preallocate(long length) throws IOException {
+        try {
+            while (allocated < length) {
+                ByteBuffer zeros = ZEROS.duplicate().limit((int) Math.min(ZEROS.capacity(), length - allocated));
+                allocated += channel.write(zeros, allocated);
+            }
+        } catch (IOException e) {
+            allocated = channel.size();
+            throw e;
+        }
+    }
+
+    /** True when the file has room for {@code length} bytes without growing. */
+    boolean allocated(long length) {
+        return length <= allocated;
+    }
+
     /** Cuts the file back to {@code length} bytes and makes that durable. */
     void truncate(long length) throws IOException {
         channel.truncate(length);
         channel.force(true);
         size = length;
+        allocated = length;
+    }
+
+    /** Ends the segment: the zeros written ahead are cut off, durably, before a newer segment exists. */
+    void seal() throws IOException {
+        if (allocated > size) {
+            truncate(size);
+        }
     }
 
     void overwrite(long offset, ByteBuffer bytes) throws IOException {
@@ -157,6 +201,7 @@ final class Segment implements AutoCloseable {
         return size;
     }
 
+    /** Sets the valid bytes after a scan; a zero tail beyond them stays allocated. */
     void size(long size) {
         this.size = size;
     }

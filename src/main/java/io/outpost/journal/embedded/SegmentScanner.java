@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  * Reads a segment back at open time. A record that fails its check is either a torn tail (nothing
  * valid follows it in the newest segment: the end of a write cut short by a crash, never
  * acknowledged, so cut off) or corruption (valid records follow: quarantined, reported, skipped).
+ * Zeros up to the end of the newest segment are the space written ahead of the log, not a tail.
  */
 final class SegmentScanner {
 
@@ -55,6 +56,10 @@ final class SegmentScanner {
                 pos += frame;
                 continue;
             }
+            if (newest && zeros(buf, pos, end)) {
+                segment.size(pos); // the space written ahead of the log: a clean end, kept for appends
+                return new Result(pos, records, 0);
+            }
             int next = nextValidFrame(buf, pos + 1);
             if (next < 0) {
                 long tail = end - pos;
@@ -72,6 +77,15 @@ final class SegmentScanner {
         }
         segment.size(end);
         return new Result(end, records, 0);
+    }
+
+    private static boolean zeros(ByteBuffer buf, int from, int to) {
+        for (int p = from; p < to; p++) {
+            if (buf.get(p) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int nextValidFrame(ByteBuffer buf, int from) {

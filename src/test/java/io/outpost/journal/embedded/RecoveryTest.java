@@ -39,9 +39,9 @@ class RecoveryTest {
             entries = appendAll(journal, 5);
         }
         Path segment = EmbeddedJournalFiles.segments(dir).get(0);
-        long size = Files.size(segment);
+        long end = validEnd(segment);
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
-            ch.truncate(size - 37); // the last record was only partly written
+            ch.write(java.nio.ByteBuffer.allocate(37), end - 37); // the last record was only partly written
         }
 
         try (EmbeddedJournal journal = open(1 << 20)) {
@@ -59,6 +59,53 @@ class RecoveryTest {
         try (EmbeddedJournal journal = open(1 << 20)) {
             assertThat(journal.recoveryReport().clean()).isTrue();
             assertThat(journal.recoveryReport().entries()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void theSpaceWrittenAheadIsReusedAndItsZerosAreACleanEnd() throws IOException {
+        List<Entry> entries;
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            entries = appendAll(journal, 5);
+        }
+        Path segment = EmbeddedJournalFiles.segments(dir).get(0);
+        long end = validEnd(segment);
+        assertThat(Files.size(segment)).as("zero-filled ahead of the records").isEqualTo(1 << 20).isGreaterThan(end);
+
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            RecoveryReport report = journal.recoveryReport();
+            assertThat(report.clean()).isTrue();
+            assertThat(report.tornTailBytes()).isZero();
+            assertThat(report.entries()).isEqualTo(5);
+            assertThat(journal.append(draft("s", "key-5", 200)).join().sequence())
+                    .isEqualTo(entries.get(4).sequence() + 1);
+        }
+        assertThat(Files.size(segment)).as("the new record went into the zeros").isEqualTo(1 << 20);
+        assertThat(validEnd(segment)).isGreaterThan(end);
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            assertThat(journal.recoveryReport().clean()).isTrue();
+            assertThat(journal.recoveryReport().entries()).isEqualTo(6);
+            for (Entry e : entries) {
+                assertThat(journal.findByIdempotencyKey(e.idempotencyKey())).contains(e);
+            }
+        }
+    }
+
+    @Test
+    void aSegmentIsCutBackToItsLastRecordBeforeTheNextOneStarts() throws IOException {
+        try (EmbeddedJournal journal = open(1 << 20)) {
+            appendAll(journal, 5);
+        }
+        Path first = EmbeddedJournalFiles.segments(dir).get(0);
+        try (EmbeddedJournal journal = open(1024)) { // smaller segments now: the next batch rolls over
+            journal.append(draft("s", "next", 200)).join();
+        }
+        List<Path> segments = EmbeddedJournalFiles.segments(dir);
+        assertThat(segments).hasSize(2).startsWith(first);
+        assertThat(Files.size(first)).as("no zeros left behind the last record").isEqualTo(validEnd(first));
+        try (EmbeddedJournal journal = open(1024)) {
+            assertThat(journal.recoveryReport().clean()).isTrue();
+            assertThat(journal.recoveryReport().entries()).isEqualTo(6);
         }
     }
 
@@ -131,6 +178,16 @@ class RecoveryTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> open(1 << 20))
                     .isInstanceOf(io.outpost.journal.JournalException.class).hasMessageContaining(dir.toString());
         }
+    }
+
+    /** Where the records end: the segment is zero-filled after them. */
+    private static long validEnd(Path segment) throws IOException {
+        byte[] bytes = Files.readAllBytes(segment);
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] == 0) {
+            end--;
+        }
+        return end;
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
