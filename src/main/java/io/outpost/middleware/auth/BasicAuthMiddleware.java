@@ -95,8 +95,12 @@ public final class BasicAuthMiddleware implements Middleware {
     }
 
     private void check(Exchange exchange, Next next, String user, String password, byte[] hash, String fingerprint) {
-        boolean ok = BCrypt.verifyer().verify(password.getBytes(StandardCharsets.UTF_8),
-                hash != null ? hash : DUMMY).verified && hash != null;
+        boolean ok;
+        try {
+            ok = BCrypt.verifyer().verify(bcryptInput(password), hash != null ? hash : DUMMY).verified && hash != null;
+        } catch (RuntimeException e) {
+            ok = false; // a hash the library cannot read: this credential does not pass, and the client gets an answer
+        }
         if (ok) {
             synchronized (verified) {
                 verified.put(fingerprint, user);
@@ -105,6 +109,15 @@ public final class BasicAuthMiddleware implements Middleware {
         } else {
             reject(exchange);
         }
+    }
+
+    /**
+     * The password bytes bcrypt reads: at most the first 72, as in OpenBSD, Go (Traefik) and htpasswd. The
+     * library throws for longer input instead, which would leave the request without an answer.
+     */
+    static byte[] bcryptInput(String password) {
+        byte[] bytes = password.getBytes(StandardCharsets.UTF_8);
+        return bytes.length <= 72 ? bytes : java.util.Arrays.copyOf(bytes, 72);
     }
 
     private void accept(Exchange exchange, Next next, String user) {

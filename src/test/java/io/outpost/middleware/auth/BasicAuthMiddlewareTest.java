@@ -49,4 +49,28 @@ class BasicAuthMiddlewareTest {
             assertThat(f.backend.hits()).isEqualTo(1);
         }
     }
+
+    @Test
+    void aPasswordLongerThanBcryptTakesGets401RatherThanNoAnswer() throws Exception {
+        // bcrypt reads at most 72 bytes; the library throws for longer passwords instead of answering false.
+        String longPassword = "x".repeat(100);
+        try (SecurityFixture f = SecurityFixture.start(middleware(false))) {
+            RawHttp.Response r = f.get("/", basic("cashier:" + longPassword));
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(f.get("/", basic("nobody:" + longPassword)).status()).isEqualTo(401);
+            assertThat(f.backend.hits()).isZero();
+        }
+    }
+
+    @Test
+    void likeGoAndHtpasswdOnlyTheFirst72BytesOfAPasswordCount() throws Exception {
+        String longPassword = "p".repeat(72) + "-tail";
+        String hash = BCrypt.withDefaults().hashToString(4, ("p".repeat(72)).toCharArray());
+        BasicAuthMiddleware m = new BasicAuthMiddleware("basic",
+                new MiddlewareConfig.BasicAuth(List.of("manager:" + hash), "store-12", false));
+        try (SecurityFixture f = SecurityFixture.start(m)) {
+            assertThat(f.get("/", basic("manager:" + longPassword)).status()).isEqualTo(200);
+            assertThat(f.get("/", basic("manager:" + "p".repeat(71))).status()).isEqualTo(401);
+        }
+    }
 }
