@@ -71,6 +71,8 @@ final class MiddlewareBinder {
             String p = item.text();
             if (p != null && !p.startsWith("/")) {
                 item.error("\"" + p + "\" must start with '/'");
+            } else if (p != null && !plainPath(p)) {
+                item.error(NOT_PLAIN);
             } else if (p != null) {
                 prefixes.add(p);
             }
@@ -85,8 +87,23 @@ final class MiddlewareBinder {
         String value = body.requiredString(key);
         if (body.has(key) && !value.startsWith("/")) {
             body.at(key).error("\"" + value + "\" must start with '/'");
+        } else if (body.has(key) && !plainPath(value)) {
+            body.at(key).error(NOT_PLAIN);
         }
         return value;
+    }
+
+    private static final String NOT_PLAIN = "must not contain whitespace, control characters, '?' or '#'";
+
+    /** What the path middlewares accept when they are built: nothing that would break or change the request line. */
+    private static boolean plainPath(String path) {
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c <= ' ' || c == 0x7f || c == '?' || c == '#') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Map<String, String> headers(Node node) {
@@ -149,12 +166,12 @@ final class MiddlewareBinder {
                 body.integer("minRequests", MiddlewareConfig.CircuitBreaker.DEFAULT_MIN_REQUESTS, 1, Integer.MAX_VALUE),
                 body.positiveDuration("window", MiddlewareConfig.CircuitBreaker.DEFAULT_WINDOW),
                 body.positiveDuration("fallbackDuration", MiddlewareConfig.CircuitBreaker.DEFAULT_FALLBACK_DURATION),
-                body.duration("recoveryDuration", MiddlewareConfig.CircuitBreaker.DEFAULT_RECOVERY_DURATION));
+                body.positiveDuration("recoveryDuration", MiddlewareConfig.CircuitBreaker.DEFAULT_RECOVERY_DURATION));
     }
 
     private static MiddlewareConfig retry(Node body) {
         int attempts = body.has("attempts") ? body.integer("attempts", 1, 1, 100) : RootBinder.missing(body, "attempts", 1);
         return new MiddlewareConfig.Retry(attempts,
-                body.duration("initialInterval", MiddlewareConfig.Retry.DEFAULT_INITIAL_INTERVAL));
+                body.positiveDuration("initialInterval", MiddlewareConfig.Retry.DEFAULT_INITIAL_INTERVAL));
     }
 }

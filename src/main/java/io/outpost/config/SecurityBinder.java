@@ -129,8 +129,16 @@ final class SecurityBinder {
         RequestKey source = body.parsed("sourceCriterion", text -> RequestKey.parse(text, Set.of(
                 RequestKey.Source.CLIENT_IP, RequestKey.Source.HEADER, RequestKey.Source.CLAIM, RequestKey.Source.CONSUMER)))
                 .orElse(RequestKey.CLIENT_IP);
-        return new MiddlewareConfig.RateLimit(average,
-                body.positiveDuration("period", MiddlewareConfig.RateLimit.DEFAULT_PERIOD), burst, source,
+        Duration period = body.positiveDuration("period", MiddlewareConfig.RateLimit.DEFAULT_PERIOD);
+        // The bucket holds burst x (period / average) nanoseconds in a long.
+        long periodNanos = saturatedNanos(period);
+        long intervalNanos = Math.max(1, periodNanos / average);
+        if (periodNanos == Long.MAX_VALUE || burst > Long.MAX_VALUE / intervalNanos) {
+            body.at(body.has("burst") ? "burst" : "average").error(burst + " requests of " + Durations.format(period)
+                    + " / " + average + " each is too long a burst (expected: burst x period / average under 292 years)");
+            burst = average;
+        }
+        return new MiddlewareConfig.RateLimit(average, period, burst, source,
                 body.integer("maxKeys", MiddlewareConfig.RateLimit.DEFAULT_MAX_KEYS, 1, Integer.MAX_VALUE));
     }
 
@@ -145,6 +153,14 @@ final class SecurityBinder {
                 .orElse(RequestKey.CONSUMER);
         return new MiddlewareConfig.Quota(limit, period, key,
                 body.integer("maxKeys", MiddlewareConfig.Quota.DEFAULT_MAX_KEYS, 1, Integer.MAX_VALUE));
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static Optional<String> optString(Node body, String key) {

@@ -1,0 +1,60 @@
+package io.outpost.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.middleware.Middlewares;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code outpost check} must reject what {@code outpost run} cannot build: a middleware that passes
+ * validation but throws when the runtime builds it makes check say "valid" and the gateway refuse it.
+ */
+class CheckMatchesBuildTest {
+
+    private static final String EP = "entryPoints: { web: { address: \":8080\" } }\n";
+
+    /** Either the loader reports an error, or every middleware it accepted builds. */
+    private static List<String> problems(String middlewares) {
+        ConfigResult result = new ConfigLoader().parse(EP + "http:\n  middlewares:\n" + middlewares.indent(4), "test.yaml");
+        List<String> out = new ArrayList<>();
+        if (!result.isValid()) {
+            result.errors().forEach(e -> out.add("check: " + e));
+            return out;
+        }
+        for (Map.Entry<String, MiddlewareConfig> e : result.orElseThrow().http().middlewares().entrySet()) {
+            try {
+                Middlewares.create(e.getKey(), e.getValue());
+            } catch (RuntimeException ex) {
+                out.add("build: " + ex);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aZeroRecoveryDurationIsACheckError() {
+        assertThat(problems("cb: { circuitBreaker: { errorRatio: 0.5, recoveryDuration: 0s } }"))
+                .singleElement().asString().startsWith("check: http.middlewares.cb.circuitBreaker.recoveryDuration");
+    }
+
+    @Test
+    void aZeroRetryIntervalIsACheckError() {
+        assertThat(problems("r: { retry: { attempts: 2, initialInterval: 0s } }"))
+                .singleElement().asString().startsWith("check: http.middlewares.r.retry.initialInterval");
+    }
+
+    @Test
+    void aPrefixWithAQuestionMarkIsACheckError() {
+        assertThat(problems("s: { stripPrefix: { prefixes: [\"/api?x\"] } }"))
+                .singleElement().asString().startsWith("check: http.middlewares.s.stripPrefix.prefixes[0]");
+    }
+
+    @Test
+    void aBurstTooLargeForTheBucketIsACheckError() {
+        assertThat(problems("rl: { rateLimit: { average: 1, period: 1h, burst: 100000000 } }"))
+                .singleElement().asString().startsWith("check: http.middlewares.rl.rateLimit.burst");
+    }
+}
