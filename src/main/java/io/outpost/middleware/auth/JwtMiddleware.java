@@ -71,8 +71,8 @@ public final class JwtMiddleware implements Middleware {
 
     static KeySource keySource(String name, MiddlewareConfig.Jwt config, Clock clock, UnaryOperator<String> env) {
         if (config.jwksUrl().isPresent()) {
-            return new RemoteJwks(URI.create(config.jwksUrl().get()), AuthHttp.client(), clock,
-                    config.jwksCacheDuration(), config.jwksMinRefreshInterval(), java.time.Duration.ofSeconds(5)).start();
+            return RemoteJwks.shared(URI.create(config.jwksUrl().get()), AuthHttp.client(), clock,
+                    config.jwksCacheDuration(), config.jwksMinRefreshInterval(), java.time.Duration.ofSeconds(5));
         }
         if (config.jwksFile().isPresent()) {
             try {

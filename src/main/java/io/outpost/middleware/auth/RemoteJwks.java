@@ -8,7 +8,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.lang.ref.WeakReference;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,38 @@ final class RemoteJwks implements KeySource {
         this.cacheMillis = cacheDuration.toMillis();
         this.minRefreshMillis = minRefreshInterval.toMillis();
         this.timeout = timeout;
+    }
+
+    private record Settings(URI url, HttpClient client, Clock clock, Duration cacheDuration,
+                            Duration minRefreshInterval, Duration timeout) {
+    }
+
+    /** The sources in use, so that a configuration reload keeps the keys it had (weakly held: unused ones go). */
+    private static final ConcurrentHashMap<Settings, WeakReference<RemoteJwks>> SHARED = new ConcurrentHashMap<>();
+
+    /**
+     * The source for these settings: the one an earlier configuration snapshot built, when it is still in use,
+     * else a new one that starts fetching. A reload builds every middleware again; without sharing, the new
+     * jwt middleware would start with no keys and answer 503 until the provider is reachable, which at a
+     * store cut off from the cloud means until the link returns.
+     */
+    static RemoteJwks shared(URI url, HttpClient client, Clock clock, Duration cacheDuration,
+                             Duration minRefreshInterval, Duration timeout) {
+        SHARED.values().removeIf(ref -> ref.get() == null);
+        Settings settings = new Settings(url, client, clock, cacheDuration, minRefreshInterval, timeout);
+        while (true) {
+            WeakReference<RemoteJwks> ref = SHARED.get(settings);
+            RemoteJwks existing = ref == null ? null : ref.get();
+            if (existing != null) {
+                return existing;
+            }
+            RemoteJwks fresh = new RemoteJwks(url, client, clock, cacheDuration, minRefreshInterval, timeout);
+            WeakReference<RemoteJwks> mine = new WeakReference<>(fresh);
+            boolean installed = ref == null ? SHARED.putIfAbsent(settings, mine) == null : SHARED.replace(settings, ref, mine);
+            if (installed) {
+                return fresh.start();
+            }
+        }
     }
 
     /** Starts the first fetch, so that keys are usually there before the first request. */

@@ -142,4 +142,17 @@ class RemoteJwksTest {
             assertThat(f.get("/", bearer(first)).status()).isEqualTo(200);
         }
     }
+
+    @Test
+    void aReloadWhileTheProviderIsDownKeepsServingTheCachedKeys() throws Exception {
+        // Every configuration reload builds the middlewares again (RuntimeBuilder), with the same jwksUrl.
+        try (SecurityFixture f = SecurityFixture.start(middleware())) {
+            assertThat(f.get("/", bearer(first)).status()).isEqualTo(200);
+        }
+        idp.stop(0); // the store loses its link to the cloud's identity provider
+        clock.advance(Duration.ofMinutes(1));
+        try (SecurityFixture f = SecurityFixture.start(middleware())) { // an unrelated edit of the file is reloaded
+            assertThat(f.get("/", bearer(first)).status()).isEqualTo(200);
+        }
+    }
 }
