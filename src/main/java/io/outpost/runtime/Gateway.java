@@ -142,6 +142,7 @@ public final class Gateway implements AutoCloseable {
             log.warn("entry point changes take effect after a restart");
         }
         installAccessLog(config);
+        applyAdminAuth(config);
         GatewayRuntime previous = runtime.getAndSet(next);
         context.routing(tls.wrap(next));
         if (proxy != null) {
@@ -153,6 +154,30 @@ public final class Gateway implements AutoCloseable {
         }
         log.info("configuration applied: {} routers, {} services", config.http().routers().size(),
                 config.http().services().size());
+    }
+
+    /**
+     * A token written into the file replaces the admin server's at once, so that rotating a leaked token
+     * revokes it. The address is bound at start; removing the token is honoured only while the address is
+     * the one bound (validation then guarantees it is loopback), never for a server still listening on an
+     * address that demanded one.
+     */
+    private void applyAdminAuth(OutpostConfig config) {
+        if (admin == null || boundConfig == null) {
+            return;
+        }
+        boolean sameAddress = boundConfig.admin().address().equals(config.admin().address());
+        if (!sameAddress) {
+            log.warn("admin address changes take effect after a restart");
+        }
+        if (config.admin().auth().isPresent()) {
+            admin.bearerToken(config.admin().auth().get().token());
+        } else if (sameAddress) {
+            admin.bearerToken(null);
+        } else {
+            log.warn("admin.auth removed but the admin server still listens on {}: keeping its token until a restart",
+                    boundConfig.admin().address());
+        }
     }
 
     private void installAccessLog(OutpostConfig config) {

@@ -157,6 +157,19 @@ class GatewayTest {
     }
 
     @Test
+    void aReloadThatRotatesTheAdminTokenRevokesTheOldOne() throws Exception {
+        assertThat(admin("/api/routers", true).statusCode()).isEqualTo(200);
+        // The old token leaked: the operator writes a new one into the file, with another change to see it applied.
+        write(routes("PathPrefix(`/`)", "green").replace("s3cret-token", "rotated-token"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> get("", "/api").startsWith("200 green"));
+        assertThat(admin("/api/routers", true).statusCode()).as("the old token").isEqualTo(401);
+        HttpResponse<String> rotated = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + adminPort + "/api/routers"))
+                .header("Authorization", "Bearer rotated-token").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(rotated.statusCode()).as("the new token").isEqualTo(200);
+    }
+
+    @Test
     void anInvalidFirstConfigurationFailsStartWithEveryError() throws Exception {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "entryPoints:\n  web: { address: nope }\nhttp:\n  routers:\n    r: { rule: \"Path(`/`)\", service: missing }\n");
