@@ -44,7 +44,10 @@ public sealed interface Matcher extends Rule {
         }
     }
 
-    /** The whole host matches the expression, ASCII case-insensitively. */
+    /**
+     * The host contains a match of the expression, ASCII case-insensitively; anchor it with {@code ^}
+     * and {@code $} to match the whole host (Traefik v3's semantics).
+     */
     record HostRegexp(Pattern regexp) implements Matcher {
         public HostRegexp {
             regexp = Args.withFlags(regexp, Pattern.CASE_INSENSITIVE);
@@ -52,7 +55,7 @@ public sealed interface Matcher extends Rule {
 
         @Override
         public boolean matches(RequestView request) {
-            return regexp.matcher(request.host()).matches();
+            return regexp.matcher(request.host()).find();
         }
 
         @Override
@@ -132,7 +135,11 @@ public sealed interface Matcher extends Rule {
         }
     }
 
-    /** The whole raw path matches the expression. */
+    /**
+     * The raw path contains a match of the expression, as in Traefik v3: {@code PathRegexp(`\\.png$`)}
+     * matches every path that ends in {@code .png}; anchor it with {@code ^} and {@code $} to match the
+     * whole path.
+     */
     record PathRegexp(Pattern regexp) implements Matcher {
         public PathRegexp {
             regexp = Args.withFlags(regexp, 0);
@@ -140,7 +147,7 @@ public sealed interface Matcher extends Rule {
 
         @Override
         public boolean matches(RequestView request) {
-            return regexp.matcher(request.path()).matches();
+            return regexp.matcher(request.path()).find();
         }
 
         @Override

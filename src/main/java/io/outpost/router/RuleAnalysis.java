@@ -90,15 +90,16 @@ final class RuleAnalysis {
     }
 
     /**
-     * The literal text a whole-value match of {@code regex} must start with, or null. Conservative:
+     * The literal text every value that {@code regex} finds a match in must start with, or null. Only
+     * an expression anchored with {@code ^} has one (an unanchored one may match anywhere). Conservative:
      * any alternation gives up, and a literal character followed by a quantifier is not counted.
      */
     static String literalPrefix(String regex) {
-        if (regex.indexOf('|') >= 0) {
+        if (!regex.startsWith("^") || regex.indexOf('|') >= 0) {
             return null;
         }
         StringBuilder literal = new StringBuilder();
-        for (int i = regex.startsWith("^") ? 1 : 0; i < regex.length(); i++) {
+        for (int i = 1; i < regex.length(); i++) {
             char c = regex.charAt(i);
             if (REGEX_META.indexOf(c) >= 0) {
                 if (QUANTIFIERS.indexOf(c) >= 0 && !literal.isEmpty()) {

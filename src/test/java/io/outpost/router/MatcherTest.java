@@ -24,12 +24,14 @@ class MatcherTest {
     }
 
     @Test
-    void hostRegexpMustMatchTheWholeHostIgnoringCase() {
+    void hostRegexpFindsAMatchInTheHostIgnoringCaseAndAnchorsWhereTold() {
         TestRequest request = TestRequest.get("/").host("eu.shop.example");
-        assertThat(matches("HostRegexp(`[a-z]+\\.shop\\.example`)", request)).isTrue();
-        assertThat(matches("HostRegexp(`[A-Z]+\\.SHOP\\.example`)", request)).isTrue();
-        assertThat(matches("HostRegexp(`shop\\.example`)", request)).isFalse();
-        assertThat(matches("HostRegexp(`eu`)", request)).isFalse();
+        assertThat(matches("HostRegexp(`^[a-z]+\\.shop\\.example$`)", request)).isTrue();
+        assertThat(matches("HostRegexp(`^[A-Z]+\\.SHOP\\.example$`)", request)).isTrue();
+        assertThat(matches("HostRegexp(`shop\\.example`)", request)).isTrue();
+        assertThat(matches("HostRegexp(`^shop\\.example$`)", request)).isFalse();
+        assertThat(matches("HostRegexp(`^eu\\.`)", request)).isTrue();
+        assertThat(matches("HostRegexp(`^us\\.`)", request)).isFalse();
     }
 
     @Test
@@ -53,10 +55,14 @@ class MatcherTest {
     }
 
     @Test
-    void pathRegexpMustMatchTheWholePath() {
-        assertThat(matches("PathRegexp(`/v[0-9]+/items`)", TestRequest.get("/v2/items"))).isTrue();
-        assertThat(matches("PathRegexp(`/v[0-9]+/items`)", TestRequest.get("/v2/items/7"))).isFalse();
-        assertThat(matches("PathRegexp(`/v[0-9]+`)", TestRequest.get("/api/v2"))).isFalse();
+    void pathRegexpFindsAMatchInThePathAndAnchorsWhereTold() {
+        assertThat(matches("PathRegexp(`^/v[0-9]+/items$`)", TestRequest.get("/v2/items"))).isTrue();
+        assertThat(matches("PathRegexp(`^/v[0-9]+/items$`)", TestRequest.get("/v2/items/7"))).isFalse();
+        assertThat(matches("PathRegexp(`^/v[0-9]+/`)", TestRequest.get("/v2/items/7"))).isTrue();
+        assertThat(matches("PathRegexp(`^/v[0-9]+`)", TestRequest.get("/api/v2"))).isFalse();
+        assertThat(matches("PathRegexp(`/v[0-9]+`)", TestRequest.get("/api/v2"))).isTrue();
+        assertThat(matches("PathRegexp(`\\.(png|jpg)$`)", TestRequest.get("/img/a.png"))).isTrue();
+        assertThat(matches("PathRegexp(`\\.(png|jpg)$`)", TestRequest.get("/img/a.png/x"))).isFalse();
         assertThat(matches("PathRegexp(`/V2`)", TestRequest.get("/v2"))).isFalse();
     }
 

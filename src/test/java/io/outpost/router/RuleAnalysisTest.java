@@ -34,20 +34,22 @@ class RuleAnalysisTest {
         assertThat(prefixes("PathPrefix(`/a`) || Path(`/b`)")).containsExactlyInAnyOrder("/a", "/b");
         assertThat(prefixes("PathPrefix(`/a`) || Method(`GET`)")).isNull();
         assertThat(prefixes("!PathPrefix(`/a`)")).isNull();
-        assertThat(prefixes("PathRegexp(`/api/v[0-9]+`)")).containsExactly("/api/v");
+        assertThat(prefixes("PathRegexp(`^/api/v[0-9]+`)")).containsExactly("/api/v");
+        assertThat(prefixes("PathRegexp(`/api/v[0-9]+`)")).isNull();
         assertThat(prefixes("Host(`a`)")).isNull();
     }
 
     @Test
     void literalPrefixOfARegexpIsConservative() {
         assertThat(RuleAnalysis.literalPrefix("^/api/items$")).isEqualTo("/api/items");
-        assertThat(RuleAnalysis.literalPrefix("/api/x?")).isEqualTo("/api/");
-        assertThat(RuleAnalysis.literalPrefix("/api/x*y")).isEqualTo("/api/");
-        assertThat(RuleAnalysis.literalPrefix("/api/x{2}")).isEqualTo("/api/");
-        assertThat(RuleAnalysis.literalPrefix("/a\\.b")).isEqualTo("/a");
-        assertThat(RuleAnalysis.literalPrefix("/a|/b")).isNull();
+        assertThat(RuleAnalysis.literalPrefix("^/api/x?")).isEqualTo("/api/");
+        assertThat(RuleAnalysis.literalPrefix("^/api/x*y")).isEqualTo("/api/");
+        assertThat(RuleAnalysis.literalPrefix("^/api/x{2}")).isEqualTo("/api/");
+        assertThat(RuleAnalysis.literalPrefix("^/a\\.b")).isEqualTo("/a");
+        assertThat(RuleAnalysis.literalPrefix("/api/items")).as("unanchored: found anywhere").isNull();
+        assertThat(RuleAnalysis.literalPrefix("^/a|/b")).isNull();
         assertThat(RuleAnalysis.literalPrefix("(?i)/a")).isNull();
-        assertThat(RuleAnalysis.literalPrefix("x+")).isNull();
+        assertThat(RuleAnalysis.literalPrefix("^x+")).isNull();
         assertThat(RuleAnalysis.literalPrefix(".*")).isNull();
     }
 }
