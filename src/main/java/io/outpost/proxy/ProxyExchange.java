@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.outpost.middleware.Exchange;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -92,6 +93,7 @@ public final class ProxyExchange implements Exchange {
     @Override public String path() { return info.path(); }
     @Override public String query() { return info.query(); }
     @Override public String header(String name) { return request.headers().get(name); }
+    @Override public List<String> headers(String name) { return request.headers().getAll(name); }
     @Override public String clientIp() { return frontend.clientIp(); }
 
     public String serviceName() { return serviceName; }

@@ -199,7 +199,7 @@ public sealed interface Matcher extends Rule {
         }
     }
 
-    /** The header's first value equals {@code value} exactly. */
+    /** One of the header's values equals {@code value} exactly (each field line is one value, as in Traefik). */
     record Header(String header, String value) implements Matcher {
         public Header {
             header = Args.headerName(header);
@@ -208,7 +208,7 @@ public sealed interface Matcher extends Rule {
 
         @Override
         public boolean matches(RequestView request) {
-            return value.equals(request.header(header));
+            return request.headers(header).contains(value);
         }
 
         @Override
@@ -222,7 +222,7 @@ public sealed interface Matcher extends Rule {
         }
     }
 
-    /** The header's first value contains a match of the expression. */
+    /** One of the header's values contains a match of the expression. */
     record HeaderRegexp(String header, Pattern regexp) implements Matcher {
         public HeaderRegexp {
             header = Args.headerName(header);
@@ -231,8 +231,12 @@ public sealed interface Matcher extends Rule {
 
         @Override
         public boolean matches(RequestView request) {
-            String value = request.header(header);
-            return value != null && regexp.matcher(value).find();
+            for (String value : request.headers(header)) {
+                if (regexp.matcher(value).find()) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override

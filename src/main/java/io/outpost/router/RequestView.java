@@ -1,5 +1,7 @@
 package io.outpost.router;
 
+import java.util.List;
+
 /**
  * What rule matching may look at in a request. It is free of Netty types so that the rule language,
  * the route index and their tests run without sockets.
@@ -20,6 +22,12 @@ public interface RequestView {
 
     /** The first value of a header (names compare case-insensitively), or {@code null}. */
     String header(String name);
+
+    /** Every value of a header, one per field line, in the order received; empty when there is none. */
+    default List<String> headers(String name) {
+        String value = header(name);
+        return value == null ? List.of() : List.of(value);
+    }
 
     /** The client's address as text, for example {@code 127.0.0.1} or {@code ::1}. */
     String clientIp();

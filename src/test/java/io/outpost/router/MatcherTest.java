@@ -75,13 +75,17 @@ class MatcherTest {
     }
 
     @Test
-    void headerComparesTheFirstValueExactly() {
+    void headerComparesEachValueExactly() {
         TestRequest request = TestRequest.get("/").header("X-Canary", "1");
         assertThat(matches("Header(`x-canary`, `1`)", request)).isTrue();
         assertThat(matches("Header(`X-Canary`, `10`)", request)).isFalse();
         assertThat(matches("Header(`X-Other`, `1`)", request)).isFalse();
         assertThat(matches("Header(`X-Other`, ``)", request)).isFalse();
         assertThat(matches("Header(`X-Other`, ``)", request.header("X-Other", ""))).isTrue();
+        TestRequest twoLines = request.addHeader("X-Canary", "2");
+        assertThat(matches("Header(`X-Canary`, `2`)", twoLines)).as("the second field line").isTrue();
+        assertThat(matches("Header(`X-Canary`, `1`)", twoLines)).isTrue();
+        assertThat(matches("Header(`X-Canary`, `3`)", twoLines)).isFalse();
     }
 
     @Test
@@ -90,6 +94,8 @@ class MatcherTest {
         assertThat(matches("HeaderRegexp(`User-Agent`, `Mobile`)", request)).isTrue();
         assertThat(matches("HeaderRegexp(`User-Agent`, `^Mobile`)", request)).isFalse();
         assertThat(matches("HeaderRegexp(`X-Missing`, `.*`)", request)).isFalse();
+        assertThat(matches("HeaderRegexp(`User-Agent`, `^Mobile`)", request.addHeader("User-Agent", "Mobile/2")))
+                .as("the second field line").isTrue();
     }
 
     @Test

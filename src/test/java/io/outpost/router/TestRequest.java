@@ -1,11 +1,13 @@
 package io.outpost.router;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
 /** An in-memory {@link RequestView} for tests, built with withers. */
-record TestRequest(String method, String host, String path, String query, Map<String, String> headers,
+record TestRequest(String method, String host, String path, String query, Map<String, List<String>> fields,
                    String clientIp) implements RequestView {
 
     static TestRequest get(String path) {
@@ -13,33 +15,49 @@ record TestRequest(String method, String host, String path, String query, Map<St
     }
 
     TestRequest method(String value) {
-        return new TestRequest(value, host, path, query, headers, clientIp);
+        return new TestRequest(value, host, path, query, fields, clientIp);
     }
 
     TestRequest host(String value) {
-        return new TestRequest(method, value, path, query, headers, clientIp);
+        return new TestRequest(method, value, path, query, fields, clientIp);
     }
 
     TestRequest path(String value) {
-        return new TestRequest(method, host, value, query, headers, clientIp);
+        return new TestRequest(method, host, value, query, fields, clientIp);
     }
 
     TestRequest query(String value) {
-        return new TestRequest(method, host, path, value, headers, clientIp);
+        return new TestRequest(method, host, path, value, fields, clientIp);
     }
 
     TestRequest clientIp(String value) {
-        return new TestRequest(method, host, path, query, headers, value);
+        return new TestRequest(method, host, path, query, fields, value);
     }
 
+    /** Replaces every value of the header with {@code value}. */
     TestRequest header(String name, String value) {
-        Map<String, String> copy = new TreeMap<>(headers);
-        copy.put(name.toLowerCase(Locale.ROOT), value);
+        Map<String, List<String>> copy = new TreeMap<>(fields);
+        copy.put(name.toLowerCase(Locale.ROOT), List.of(value));
+        return new TestRequest(method, host, path, query, copy, clientIp);
+    }
+
+    /** Adds a field line: one more value of the header. */
+    TestRequest addHeader(String name, String value) {
+        Map<String, List<String>> copy = new TreeMap<>(fields);
+        List<String> values = new ArrayList<>(copy.getOrDefault(name.toLowerCase(Locale.ROOT), List.of()));
+        values.add(value);
+        copy.put(name.toLowerCase(Locale.ROOT), List.copyOf(values));
         return new TestRequest(method, host, path, query, copy, clientIp);
     }
 
     @Override
     public String header(String name) {
-        return headers.get(name.toLowerCase(Locale.ROOT));
+        List<String> values = headers(name);
+        return values.isEmpty() ? null : values.get(0);
+    }
+
+    @Override
+    public List<String> headers(String name) {
+        return fields.getOrDefault(name.toLowerCase(Locale.ROOT), List.of());
     }
 }

@@ -116,6 +116,17 @@ class GatewayTest {
     }
 
     @Test
+    void headerRulesSeeEveryFieldLineOfTheHeader() throws Exception {
+        write(routes("Header(`X-Canary`, `2`)", "blue"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> getWithHost("a", "/y").startsWith("404"));
+        try (var raw = new io.outpost.testing.RawHttp(port)) {
+            raw.send("GET /y HTTP/1.1\r\nHost: a\r\nX-Canary: 1\r\nX-Canary: 2\r\n\r\n");
+            var r = raw.read();
+            assertThat(r.status() + " " + r.body().trim()).isEqualTo("200 blue GET /y body=0");
+        }
+    }
+
+    @Test
     void reloadSwapsRoutesAndABadFileKeepsTheLastGoodOne() throws Exception {
         assertThat(get("", "/api")).startsWith("200 blue");
         write(routes("PathPrefix(`/`)", "green"));
