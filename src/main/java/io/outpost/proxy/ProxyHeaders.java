@@ -38,7 +38,7 @@ final class ProxyHeaders {
                 }
                 for (String token : value.split(",")) {
                     String name = token.trim();
-                    if (!name.isEmpty() && !isPlain(name)) {
+                    if (!name.isEmpty() && !isPlain(name) && !frames(name)) {
                         if (named == null) {
                             named = new java.util.ArrayList<>(2);
                         }
@@ -58,6 +58,15 @@ final class ProxyHeaders {
         headers.remove(HttpHeaderNames.UPGRADE);
         headers.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
         headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+    }
+
+    /**
+     * Whether a field says how the body is delimited. A {@code Connection} option naming it is
+     * ignored: the body was read by that framing, and dropping the field would send the body on
+     * undelimited, where the next hop reads it as the start of another request.
+     */
+    private static boolean frames(String name) {
+        return name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding");
     }
 
     private static boolean isPlain(String connection) {

@@ -1,0 +1,130 @@
+package io.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.middleware.Middleware;
+import io.outpost.service.RoundRobinService;
+import io.outpost.testing.Backend;
+import io.outpost.testing.ProxyHarness;
+import io.outpost.testing.RawHttp;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.BiConsumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Regression tests for bugs found in a review of the HTTP/1.1 proxy path. */
+class ReviewTest {
+
+    private Backend backend;
+    private ProxyHarness proxy;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = Backend.start("b1");
+        proxy = new ProxyHarness(new RoundRobinService("svc", List.of(UpstreamTarget.of(backend.url())),
+                new ForwardOptions(1000, 2000, true)));
+    }
+
+    @AfterEach
+    void stop() {
+        proxy.close();
+        backend.close();
+    }
+
+    /** A bare upstream: one thread per connection, running {@code handler} on its streams. */
+    static final class RawUpstream implements AutoCloseable {
+        final ServerSocket server;
+
+        RawUpstream(BiConsumer<InputStream, OutputStream> handler) throws IOException {
+            server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            Thread acceptor = new Thread(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket s = server.accept();
+                        Thread t = new Thread(() -> {
+                            try (s) {
+                                handler.accept(s.getInputStream(), s.getOutputStream());
+                            } catch (IOException ignored) {
+                                // gone
+                            }
+                        });
+                        t.setDaemon(true);
+                        t.start();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
+    static String readHead(InputStream in) {
+        try {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            int c;
+            while ((c = in.read()) >= 0) {
+                b.write(c);
+                String s = b.toString(StandardCharsets.ISO_8859_1);
+                if (s.endsWith("\r\n\r\n")) {
+                    return s;
+                }
+            }
+            return b.toString(StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    // ---- Connection may not name the fields that frame the body ----
+
+    @Test
+    void connectionOptionCannotStripContentLength() throws Exception {
+        String smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("POST /p HTTP/1.1\r\nHost: x\r\nConnection: Content-Length\r\nContent-Length: "
+                    + smuggled.length() + "\r\n\r\n" + smuggled);
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isIn(200, 400);
+            if (r.status() == 200) {
+                assertThat(r.body()).isEqualTo("b1 POST /p body=" + smuggled.length() + "\n");
+            }
+        }
+        Thread.sleep(300);
+        assertThat(backend.requestHeaders()).as("requests the upstream saw").hasSizeLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void connectionOptionCannotStripTransferEncoding() throws Exception {
+        String smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("POST /p HTTP/1.1\r\nHost: x\r\nConnection: Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + Integer.toHexString(smuggled.length()) + "\r\n" + smuggled + "\r\n0\r\n\r\n");
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isIn(200, 400);
+            if (r.status() == 200) {
+                assertThat(r.body()).isEqualTo("b1 POST /p body=" + smuggled.length() + "\n");
+            }
+        }
+        Thread.sleep(300);
+        assertThat(backend.requestHeaders()).as("requests the upstream saw").hasSizeLessThanOrEqualTo(1);
+    }
+}
