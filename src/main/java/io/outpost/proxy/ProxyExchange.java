@@ -565,6 +565,9 @@ public final class ProxyExchange implements Exchange {
         if (msg instanceof HttpResponse response) {
             if (!response.decoderResult().isSuccess()) {
                 ReferenceCountUtil.release(msg);
+                // Detach before anything else: the decoder closes this connection, and its
+                // channelInactive, which runs later, must not reach a retry on another connection.
+                dropUpstream();
                 onUpstreamClosed(response.decoderResult().cause());
                 return;
             }

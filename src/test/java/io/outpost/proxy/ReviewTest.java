@@ -127,4 +127,30 @@ class ReviewTest {
         Thread.sleep(300);
         assertThat(backend.requestHeaders()).as("requests the upstream saw").hasSizeLessThanOrEqualTo(1);
     }
+
+    // ---- a malformed upstream head, then a retry elsewhere ----
+
+    @Test
+    void retryAfterMalformedUpstreamHeadIsNotCutShortByTheFirstConnectionClosing() throws Exception {
+        try (RawUpstream garbage = new RawUpstream((in, out) -> {
+            readHead(in);
+            try {
+                out.write("HTTP/1.1 2x0 Nope\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                in.read(); // wait for the proxy to close
+            } catch (IOException ignored) {
+                // closed
+            }
+        });
+             ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
+                     List.of(UpstreamTarget.of(garbage.url()), UpstreamTarget.of(backend.url())),
+                     new ForwardOptions(1000, 2000, true)))) {
+            try (RawHttp raw = new RawHttp(p.port())) {
+                raw.send("GET /r HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttp.Response r = raw.read();
+                assertThat(r.status()).isEqualTo(200);
+                assertThat(r.body()).isEqualTo("b1 GET /r body=0\n");
+            }
+        }
+    }
 }
