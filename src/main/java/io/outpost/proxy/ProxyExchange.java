@@ -650,6 +650,9 @@ public final class ProxyExchange implements Exchange {
         Channel ch = upstream;
         upstream = null;
         backend.detach();
+        // Detached, this connection's writability no longer reaches the client side: a pause it
+        // caused (an upstream that answered before reading the whole body) ends here.
+        frontend.resumeReading(FrontendHandler.PAUSE_UPSTREAM);
         if (upstreamKeepAlive && requestComplete) {
             ch.config().setAutoRead(true);
             frontend.pool().release(target, ch);

@@ -153,4 +153,39 @@ class ReviewTest {
             }
         }
     }
+
+    // ---- backpressure: an upstream that answers before reading the body ----
+
+    @Test
+    void clientKeepsBeingReadAfterAnUpstreamAnsweredWithoutReadingTheBody() throws Exception {
+        try (RawUpstream early = new RawUpstream((in, out) -> {
+            readHead(in);
+            try {
+                out.write(("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                Backend.drain(in);
+            } catch (IOException ignored) {
+                // closed
+            }
+        });
+             ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
+                     List.of(UpstreamTarget.of(early.url())), new ForwardOptions(1000, 5000, true)),
+                     (Middleware) (ex, next) -> {
+                         ex.bufferRequestBody(64L << 20);
+                         next.proceed(ex);
+                     })) {
+            try (RawHttp raw = new RawHttp(p.port())) {
+                int size = 32 << 20;
+                raw.send("POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: " + size + "\r\n\r\n");
+                raw.send(new byte[size]);
+                RawHttp.Response first = raw.read();
+                assertThat(first.status()).isEqualTo(413);
+                assertThat(first.header("connection")).isNull();
+                raw.socket().setSoTimeout(5000);
+                raw.send("GET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(raw.read().status()).as("the next request on the kept-alive connection").isEqualTo(413);
+            }
+        }
+    }
 }
