@@ -182,6 +182,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             ex.fail(HttpResponseStatus.EXPECTATION_FAILED, "unsupported expectation: " + expect);
             return;
         }
+        if (!request.uri().startsWith("/") && !request.uri().equals("*")) {
+            // Absolute form: RFC 9112 section 3.2.2, the Host sent on is the target's authority,
+            // the one the request was routed by, never the received Host field.
+            headers.set(HttpHeaderNames.HOST, info.authority());
+        }
         if (!request.uri().equals("*") && !request.uri().startsWith(info.path())) {
             // Absolute form, or a path that lost dot segments: forward what was routed.
             request.setUri(info.query().isEmpty() ? info.path() : info.path() + "?" + info.query());

@@ -128,6 +128,17 @@ class ReviewTest {
         assertThat(backend.requestHeaders()).as("requests the upstream saw").hasSizeLessThanOrEqualTo(1);
     }
 
+    // ---- absolute form ----
+
+    @Test
+    void absoluteFormTargetReplacesTheHostHeader() throws Exception {
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("GET http://example.test/abs?q=1 HTTP/1.1\r\nHost: other\r\n\r\n");
+            assertThat(raw.read().body()).isEqualTo("b1 GET /abs?q=1 body=0\n");
+        }
+        assertThat(backend.requestHeaders().get(0).get("Host")).containsExactly("example.test");
+    }
+
     // ---- a malformed upstream head, then a retry elsewhere ----
 
     @Test
