@@ -215,11 +215,27 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
         if (trailerBytes > MAX_TRAILERS) {
             throw new HeadFields.MalformedHeadException("trailer section larger than " + MAX_TRAILERS + " bytes");
         }
-        String line = in.toString(start, le - start, StandardCharsets.ISO_8859_1);
-        int colon = line.indexOf(':');
-        if (colon <= 0) {
+        // The same rules as fields in the head (HeadFields.parse): a token right before the colon
+        // (so no obs-fold and no whitespace before the colon), and no control character but HTAB
+        // in the value (so no bare CR, which a next hop may take for a line end).
+        int colon = start;
+        while (colon < le && in.getByte(colon) != ':') {
+            if (!HeadFields.tchar(in.getByte(colon))) {
+                throw new HeadFields.MalformedHeadException("malformed trailer field");
+            }
+            colon++;
+        }
+        if (colon == start || colon == le) {
             throw new HeadFields.MalformedHeadException("malformed trailer field");
         }
+        for (int i = colon + 1; i < le; i++) {
+            int b = in.getByte(i) & 0xff;
+            if ((b < 0x20 && b != '\t') || b == 0x7f) {
+                throw new HeadFields.MalformedHeadException("invalid character in a trailer field value");
+            }
+        }
+        String line = in.toString(start, le - start, StandardCharsets.ISO_8859_1);
+        colon -= start;
         if (trailers == null) {
             trailers = new DefaultHttpHeaders(false);
         }

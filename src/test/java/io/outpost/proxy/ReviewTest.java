@@ -199,4 +199,71 @@ class ReviewTest {
             }
         }
     }
+
+    // ---- trailers get the checks fields get ----
+
+    /** An upstream that reads one chunked request with its trailer section, keeps its bytes, and answers 200. */
+    private static RawUpstream chunkedSink(StringBuilder seen) throws IOException {
+        return new RawUpstream((in, out) -> {
+            try {
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                int ends = 0;
+                int c;
+                while (ends < 2 && (c = in.read()) >= 0) {
+                    b.write(c);
+                    if (b.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+                        ends++;
+                    }
+                }
+                synchronized (seen) {
+                    seen.append(b.toString(StandardCharsets.ISO_8859_1));
+                }
+                out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            } catch (IOException ignored) {
+                // closed
+            }
+        });
+    }
+
+    private RawHttp.Response sendChunkedWithTrailer(String trailer, StringBuilder seen) throws Exception {
+        try (RawUpstream sink = chunkedSink(seen);
+             ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
+                     List.of(UpstreamTarget.of(sink.url())), new ForwardOptions(1000, 2000, true)));
+             RawHttp raw = new RawHttp(p.port())) {
+            raw.send("POST /t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n"
+                    + trailer + "\r\n\r\n");
+            return raw.read();
+        }
+    }
+
+    @Test
+    void requestWithAValidTrailerIsForwarded() throws Exception {
+        StringBuilder seen = new StringBuilder();
+        assertThat(sendChunkedWithTrailer("X-T: a", seen).status()).isEqualTo(200);
+        assertThat(seen.toString()).contains("\r\n0\r\nX-T: a\r\n\r\n");
+    }
+
+    @Test
+    void requestTrailerWithBareCrIsRejected() throws Exception {
+        StringBuilder seen = new StringBuilder();
+        RawHttp.Response r = sendChunkedWithTrailer("X-T: a\rContent-Length: 5", seen);
+        assertThat(seen.toString()).as("what the upstream received").doesNotContain("\r" + "Content-Length");
+        assertThat(r.status()).isEqualTo(400);
+    }
+
+    @Test
+    void requestTrailerWithSpaceBeforeColonIsRejected() throws Exception {
+        StringBuilder seen = new StringBuilder();
+        RawHttp.Response r = sendChunkedWithTrailer("X-T : a", seen);
+        assertThat(r.status()).isEqualTo(400);
+    }
+
+    @Test
+    void requestTrailerWithObsFoldIsRejected() throws Exception {
+        StringBuilder seen = new StringBuilder();
+        RawHttp.Response r = sendChunkedWithTrailer("X-T: a\r\n b: c", seen);
+        assertThat(r.status()).isEqualTo(400);
+    }
 }
