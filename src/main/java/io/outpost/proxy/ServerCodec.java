@@ -131,6 +131,11 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
             if (f.contentLengthFields > 1) {
                 throw new HeadFields.MalformedHeadException("Multiple Content-Length values found");
             }
+            if (f.transferEncoding && version == HttpVersion.HTTP_1_0) {
+                // RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+                // framing; an HTTP/1.0 hop behind this one would read the chunks differently.
+                throw new HeadFields.MalformedHeadException("Transfer-Encoding in an HTTP/1.0 request");
+            }
             if (f.transferEncoding && !f.chunked) {
                 // RFC 9112 section 6.3: without chunked last, a request body's length is unknowable.
                 throw new HeadFields.MalformedHeadException("unsupported Transfer-Encoding");

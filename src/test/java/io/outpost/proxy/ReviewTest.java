@@ -266,4 +266,17 @@ class ReviewTest {
         RawHttp.Response r = sendChunkedWithTrailer("X-T: a\r\n b: c", seen);
         assertThat(r.status()).isEqualTo(400);
     }
+
+    // ---- HTTP/1.0 with Transfer-Encoding ----
+
+    @Test
+    void http10RequestWithTransferEncodingIsRejected() throws Exception {
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("POST /t HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isEqualTo(400);
+            assertThat(raw.closedByPeer()).isTrue();
+        }
+        assertThat(backend.hits()).isZero();
+    }
 }

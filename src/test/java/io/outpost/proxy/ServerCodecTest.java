@@ -72,7 +72,7 @@ class ServerCodecTest {
     @Test
     void pipelinedRequestsWithLengthAndChunkedBodies() {
         List<Object> m = receive("POST /one HTTP/1.1\nHost: x\nContent-Length: 3\n\nabc"
-                + "PUT /two HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "PUT /two HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                 + "2\r\nde\r\n1;x=y\r\nf\r\n0\r\nX-Sum: 1\r\n\r\n");
         assertThat(((HttpRequest) m.get(0)).method()).isEqualTo(HttpMethod.POST);
         assertThat(((LastHttpContent) m.get(1)).content().toString(StandardCharsets.US_ASCII)).isEqualTo("abc");
