@@ -65,6 +65,9 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
                         new DefaultHttpHeaders(false));
                 failed.setDecoderResult(DecoderResult.failure(cause));
                 out.add(failed);
+                // Its 400 is a response too: without a method of its own, the encoder would take
+                // it for an answer to the request before (a HEAD, say) and drop its body.
+                methods.add(failed.method());
             } else {
                 DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
                 failed.setDecoderResult(DecoderResult.failure(cause));

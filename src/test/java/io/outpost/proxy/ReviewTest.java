@@ -200,6 +200,19 @@ class ReviewTest {
         }
     }
 
+    // ---- the client-facing encoder's HEAD bookkeeping ----
+
+    @Test
+    void errorAfterPipelinedHeadKeepsItsBody() throws Exception {
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n");
+            assertThat(raw.readHead().status()).isEqualTo(200);
+            RawHttp.Response bad = raw.read();
+            assertThat(bad.status()).isEqualTo(400);
+            assertThat(bad.body()).contains("\"status\":400");
+        }
+    }
+
     // ---- trailers get the checks fields get ----
 
     /** An upstream that reads one chunked request with its trailer section, keeps its bytes, and answers 200. */
