@@ -643,6 +643,10 @@ public final class ProxyExchange implements Exchange {
         if (!clientKeepAlive || frontend.draining()) {
             clientKeepAlive = false;
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (!request.protocolVersion().isKeepAliveDefault()) {
+            // An HTTP/1.0 client keeps the connection only when the response says so (RFC 9112
+            // section 9.3); without it, it waits for a close that never comes.
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
     }
 

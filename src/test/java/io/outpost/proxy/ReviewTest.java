@@ -292,4 +292,18 @@ class ReviewTest {
         }
         assertThat(backend.hits()).isZero();
     }
+
+    // ---- HTTP/1.0 keep-alive ----
+
+    @Test
+    void http10KeepAliveClientIsToldTheConnectionPersists() throws Exception {
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("GET /k HTTP/1.0\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+            RawHttp.Response r = raw.read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("connection")).isEqualToIgnoringCase("keep-alive");
+            raw.send("GET /k2 HTTP/1.0\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().body()).isEqualTo("b1 GET /k2 body=0\n");
+        }
+    }
 }
