@@ -335,8 +335,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
-            if (current == null) {
+            ProxyExchange ex = current;
+            if (ex == null) {
                 ctx.close();
+            } else if (paused == 0 && ex.awaitingRequestBody()) {
+                // The client stopped sending a body it owes while the gateway was reading: without
+                // this, it would hold this connection and an upstream one for ever (slowloris).
+                ex.fail(HttpResponseStatus.REQUEST_TIMEOUT, "no request body bytes for the idle timeout");
             }
             return;
         }

@@ -768,4 +768,9 @@ public final class ProxyExchange implements Exchange {
     boolean requestComplete() {
         return requestComplete;
     }
+
+    /** True while the rest of the request body is awaited from the client and no response has begun. */
+    boolean awaitingRequestBody() {
+        return !requestComplete && !responseStarted && state != State.DONE;
+    }
 }

@@ -306,4 +306,33 @@ class ReviewTest {
             assertThat(raw.read().body()).isEqualTo("b1 GET /k2 body=0\n");
         }
     }
+
+    // ---- a client that stops sending its body ----
+
+    @Test
+    void clientThatStallsMidBodyIsTimedOutAndItsUpstreamReleased() throws Exception {
+        GatewayContext context = new GatewayContext(Transport.best(),
+                new io.netty.buffer.PooledByteBufAllocator(true), System::nanoTime, 60_000);
+        RoundRobinService service = new RoundRobinService("svc", List.of(UpstreamTarget.of(backend.url())),
+                ForwardOptions.DEFAULTS);
+        RouteTarget target = new RouteTarget("all", "svc", ex -> service.handle((ProxyExchange) ex));
+        context.routing((ep, ex) -> target);
+        ProxyServer server = new ProxyServer(context, Transport.best(), 1,
+                List.of(new EntryPoint("web", new java.net.InetSocketAddress("127.0.0.1", 0), 300)));
+        server.start();
+        try (RawHttp raw = new RawHttp(server.entryPoints().get(0).localAddress().getPort())) {
+            raw.send("POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> context.upstreamConnections() == 1);
+            // Three idle periods without a byte from a client that owes seven.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).untilAsserted(() -> {
+                assertThat(context.inFlight()).isZero();
+                assertThat(context.upstreamConnections()).isZero();
+            });
+            assertThat(raw.read().status()).isEqualTo(408);
+            assertThat(raw.closedByPeer()).isTrue();
+        } finally {
+            server.shutdown(java.time.Duration.ZERO, System::nanoTime);
+        }
+    }
 }
