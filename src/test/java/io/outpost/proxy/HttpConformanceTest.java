@@ -20,8 +20,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Regression tests for bugs found in a review of the HTTP/1.1 proxy path. */
-class ReviewTest {
+/**
+ * HTTP/1.1 framing, connection management and retries at the edges of RFC 9110 and 9112: smuggling
+ * through Connection options, trailers, HTTP/1.0 clients, absolute-form targets, early answers and
+ * clients that stall mid-body.
+ */
+class HttpConformanceTest {
 
     private Backend backend;
     private ProxyHarness proxy;
