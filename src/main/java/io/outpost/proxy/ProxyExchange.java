@@ -353,7 +353,7 @@ public final class ProxyExchange implements Exchange {
             if (f.isSuccess()) {
                 attach(f.channel(), true);
             } else {
-                notReached(f.cause());
+                notReached(f.cause(), false);
             }
         });
     }
@@ -441,17 +441,34 @@ public final class ProxyExchange implements Exchange {
                 "no response from " + target + " within " + options.responseHeaderTimeoutMillis() + "ms");
     }
 
-    private void notReached(Throwable cause) {
+    /**
+     * The attempt failed before a response head. {@code sent}: the request went out on a connection,
+     * so the upstream may have acted on it; it is then resent only when that is safe (RFC 9112
+     * section 9.3.1), as nginx and Go's HTTP client do.
+     */
+    private void notReached(Throwable cause, boolean sent) {
         UpstreamTarget failed = target;
         ForwardListener listener = forwardListener;
         dropUpstream();
         state = State.ROUTING;
         attemptOpen = false;
-        if ((!bodyForwarded || replayable()) && listener.onNotReached(this, failed, cause)) {
+        boolean resendable = (!bodyForwarded || replayable()) && (!sent || safeToResend());
+        if (resendable && listener.onNotReached(this, failed, cause)) {
             return;
         }
         listener.onEnd(this, failed, -502);
         fail(HttpResponseStatus.BAD_GATEWAY, describe(cause, failed));
+    }
+
+    /**
+     * Whether the request may run twice: its method is idempotent (RFC 9110 section 9.2.2), or it
+     * carries an {@code Idempotency-Key} the upstream can drop a duplicate by.
+     */
+    private boolean safeToResend() {
+        return switch (request.method().name()) {
+            case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+            default -> request.headers().contains("Idempotency-Key") || request.headers().contains("X-Idempotency-Key");
+        };
     }
 
     /**
@@ -698,7 +715,7 @@ public final class ProxyExchange implements Exchange {
         }
         cancelHeaderTimeout();
         if (!responseStarted) {
-            notReached(cause);
+            notReached(cause, true);
             return;
         }
         // Part of the response is out: the only honest signal left is to close the connection.

@@ -169,6 +169,52 @@ class HttpConformanceTest {
         }
     }
 
+    // ---- resending a request an upstream may have acted on ----
+
+    /**
+     * Sends {@code request} through a proxy whose first endpoint reads the request and closes without
+     * answering (it may have acted on it), and whose second is the healthy backend.
+     */
+    private int statusAfterAnUpstreamClosedOnTheRequest(String request) throws Exception {
+        try (RawUpstream vanishing = new RawUpstream((in, out) -> readHead(in));
+             ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
+                     List.of(UpstreamTarget.of(vanishing.url()), UpstreamTarget.of(backend.url())),
+                     new ForwardOptions(1000, 2000, true)));
+             RawHttp raw = new RawHttp(p.port())) {
+            raw.send(request);
+            return raw.read().status();
+        }
+    }
+
+    @Test
+    void aRequestThatMayHaveRunIsResentOnlyWhenThatIsSafe() throws Exception {
+        assertThat(statusAfterAnUpstreamClosedOnTheRequest("GET /r HTTP/1.1\r\nHost: x\r\n\r\n"))
+                .as("idempotent").isEqualTo(200);
+        assertThat(statusAfterAnUpstreamClosedOnTheRequest(
+                "DELETE /r HTTP/1.1\r\nHost: x\r\n\r\n")).as("idempotent").isEqualTo(200);
+        assertThat(statusAfterAnUpstreamClosedOnTheRequest(
+                "POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")).as("not idempotent").isEqualTo(502);
+        assertThat(statusAfterAnUpstreamClosedOnTheRequest(
+                "POST /r HTTP/1.1\r\nHost: x\r\nIdempotency-Key: k1\r\nContent-Length: 0\r\n\r\n"))
+                .as("the upstream can drop the duplicate").isEqualTo(200);
+        assertThat(backend.requestHeaders()).hasSize(3);
+    }
+
+    @Test
+    void aRequestThatNeverReachedAnUpstreamIsResentWhateverItsMethod() throws Exception {
+        int refused;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            refused = s.getLocalPort();
+        }
+        try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
+                     List.of(UpstreamTarget.of("http://127.0.0.1:" + refused), UpstreamTarget.of(backend.url())),
+                     new ForwardOptions(1000, 2000, true)));
+             RawHttp raw = new RawHttp(p.port())) {
+            raw.send("POST /r HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+        }
+    }
+
     // ---- backpressure: an upstream that answers before reading the body ----
 
     @Test
