@@ -107,7 +107,8 @@ public interface Journal extends AutoCloseable {
     /** Every outcome recorded for an entry, oldest first; empty when the entry is unknown or compacted. */
     List<Outcome> outcomes(long sequence);
 
-    /** The live entry with this idempotency key (the newest one when an aborted entry had it first). */
+    /** The live entry with this idempotency key (the newest one when an aborted entry had it first); empty when
+     * its only entry was aborted (the key may be used again). */
     Optional<Entry> findByIdempotencyKey(String idempotencyKey);
 
     /** The stored response of the entry with this idempotency key, once it has one. */

@@ -145,6 +145,21 @@ class ReplicatedServiceTest {
     }
 
     @Test
+    void aRetryWithTheSameKeyAfterA503IsRunNotRefusedAsAlreadyAccepted() throws Exception {
+        h = new Harness(dir).start();
+        h.cloud.down();
+        h.edge.down();
+        HttpResponse<String> first = h.post("till-k", "/sales", "sale-k", "key-k");
+        assertThat(first.statusCode()).isEqualTo(503);   // aborted: "it was not applied"
+        h.cloud.up();
+        h.edge.up();
+        HttpResponse<String> retry = h.post("till-k", "/sales", "sale-k", "key-k");
+        assertThat(retry.statusCode()).as(retry.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.edge.receivedBodies("till-k").size() == 1);
+        assertThat(h.cloud.receivedBodies("till-k")).containsExactly("sale-k");
+    }
+
+    @Test
     void replicaNamedByHostNameIsResolvedAndReached() throws Exception {
         h = new Harness(dir);
         h.cloudUrl = h.cloud.url("localhost");

@@ -218,7 +218,9 @@ public final class EmbeddedJournal implements Journal {
     public Optional<Entry> findByIdempotencyKey(String idempotencyKey) {
         return index.read(() -> {
             Meta meta = index.byIdempotencyKey(idempotencyKey);
-            return meta == null ? Optional.empty() : Optional.of(readEntry(meta));
+            // An aborted entry was never applied and never will be: its key is free again.
+            return meta == null || meta.state == JournalIndex.State.ABORTED ? Optional.empty()
+                    : Optional.of(readEntry(meta));
         });
     }
 
