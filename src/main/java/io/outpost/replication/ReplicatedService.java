@@ -5,7 +5,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.outpost.config.ServiceConfig;
 import io.outpost.journal.Header;
-import io.outpost.journal.Journal;
 import io.outpost.proxy.ForwardListener;
 import io.outpost.proxy.ForwardOptions;
 import io.outpost.proxy.ProxyExchange;
@@ -112,10 +111,10 @@ public final class ReplicatedService implements Service {
     }
 
     private void read(ProxyExchange exchange, String session) {
-        Journal journal = replication.journal();
+        Writes writes = replication.writes();
         long hash = session == null ? ThreadLocalRandom.current().nextLong() : XxHash64.hash(session);
         List<Replica> order = ReplicaChooser.plan(replication.replicas(),
-                r -> journal == null || session == null || !journal.hasBacklog(r.name(), session), hash,
+                r -> writes == null || session == null || writes.mayServe(r, session), hash,
                 config.overprovisioningFactor()).caughtUp();
         if (order.isEmpty()) {
             exchange.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no replica of " + name

@@ -60,6 +60,12 @@ final class Writes {
     private final Lanes<String> sessions;
     private final SessionLoops loops;
     private final Map<String, CompletableFuture<Answer>> inFlight = new ConcurrentHashMap<>();
+    /**
+     * Session -> the replica whose answer went to the client while the settle record (which puts the
+     * write in the other replicas' backlog) is not durable yet: until it is, only that replica has
+     * every acknowledged write of the session.
+     */
+    private final Map<String, String> settling = new ConcurrentHashMap<>();
 
     Writes(String service, Journal journal, Replicator replicator, Supplier<List<Replica>> replicas, double factor,
            SessionLoops loops) {
@@ -133,6 +139,12 @@ final class Writes {
                 "the write was not accepted: the journal cannot store it (" + cause.getMessage() + ")");
     }
 
+    /** True when {@code r} has every write of the session the gateway acknowledged, so it may serve reads of it (G5). */
+    boolean mayServe(Replica r, String session) {
+        String answeredBy = settling.get(session);
+        return (answeredBy == null || answeredBy.equals(r.name())) && !journal.hasBacklog(r.name(), session);
+    }
+
     private CompletableFuture<Answer> deliver(Entry entry, CompletableFuture<Answer> reply) {
         List<Replica> order = ReplicaChooser.plan(replicas.get(),
                 r -> !journal.hasBacklog(r.name(), entry.sessionKey()),
@@ -175,11 +187,15 @@ final class Writes {
         CompletableFuture<Void> settled = journal.settle(entry.sequence(), r.name(), result.status(),
                 StoredResponse.of(result.status(), headers, result.body()));
         Answer answer = new Answer(result.status(), headers, result.body(), false);
+        settling.put(entry.sessionKey(), r.name());
         reply.complete(answer);
         return settled.handle((v, e) -> {
             if (e != null) {
+                // The entry stays undecided, so no other replica is owed it yet: reads stay with r.
                 log.error("service {}: answer of entry {} not journaled: {}", service, entry.sequence(),
                         e.getMessage());
+            } else {
+                settling.remove(entry.sessionKey(), r.name());
             }
             replicator.committed(entry.sessionKey(), r.name());
             return answer;
