@@ -170,7 +170,10 @@ final class Replicator {
                         loops.of(session));
     }
 
-    /** Entries one by one; before the next batch, the last outcome must be durable (pending reads it). */
+    /**
+     * Entries one by one; before the lane ends (the next batch, a retry after a not-reached entry, or a
+     * live write's catch-up may follow at once), the last answer must be durable: pending reads it.
+     */
     private CompletableFuture<Boolean> deliverInOrder(Replica r, List<Entry> entries, int i, String kind,
                                                       CompletableFuture<Void> lastOutcome) {
         if (i == entries.size()) {
@@ -178,7 +181,7 @@ final class Replicator {
         }
         Entry entry = entries.get(i);
         return deliver(r, entry, kind).thenComposeAsync(outcome -> outcome == null
-                ? CompletableFuture.completedFuture(false)
+                ? lastOutcome.handle((v, e) -> false)
                 : deliverInOrder(r, entries, i + 1, kind, outcome), loops.of(entry.sessionKey()));
     }
 

@@ -1,11 +1,14 @@
 package io.outpost.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.outpost.config.TimeoutsConfig;
+import io.outpost.journal.EntryDraft;
 import io.outpost.journal.Header;
+import io.outpost.journal.StoredResponse;
 import io.outpost.journal.Journal;
 import io.outpost.journal.embedded.EmbeddedJournal;
 import io.outpost.journal.embedded.JournalOptions;
@@ -22,16 +25,18 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The window between the client's answer and the settle record's fsync (docs/replication.md, write
- * step 4): the write path with real replicas on loopback and a real journal whose settle records take
- * as long to become durable as the test says (a slow fsync).
+ * Windows while a record is on its way to the disk: the write path and the replicator with real
+ * replicas on loopback and a real journal, some of whose records take as long to become durable as
+ * the test says (a slow fsync).
  */
 class SettleWindowTest {
 
@@ -76,6 +81,68 @@ class SettleWindowTest {
             replicator.stop();
         } finally {
             fsync.complete(null);
+            client.close();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anAnsweredEntryIsNotDeliveredAgainWhenALaterOneOfItsBatchIsNotReached() throws Exception {
+        CompletableFuture<Void> fsync = new CompletableFuture<>();
+        EventLoopGroup group = Transport.best().newGroup(1, "outcome-window");
+        DeliveryClient client = new DeliveryClient(Transport.best(), 1 << 20);
+        client.timeouts(new TimeoutsConfig(Duration.ofMillis(500), Duration.ofSeconds(2), Duration.ofSeconds(10)));
+        var disk = Executors.newSingleThreadScheduledExecutor();
+        try (ReplicaServer cloudServer = ReplicaServer.start("cloud");
+             EmbeddedJournal real = EmbeddedJournal.open(JournalOptions.builder(dir.resolve("pos"))
+                     .replicas("cloud", "edge").build())) {
+            for (String path : List.of("/a", "/b")) {                 // both answered by the edge, owed to the cloud
+                var e = real.append(new EntryDraft("till", "key" + path, "POST", path,
+                        List.of(new Header("X-Till", "till")), path.getBytes(StandardCharsets.UTF_8))).join();
+                real.settle(e.sequence(), "edge", 201, StoredResponse.of(201, List.of(), new byte[0])).join();
+            }
+            cloudServer.reject("/b");                                   // answered 409, here a not-reached status
+            // The cloud's answers take 300 ms to become durable; not-reached records are written at once.
+            Journal journal = (Journal) Proxy.newProxyInstance(Journal.class.getClassLoader(),
+                    new Class<?>[] {Journal.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("recordOutcome") && (int) args[2] != 0) {
+                            disk.schedule(() -> fsync.complete(null), 300, TimeUnit.MILLISECONDS);
+                            return fsync.thenCompose(v -> real.recordOutcome((long) args[0], (String) args[1],
+                                    (int) args[2]));
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            RandomGenerator noJitter = new RandomGenerator() {
+                @Override
+                public long nextLong() {
+                    return 0;
+                }
+
+                @Override
+                public long nextLong(long bound) {
+                    return 0;   // full jitter drew the shortest backoff
+                }
+            };
+            Replica cloud = new Replica("cloud", 0, List.of(Endpoint.of(cloudServer.url())),
+                    new DeliveryHealth(System::nanoTime, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1),
+                            noJitter)), new RateMeter(System::nanoTime));
+            SessionLoops loops = new SessionLoops(group);
+            Replicator replicator = new Replicator(journal, List.of(cloud), client, loops, loops,
+                    ForkJoinPool.commonPool(), new ReplicationMetrics(new SimpleMeterRegistry(), "pos"),
+                    new Divergences(10, r -> { }), Set.of(409, 502, 503, 504), Clock.systemUTC(), 64, 32);
+
+            replicator.tick();
+            await().atMost(Duration.ofSeconds(10)).until(() -> cloudServer.receivedBodies("till").size() >= 3);
+            replicator.stop();
+            // /a was answered 201 in the first round: the second round starts with /b (G4).
+            assertThat(cloudServer.receivedBodies("till").subList(0, 3)).containsExactly("/a", "/b", "/b");
+        } finally {
+            fsync.complete(null);
+            disk.shutdownNow();
             client.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
