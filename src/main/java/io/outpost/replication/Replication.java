@@ -229,6 +229,9 @@ public final class Replication {
         if (replicator != null) {
             replicator.stop();
         }
+        if (writes != null) {
+            writes.stop();
+        }
         timers.forEach(t -> t.cancel(false));
         HttpHealthChecker checker = healthChecker;
         if (checker != null) {

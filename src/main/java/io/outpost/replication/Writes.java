@@ -6,6 +6,7 @@ import io.outpost.journal.Entry;
 import io.outpost.journal.EntryDraft;
 import io.outpost.journal.Header;
 import io.outpost.journal.Journal;
+import io.outpost.journal.JournalException;
 import io.outpost.journal.Outcome;
 import io.outpost.journal.StoredResponse;
 import io.outpost.upstream.XxHash64;
@@ -17,6 +18,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +62,10 @@ final class Writes {
     private final double factor;
     private final Lanes<String> sessions;
     private final SessionLoops loops;
+    private volatile boolean stopped;
+    private static final long RETRY_FIRST_MILLIS = 100;
+    private static final long RETRY_MAX_MILLIS = 5_000;
+
     private final Map<String, CompletableFuture<Answer>> inFlight = new ConcurrentHashMap<>();
     /**
      * Session -> the replica whose answer went to the client while the settle record (which puts the
@@ -155,7 +162,7 @@ final class Writes {
     private CompletableFuture<Answer> tryReplica(Entry entry, List<Replica> order, int i, List<String> failures,
                                                  CompletableFuture<Answer> reply) {
         if (i == order.size()) {
-            return journal.abort(entry.sequence()).handle((v, e) -> {
+            return durably(() -> journal.abort(entry.sequence()), "abort", entry, RETRY_FIRST_MILLIS).handle((v, e) -> {
                 String why = failures.isEmpty() ? "no replica is available (all paused)" : String.join("; ", failures);
                 if (e != null) {
                     log.error("service {}: abort of entry {} not durable: {}", service, entry.sequence(), e.getMessage());
@@ -184,8 +191,9 @@ final class Writes {
             }
         }
         // One record: the answer, the commit and the response for retries become durable together.
-        CompletableFuture<Void> settled = journal.settle(entry.sequence(), r.name(), result.status(),
-                StoredResponse.of(result.status(), headers, result.body()));
+        StoredResponse stored = StoredResponse.of(result.status(), headers, result.body());
+        CompletableFuture<Void> settled = durably(() -> journal.settle(entry.sequence(), r.name(), result.status(),
+                stored), "answer", entry, RETRY_FIRST_MILLIS);
         Answer answer = new Answer(result.status(), headers, result.body(), false);
         settling.put(entry.sessionKey(), r.name());
         reply.complete(answer);
@@ -200,6 +208,48 @@ final class Writes {
             replicator.committed(entry.sessionKey(), r.name());
             return answer;
         });
+    }
+
+    /**
+     * Writes a record about {@code entry} until it is durable, the session's lane waiting meanwhile: while
+     * the entry is undecided no other replica is owed it, and the session's later writes would reach them
+     * ahead of it (G2, G3). A failed batch is cut back off the log, so writing it again is safe. Gives up
+     * once the service stops, or when the journal refuses the record itself.
+     */
+    private CompletableFuture<Void> durably(Supplier<CompletableFuture<Void>> record, String what, Entry entry,
+                                            long delayMillis) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        record.get().whenComplete((v, error) -> {
+            if (error == null) {
+                done.complete(null);
+                return;
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            if (stopped || !(cause instanceof JournalException)) {
+                done.completeExceptionally(cause);
+                return;
+            }
+            log.error("service {}: {} of entry {} not journaled, trying again in {} ms: {}", service, what,
+                    entry.sequence(), delayMillis, cause.getMessage());
+            try {
+                loops.of(entry.sessionKey()).schedule(() -> durably(record, what, entry,
+                        Math.min(RETRY_MAX_MILLIS, delayMillis * 2)).whenComplete((v2, e2) -> {
+                            if (e2 == null) {
+                                done.complete(null);
+                            } else {
+                                done.completeExceptionally(e2);
+                            }
+                        }), delayMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                done.completeExceptionally(cause);
+            }
+        });
+        return done;
+    }
+
+    /** The service stops: records that could not be written are not tried again. */
+    void stop() {
+        stopped = true;
     }
 
     private static String describe(DeliveryClient.Result result) {

@@ -19,6 +19,7 @@ import io.outpost.upstream.resilience.Backoff;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -146,6 +147,56 @@ class SettleWindowTest {
             client.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void aSettleRecordTheDiskRefusedIsWrittenOnceItCanBeBeforeTheSessionMovesOn() throws Exception {
+        EventLoopGroup group = Transport.best().newGroup(1, "settle-failure");
+        DeliveryClient client = new DeliveryClient(Transport.best(), 1 << 20);
+        client.timeouts(new TimeoutsConfig(Duration.ofMillis(500), Duration.ofSeconds(5), Duration.ofSeconds(10)));
+        Path journalDir = dir.resolve("pos");
+        Path moved = dir.resolve("pos-moved");
+        try (ReplicaServer cloudServer = ReplicaServer.start("cloud");
+             ReplicaServer edgeServer = ReplicaServer.start("edge");
+             EmbeddedJournal journal = EmbeddedJournal.open(JournalOptions.builder(journalDir)
+                     .replicas("cloud", "edge").segmentBytes(1024).build())) {
+            Replica cloud = replica("cloud", 0, cloudServer.url());
+            Replica edge = replica("edge", 1, edgeServer.url());
+            List<Replica> replicas = List.of(cloud, edge);
+            SessionLoops loops = new SessionLoops(group);
+            Replicator replicator = new Replicator(journal, replicas, client, loops, loops, ForkJoinPool.commonPool(),
+                    new ReplicationMetrics(new SimpleMeterRegistry(), "pos"), new Divergences(10, r -> { }),
+                    Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
+            Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops);
+
+            // e1 fills the segment, so the next record starts a new one; while the cloud works on e1,
+            // the journal directory is replaced by a file: its settle record cannot be written.
+            cloudServer.slow("till", 500);
+            CompletableFuture<Writes.Answer> first = writes.write(request("e1" + "x".repeat(2000)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> cloudServer.inProgress() == 1);
+            Files.move(journalDir, moved);
+            Files.writeString(journalDir, "not a directory");
+            assertThat(first.get(10, TimeUnit.SECONDS).status()).isEqualTo(201);   // the cloud applied e1
+            await().atMost(Duration.ofSeconds(5)).until(() -> journal.metrics().failedWrites() > 0);
+            Files.delete(journalDir);                                       // space is back
+            Files.move(moved, journalDir);
+
+            cloudServer.slow("till", 0);
+            cloudServer.down();                                             // the next write fails over to the edge
+            assertThat(writes.write(request("e2")).get(20, TimeUnit.SECONDS).status()).isEqualTo(201);
+            // G2, G3: the edge received e1 (committed: the cloud processed it) before e2.
+            assertThat(edgeServer.receivedBodies("till")).extracting(b -> b.substring(0, 2))
+                    .containsExactly("e1", "e2");
+            replicator.stop();
+        } finally {
+            client.close();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Writes.Request request(String body) {
+        return new Writes.Request("till", null, "POST", "/sales", List.of(new Header("X-Till", "till")),
+                body.getBytes(StandardCharsets.UTF_8));
     }
 
     private static Replica replica(String name, int priority, String url) {
