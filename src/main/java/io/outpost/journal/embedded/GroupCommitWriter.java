@@ -148,7 +148,8 @@ final class GroupCommitWriter implements Runnable {
             }
         }
         long firstSequence = nextSequence;
-        List<Staged> staged = stage(batch);
+        // Compaction changes the index from another thread (under the write lock): read it under the read lock.
+        List<Staged> staged = index.read(() -> stage(batch));
         if (staged.isEmpty()) {
             return;
         }

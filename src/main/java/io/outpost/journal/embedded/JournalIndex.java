@@ -21,9 +21,10 @@ import java.util.function.Supplier;
  * that some replica has still to answer are also kept in memory up to a byte budget, so that their
  * deliveries read no file.
  *
- * <p>Only the writer thread (and recovery, before it starts) changes the index, inside
- * {@link #write}; the mutators therefore need no lock of their own, and the writer may read without
- * one. Every other thread reads inside {@link #read}.
+ * <p>The writer thread (and recovery, before it starts) changes the index, and so does compaction,
+ * which removes settled entries from its own thread; both do it inside {@link #write}, so the
+ * mutators need no lock of their own. Every reader, the writer validating a batch included, reads
+ * inside {@link #read}.
  */
 final class JournalIndex {
 
