@@ -39,7 +39,7 @@ final class GroupCommitWriter implements Runnable {
 
     private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
     /** How far ahead of the valid bytes a segment is zero-filled when a batch does not fit. */
-    static final long PREALLOCATE = 1024 * 1024;
+    static final long PREALLOCATE = 128 * 1024;
 
     /** A queued write. */
     sealed interface Op permits AppendOp, MarkOp, Stop {}

@@ -70,7 +70,8 @@ class RecoveryTest {
         }
         Path segment = EmbeddedJournalFiles.segments(dir).get(0);
         long end = validEnd(segment);
-        assertThat(Files.size(segment)).as("zero-filled ahead of the records").isEqualTo(1 << 20).isGreaterThan(end);
+        long allocated = Files.size(segment);
+        assertThat(allocated).as("zero-filled ahead of the records").isGreaterThan(end + 1024);
 
         try (EmbeddedJournal journal = open(1 << 20)) {
             RecoveryReport report = journal.recoveryReport();
@@ -80,7 +81,7 @@ class RecoveryTest {
             assertThat(journal.append(draft("s", "key-5", 200)).join().sequence())
                     .isEqualTo(entries.get(4).sequence() + 1);
         }
-        assertThat(Files.size(segment)).as("the new record went into the zeros").isEqualTo(1 << 20);
+        assertThat(Files.size(segment)).as("the new record went into the zeros").isEqualTo(allocated);
         assertThat(validEnd(segment)).isGreaterThan(end);
         try (EmbeddedJournal journal = open(1 << 20)) {
             assertThat(journal.recoveryReport().clean()).isTrue();
