@@ -184,7 +184,8 @@ public sealed interface MiddlewareConfig {
             boolean forwardToken,
             Optional<String> consumerClaim,
             Duration jwksCacheDuration,
-            Duration jwksMinRefreshInterval) implements MiddlewareConfig {
+            Duration jwksMinRefreshInterval,
+            Optional<TlsConfig.Upstream> tls) implements MiddlewareConfig {
         public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
         public static final Duration DEFAULT_JWKS_CACHE_DURATION = Duration.ofMinutes(10);
         public static final Duration DEFAULT_JWKS_MIN_REFRESH_INTERVAL = Duration.ofSeconds(30);
@@ -202,6 +203,16 @@ public sealed interface MiddlewareConfig {
             Objects.requireNonNull(consumerClaim, "consumerClaim");
             Objects.requireNonNull(jwksCacheDuration, "jwksCacheDuration");
             Objects.requireNonNull(jwksMinRefreshInterval, "jwksMinRefreshInterval");
+            Objects.requireNonNull(tls, "tls");
+        }
+
+        /** Keys from a provider reached with the JDK's trust store when its jwksUrl is https. */
+        public Jwt(Optional<String> jwksUrl, Optional<Path> jwksFile, Optional<String> secret, Optional<String> secretEnv,
+                   Optional<String> issuer, List<String> audience, Duration clockSkew, List<String> requiredScopes,
+                   Map<String, String> claimsToHeaders, boolean forwardToken, Optional<String> consumerClaim,
+                   Duration jwksCacheDuration, Duration jwksMinRefreshInterval) {
+            this(jwksUrl, jwksFile, secret, secretEnv, issuer, audience, clockSkew, requiredScopes, claimsToHeaders,
+                    forwardToken, consumerClaim, jwksCacheDuration, jwksMinRefreshInterval, Optional.empty());
         }
 
         @Override

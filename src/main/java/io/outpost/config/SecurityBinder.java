@@ -21,7 +21,7 @@ final class SecurityBinder {
         return switch (type) {
             case "jwt" -> body.mapping("jwksUrl", "jwksFile", "secret", "secretEnv", "issuer", "audience", "clockSkew",
                     "requiredScopes", "claimsToHeaders", "forwardToken", "consumerClaim", "jwksCacheDuration",
-                    "jwksMinRefreshInterval") ? Optional.of(jwt(body)) : Optional.empty();
+                    "jwksMinRefreshInterval", "tls") ? Optional.of(jwt(body)) : Optional.empty();
             case "apiKey" -> body.mapping("header", "query", "keys", "forwardKey") ? Optional.of(apiKey(body)) : Optional.empty();
             case "basicAuth" -> body.mapping("users", "realm", "removeHeader") ? Optional.of(basicAuth(body)) : Optional.empty();
             case "forwardAuth" -> body.mapping("address", "authResponseHeaders", "authRequestHeaders",
@@ -61,7 +61,8 @@ final class SecurityBinder {
                 RootBinder.strings(body, "requiredScopes"), toHeaders, body.bool("forwardToken", true),
                 optString(body, "consumerClaim"),
                 body.positiveDuration("jwksCacheDuration", MiddlewareConfig.Jwt.DEFAULT_JWKS_CACHE_DURATION),
-                body.duration("jwksMinRefreshInterval", MiddlewareConfig.Jwt.DEFAULT_JWKS_MIN_REFRESH_INTERVAL));
+                body.duration("jwksMinRefreshInterval", MiddlewareConfig.Jwt.DEFAULT_JWKS_MIN_REFRESH_INTERVAL),
+                TlsBinder.upstream(body.at("tls"), url.filter(u -> u.toLowerCase(Locale.ROOT).startsWith("https://")).isPresent()));
     }
 
     private static MiddlewareConfig apiKey(Node body) {

@@ -2,7 +2,6 @@ package io.outpost.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ConnectTimeoutException;
-import io.netty.channel.EventLoopGroup;
 import io.outpost.tls.UpstreamTls;
 import io.outpost.upstream.Endpoint;
 import io.outpost.upstream.health.HealthProbe;
@@ -16,13 +15,11 @@ import java.util.concurrent.TimeoutException;
  * Health checks over an {@link OutboundClient}, one fresh connection per check
  * ({@code Connection: close}). An https endpoint is checked through the same TLS as the traffic it
  * gets: the service's CAs, client certificate and {@code serverName}, so a check fails exactly when
- * a request would. Every probe of the process shares one event loop and one client.
+ * a request would. Every probe of the process shares one client, on the {@link Background} loop.
  */
 public final class NettyHealthProbe implements HealthProbe {
 
-    /** Made on first use; its thread is a daemon and lives as long as the process. */
     private static final class Shared {
-        static final EventLoopGroup LOOP = Transport.best().newGroup(1, "outpost-health");
         static final OutboundClient CLIENT = new OutboundClient(Transport.best(), 0); // bodies are dropped
     }
 
@@ -37,7 +34,7 @@ public final class NettyHealthProbe implements HealthProbe {
     @Override
     public CompletableFuture<Integer> get(Endpoint endpoint, String path, Duration timeout) {
         UpstreamTarget target = targets.computeIfAbsent(endpoint.id(), id -> UpstreamTarget.of(id, tls));
-        return Shared.CLIENT.send(target, alloc -> request(alloc.buffer(), target, path), Shared.LOOP.next(),
+        return Shared.CLIENT.send(target, alloc -> request(alloc.buffer(), target, path), Background.loop(),
                 timeout, timeout).thenCompose(answer -> {
                     if (answer.reached()) {
                         return CompletableFuture.completedFuture(answer.status());

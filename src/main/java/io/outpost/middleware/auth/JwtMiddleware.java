@@ -71,7 +71,7 @@ public final class JwtMiddleware implements Middleware {
 
     static KeySource keySource(String name, MiddlewareConfig.Jwt config, Clock clock, UnaryOperator<String> env) {
         if (config.jwksUrl().isPresent()) {
-            return RemoteJwks.shared(URI.create(config.jwksUrl().get()), AuthHttp.client(), clock,
+            return RemoteJwks.shared("middleware " + name, URI.create(config.jwksUrl().get()), config.tls(), clock,
                     config.jwksCacheDuration(), config.jwksMinRefreshInterval(), java.time.Duration.ofSeconds(5));
         }
         if (config.jwksFile().isPresent()) {

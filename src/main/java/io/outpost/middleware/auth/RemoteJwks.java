@@ -1,14 +1,20 @@
 package io.outpost.middleware.auth;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.outpost.config.TlsConfig;
+import io.outpost.proxy.Background;
+import io.outpost.proxy.OutboundClient;
+import io.outpost.proxy.Transport;
+import io.outpost.proxy.UpstreamTarget;
+import io.outpost.tls.UpstreamTls;
+import java.lang.ref.WeakReference;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.lang.ref.WeakReference;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -16,20 +22,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keys from an identity provider's JWKS URL, fetched with the JDK client's async API (never on an event
- * loop) and cached. The cache is refreshed in the background once it is older than
- * {@code cacheDuration}, and at once when a token names an unknown key id (key rotation), but never
- * more often than once per {@code minRefreshInterval}, so tokens with invented key ids cannot make the
- * gateway hammer the provider. A provider that is down, slow or answers garbage leaves the cached keys
- * in place. Time comes from the injected clock.
+ * Keys from an identity provider's JWKS URL, fetched on the gateway's {@link Background} event loop
+ * (never on a client's) through an {@link OutboundClient}, so that an https provider is verified with
+ * the middleware's {@code tls} settings like any upstream, and cached. The cache is refreshed in the
+ * background once it is older than {@code cacheDuration}, and at once when a token names an unknown
+ * key id (key rotation), but never more often than once per {@code minRefreshInterval}, so tokens with
+ * invented key ids cannot make the gateway hammer the provider. A provider that is down, slow or
+ * answers garbage leaves the cached keys in place. Time comes from the injected clock.
  */
 final class RemoteJwks implements KeySource {
 
     private static final Logger log = LoggerFactory.getLogger(RemoteJwks.class);
     static final int MAX_BODY = 512 * 1024;
 
+    /** Every provider's fetches share one client; a fetch closes its connection, they are minutes apart. */
+    private static final class Client {
+        static final OutboundClient INSTANCE = new OutboundClient(Transport.best(), MAX_BODY);
+    }
+
     private final URI url;
-    private final HttpClient client;
+    private final UpstreamTarget target;
+    private final String pathAndQuery;
     private final Clock clock;
     private final long cacheMillis;
     private final long minRefreshMillis;
@@ -39,17 +52,24 @@ final class RemoteJwks implements KeySource {
     private volatile long loadedAt = Long.MIN_VALUE / 2;
     private volatile long lastAttempt = Long.MIN_VALUE / 2;
 
-    RemoteJwks(URI url, HttpClient client, Clock clock, Duration cacheDuration, Duration minRefreshInterval,
+    /** @param tls how an https provider is verified; null for the JDK's trust store */
+    RemoteJwks(URI url, UpstreamTls tls, Clock clock, Duration cacheDuration, Duration minRefreshInterval,
             Duration timeout) {
         this.url = url;
-        this.client = client;
+        this.target = UpstreamTarget.of(url.toString(), tls);
+        String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+        this.pathAndQuery = url.getRawQuery() == null ? path : path + "?" + url.getRawQuery();
         this.clock = clock;
         this.cacheMillis = cacheDuration.toMillis();
         this.minRefreshMillis = minRefreshInterval.toMillis();
         this.timeout = timeout;
     }
 
-    private record Settings(URI url, HttpClient client, Clock clock, Duration cacheDuration,
+    /**
+     * What makes two configuration snapshots' sources the same: the URL, the TLS settings as written (the
+     * files they name are read once, by the first snapshot), the clock and the timings.
+     */
+    private record Settings(URI url, Optional<TlsConfig.Upstream> tls, Clock clock, Duration cacheDuration,
                             Duration minRefreshInterval, Duration timeout) {
     }
 
@@ -62,17 +82,18 @@ final class RemoteJwks implements KeySource {
      * jwt middleware would start with no keys and answer 503 until the provider is reachable, which at a
      * store cut off from the cloud means until the link returns.
      */
-    static RemoteJwks shared(URI url, HttpClient client, Clock clock, Duration cacheDuration,
-                             Duration minRefreshInterval, Duration timeout) {
+    static RemoteJwks shared(String owner, URI url, Optional<TlsConfig.Upstream> tls, Clock clock,
+                             Duration cacheDuration, Duration minRefreshInterval, Duration timeout) {
         SHARED.values().removeIf(ref -> ref.get() == null);
-        Settings settings = new Settings(url, client, clock, cacheDuration, minRefreshInterval, timeout);
+        Settings settings = new Settings(url, tls, clock, cacheDuration, minRefreshInterval, timeout);
         while (true) {
             WeakReference<RemoteJwks> ref = SHARED.get(settings);
             RemoteJwks existing = ref == null ? null : ref.get();
             if (existing != null) {
                 return existing;
             }
-            RemoteJwks fresh = new RemoteJwks(url, client, clock, cacheDuration, minRefreshInterval, timeout);
+            RemoteJwks fresh = new RemoteJwks(url, UpstreamTls.configured(owner, tls), clock, cacheDuration,
+                    minRefreshInterval, timeout);
             WeakReference<RemoteJwks> mine = new WeakReference<>(fresh);
             boolean installed = ref == null ? SHARED.putIfAbsent(settings, mine) == null : SHARED.replace(settings, ref, mine);
             if (installed) {
@@ -111,16 +132,19 @@ final class RemoteJwks implements KeySource {
             return other != null ? other : null;
         }
         lastAttempt = now;
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(timeout).header("Accept", "application/json").GET().build();
-        client.sendAsync(request, BoundedBody.handler(MAX_BODY)).handle((response, error) -> {
+        Client.INSTANCE.send(target, this::request, Background.loop(), timeout, timeout).whenComplete((answer, error) -> {
             KeySet result = keys;
             try {
-                if (error != null) {
-                    log.warn("JWKS {}: fetch failed, keeping {} cached keys: {}", url, keys.entries().size(), error.toString());
-                } else if (response.statusCode() != 200) {
-                    log.warn("JWKS {}: status {}, keeping {} cached keys", url, response.statusCode(), keys.entries().size());
+                if (error != null || !answer.reached()) {
+                    Throwable cause = error != null ? error : answer.cause();
+                    log.warn("JWKS {}: fetch failed, keeping {} cached keys: {}", url, keys.entries().size(), cause);
+                } else if (answer.status() != 200) {
+                    log.warn("JWKS {}: status {}, keeping {} cached keys", url, answer.status(), keys.entries().size());
+                } else if (answer.truncated()) {
+                    log.warn("JWKS {}: answer larger than {} bytes, keeping {} cached keys", url, MAX_BODY,
+                            keys.entries().size());
                 } else {
-                    result = KeySet.of(JWKSet.parse(new String(response.body(), StandardCharsets.UTF_8)));
+                    result = KeySet.of(JWKSet.parse(new String(answer.body(), StandardCharsets.UTF_8)));
                     keys = result;
                     loadedAt = clock.millis();
                 }
@@ -130,8 +154,16 @@ final class RemoteJwks implements KeySource {
                 inFlight.set(null);
                 mine.complete(result);
             }
-            return null;
         });
         return mine;
+    }
+
+    private ByteBuf request(ByteBufAllocator alloc) {
+        ByteBuf buf = alloc.buffer();
+        OutboundClient.requestLine(buf, "GET", pathAndQuery);
+        OutboundClient.header(buf, "Host", target.authority());
+        OutboundClient.header(buf, "Accept", "application/json");
+        OutboundClient.header(buf, "Connection", "close");
+        return OutboundClient.endHead(buf);
     }
 }

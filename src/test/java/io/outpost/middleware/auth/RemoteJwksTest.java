@@ -9,6 +9,12 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.outpost.config.TlsConfig;
+import io.outpost.tls.TestPki;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import io.outpost.config.MiddlewareConfig;
 import io.outpost.testing.RawHttp;
 import java.io.OutputStream;
@@ -41,8 +47,13 @@ class RemoteJwksTest {
 
     @BeforeEach
     void startIdp() throws Exception {
-        idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
-        idp.createContext("/jwks", ex -> {
+        idp = serveJwks(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16));
+        body.set(jwks(first));
+    }
+
+    /** Answers {@code /jwks} with {@link #status} and {@link #body}, counting the fetches. */
+    private HttpServer serveJwks(HttpServer server) {
+        server.createContext("/jwks", ex -> {
             fetches.incrementAndGet();
             byte[] bytes = body.get().getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(status.get(), bytes.length);
@@ -50,8 +61,8 @@ class RemoteJwksTest {
                 out.write(bytes);
             }
         });
-        idp.start();
-        body.set(jwks(first));
+        server.start();
+        return server;
     }
 
     @AfterEach
@@ -64,9 +75,13 @@ class RemoteJwksTest {
     }
 
     private JwtMiddleware middleware() {
-        var config = new MiddlewareConfig.Jwt(Optional.of("http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks"),
+        return middleware("http://127.0.0.1:" + idp.getAddress().getPort() + "/jwks", Optional.empty());
+    }
+
+    private JwtMiddleware middleware(String jwksUrl, Optional<TlsConfig.Upstream> tls) {
+        var config = new MiddlewareConfig.Jwt(Optional.of(jwksUrl),
                 Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), List.of(), Duration.ofSeconds(30),
-                List.of(), Map.of(), true, Optional.empty(), Duration.ofMinutes(10), Duration.ofSeconds(30));
+                List.of(), Map.of(), true, Optional.empty(), Duration.ofMinutes(10), Duration.ofSeconds(30), tls);
         return new JwtMiddleware("jwt", config, clock);
     }
 
@@ -153,6 +168,29 @@ class RemoteJwksTest {
         clock.advance(Duration.ofMinutes(1));
         try (SecurityFixture f = SecurityFixture.start(middleware())) { // an unrelated edit of the file is reloaded
             assertThat(f.get("/", bearer(first)).status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anHttpsProviderIsVerifiedWithTheMiddlewaresTls(@TempDir Path dir) throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "idp-ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "idp", ca, "idp.internal");
+        HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        https.setHttpsConfigurator(new HttpsConfigurator(TestPki.context(List.of(ca.cert()), cert)));
+        serveJwks(https);
+        try {
+            String url = "https://127.0.0.1:" + https.getAddress().getPort() + "/jwks";
+            try (SecurityFixture f = SecurityFixture.start(middleware(url, Optional.empty()))) {
+                assertThat(f.get("/", bearer(first)).status()).as("a private CA the JDK does not trust").isEqualTo(503);
+            }
+            assertThat(fetches.get()).as("refused at the handshake").isZero();
+            var tls = new TlsConfig.Upstream(List.of(ca.certFile()), Optional.empty(), Optional.of("idp.internal"), false);
+            try (SecurityFixture f = SecurityFixture.start(middleware(url, Optional.of(tls)))) {
+                assertThat(f.get("/", bearer(first)).status()).isEqualTo(200);
+            }
+            assertThat(fetches.get()).isEqualTo(1);
+        } finally {
+            https.stop(0);
         }
     }
 }
