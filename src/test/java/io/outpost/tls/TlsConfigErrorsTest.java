@@ -166,6 +166,25 @@ class TlsConfigErrorsTest {
     }
 
     @Test
+    void jwtTakesTheSameUpstreamTlsKeysForItsJwksUrl() {
+        String yaml = """
+                entryPoints: { web: { address: "127.0.0.1:8080" } }
+                http:
+                  middlewares:
+                    idp:
+                      jwt: { jwksUrl: "https://idp.internal/certs", tls: { certFile: "/missing-cert.pem", serverName: "bad name" } }
+                    plain:
+                      jwt: { jwksUrl: "http://127.0.0.1:9000/certs", tls: { serverName: idp.internal } }
+                """;
+        ConfigResult result = load(yaml);
+        assertThat(result.errors()).extracting(ConfigError::path).containsExactlyInAnyOrder(
+                "http.middlewares.idp.jwt.tls.certFile", "http.middlewares.idp.jwt.tls.keyFile",
+                "http.middlewares.idp.jwt.tls.serverName");
+        assertThat(result.warnings()).extracting(ConfigError::toString)
+                .contains("http.middlewares.plain.jwt.tls: ignored: no https:// URL here to apply it to");
+    }
+
+    @Test
     void resolverKeys() {
         String yaml = """
                 entryPoints: { web: { address: "127.0.0.1:8080" } }
