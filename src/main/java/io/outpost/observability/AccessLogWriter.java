@@ -6,6 +6,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import io.outpost.config.AccessLogConfig;
@@ -28,6 +29,8 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
     private static final DateTimeFormatter CLF_TIME =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneOffset.UTC);
 
+    private static final String SINK = "access-sink";
+
     private final ch.qos.logback.classic.Logger logger;
     private final AsyncAppender async;
     private final AccessLogConfig.Format format;
@@ -47,6 +50,13 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
             console.setTarget("System.out");
             sink = console;
         } else {
+            // Logback refuses to start a second FileAppender on a file an earlier one used (it keeps a map
+            // of them per context, also after they stop). The writer this one replaces stops below, so
+            // its entry goes: else a reload that re-creates the access log would leave it dead.
+            Object collisions = context.getObject(CoreConstants.FA_FILENAME_COLLISION_MAP);
+            if (collisions instanceof java.util.Map<?, ?> map) {
+                map.remove(SINK);
+            }
             FileAppender<ILoggingEvent> file = new FileAppender<>();
             file.setFile(config.path());
             file.setAppend(true);
@@ -54,7 +64,7 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
         }
         sink.setContext(context);
         sink.setEncoder(encoder);
-        sink.setName("access-sink");
+        sink.setName(SINK);
         sink.start();
         async = new AsyncAppender();
         async.setContext(context);
@@ -118,8 +128,13 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
         sb.append('"');
     }
 
+    /**
+     * Stops this writer's own appender only. The logger is shared: a writer made for a reloaded
+     * configuration has already attached its appender to it, and must keep it.
+     */
     @Override
     public void close() {
-        logger.detachAndStopAllAppenders();
+        logger.detachAppender(async);
+        async.stop();
     }
 }

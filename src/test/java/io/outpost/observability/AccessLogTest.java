@@ -67,6 +67,53 @@ class AccessLogTest {
         }
     }
 
+    @Test
+    void keepsWritingLinesAfterAnAccessLogAddedByAReloadIsFollowedByAnotherReload() throws Exception {
+        Path log = dir.resolve("access.log");
+        int port = freePort();
+        int admin = freePort();
+        try (Backend backend = Backend.start("b")) {
+            Path config = dir.resolve("outpost.yaml");
+            String routers = """
+                    http:
+                      routers:
+                        api: { rule: "PathPrefix(`/api`)", service: b }
+                    %s
+                      services:
+                        b:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                    """;
+            String head = """
+                    entryPoints:
+                      web: { address: "127.0.0.1:%d" }
+                    admin: { address: "127.0.0.1:%d" }
+                    """.formatted(port, admin);
+            Files.writeString(config, head + routers.formatted("", backend.url()));
+            try (Gateway gateway = Gateway.start(config, Gateway.Options.defaults().workers(1))) {
+                // First reload: the operator adds an access log.
+                String withLog = head + "accessLog: { format: json, path: \"" + log + "\" }\n";
+                Files.writeString(config, withLog + routers.formatted("", backend.url()));
+                await().atMost(Duration.ofSeconds(10)).until(() -> gateway.runtime().config().accessLog().enabled());
+                try (RawHttp raw = new RawHttp(port)) {
+                    raw.send("GET /api/one HTTP/1.1\r\nHost: shop\r\n\r\n");
+                    assertThat(raw.read().status()).isEqualTo(200);
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(log) && Files.readAllLines(log).size() == 1);
+
+                // Second reload: an unrelated change (one more router); the access log section is the same.
+                Files.writeString(config, withLog + routers.formatted(
+                        "    more: { rule: \"PathPrefix(`/more`)\", service: b }", backend.url()));
+                await().atMost(Duration.ofSeconds(10)).until(() -> gateway.runtime().config().http().routers().size() == 2);
+                try (RawHttp raw = new RawHttp(port)) {
+                    raw.send("GET /api/two HTTP/1.1\r\nHost: shop\r\n\r\n");
+                    assertThat(raw.read().status()).isEqualTo(200);
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> Files.readAllLines(log).size() == 2);
+            }
+            assertThat(Files.readAllLines(log).get(1)).contains("\"path\":\"/api/two\"");
+        }
+    }
+
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
