@@ -135,31 +135,62 @@ public final class AcmeManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Serves at once every stored certificate that is still valid (no CA involved), then obtains or
+     * renews what is due, one domain set at a time, serving each new certificate as soon as it is
+     * issued. An order that waits for a slow or unreachable CA thus never holds back the others.
+     */
     private void check() {
-        Map<List<String>, CertifiedKey> next = new LinkedHashMap<>();
+        Map<List<String>, CertifiedKey> current = new LinkedHashMap<>();
+        List<Runnable> due = new ArrayList<>();
         wanted.forEach((name, sets) -> {
             Resolver resolver = resolvers.get(name);
             for (List<String> domains : sets) {
-                CertifiedKey cert = ensure(name, resolver, domains);
-                if (cert != null) {
-                    next.put(domains, cert);
+                CertifiedKey stored = stored(name, resolver, domains);
+                RenewalPolicy.Decision decision =
+                        RenewalPolicy.decide(stored == null ? null : stored.notAfter(), clock.instant());
+                if (stored != null && clock.instant().isBefore(stored.notAfter())) {
+                    current.put(domains, stored);
+                }
+                if (decision != RenewalPolicy.Decision.KEEP) {
+                    due.add(() -> {
+                        CertifiedKey fresh = obtain(name, resolver, domains, decision);
+                        if (fresh != null) {
+                            current.put(domains, fresh);
+                            publishIfChanged(ordered(current));
+                        }
+                    });
                 }
             }
         });
-        if (!next.equals(served)) {
+        publishIfChanged(ordered(current));
+        for (Runnable order : due) {
+            order.run();
+        }
+    }
+
+    /** {@code certificates} in the order the configuration wants them (the first is the default one). */
+    private Map<List<String>, CertifiedKey> ordered(Map<List<String>, CertifiedKey> certificates) {
+        Map<List<String>, CertifiedKey> out = new LinkedHashMap<>();
+        wanted.values().forEach(sets -> sets.forEach(domains -> {
+            CertifiedKey cert = certificates.get(domains);
+            if (cert != null) {
+                out.putIfAbsent(domains, cert);
+            }
+        }));
+        return out;
+    }
+
+    private void publishIfChanged(Map<List<String>, CertifiedKey> next) {
+        if (!next.equals(served) || !List.copyOf(next.keySet()).equals(List.copyOf(served.keySet()))) {
             served.clear();
             served.putAll(next);
             publish.accept(new ArrayList<>(next.values()));
         }
     }
 
-    /** The certificate to serve for {@code domains}: the stored one while it is good, else a new one. */
-    private CertifiedKey ensure(String name, Resolver resolver, List<String> domains) {
-        CertifiedKey stored = stored(name, resolver, domains);
-        RenewalPolicy.Decision decision = RenewalPolicy.decide(stored == null ? null : stored.notAfter(), clock.instant());
-        if (decision == RenewalPolicy.Decision.KEEP) {
-            return stored;
-        }
+    /** A new certificate for {@code domains}, or null when the CA did not give one (logged; retried later). */
+    private CertifiedKey obtain(String name, Resolver resolver, List<String> domains, RenewalPolicy.Decision decision) {
         try {
             log.info("resolver {}: {} a certificate for {}", name,
                     decision == RenewalPolicy.Decision.OBTAIN ? "obtaining" : "renewing", domains);
@@ -168,11 +199,11 @@ public final class AcmeManager implements AutoCloseable {
             return fresh;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return stored;
+            return null;
         } catch (Exception e) {
             log.error("resolver {}: cannot obtain a certificate for {} (retried within {}): {}", name, domains,
                     CHECK_INTERVAL, e.toString());
-            return stored != null && clock.instant().isBefore(stored.notAfter()) ? stored : null;
+            return null;
         }
     }
 

@@ -52,11 +52,16 @@ public final class TestPki {
 
     /** A leaf for {@code names} (DNS names, or IP addresses when they are digits and dots), signed by {@code ca}. */
     public static Issued leaf(Path dir, String file, Issued ca, String... names) throws Exception {
+        return leaf(dir, file, ca, Duration.ofDays(30), names);
+    }
+
+    /** As {@link #leaf(Path, String, Issued, String...)}, valid for {@code validFor} from now. */
+    public static Issued leaf(Path dir, String file, Issued ca, Duration validFor, String... names) throws Exception {
         KeyPair keys = ecKeys();
         Instant now = Instant.now();
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
                 new X500Name(ca.cert().getSubjectX500Principal().getName()), BigInteger.valueOf(SERIAL.incrementAndGet()),
-                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(30))),
+                Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(validFor)),
                 new X500Name("CN=" + names[0]), keys.getPublic());
         GeneralName[] sans = new GeneralName[names.length];
         for (int i = 0; i < names.length; i++) {
