@@ -147,8 +147,8 @@ public final class AcmeManager implements AutoCloseable {
             Resolver resolver = resolvers.get(name);
             for (List<String> domains : sets) {
                 CertifiedKey stored = stored(name, resolver, domains);
-                RenewalPolicy.Decision decision =
-                        RenewalPolicy.decide(stored == null ? null : stored.notAfter(), clock.instant());
+                RenewalPolicy.Decision decision = stored == null ? RenewalPolicy.Decision.OBTAIN
+                        : RenewalPolicy.decide(stored.leaf().getNotBefore().toInstant(), stored.notAfter(), clock.instant());
                 if (stored != null && clock.instant().isBefore(stored.notAfter())) {
                     current.put(domains, stored);
                 }

@@ -49,9 +49,13 @@ class AcmePebbleTest {
     }
 
     private void start(boolean alwaysValid) throws Exception {
+        start(alwaysValid, null);
+    }
+
+    private void start(boolean alwaysValid, Duration validity) throws Exception {
         web = EntryPointTlsTest.freePort();
         websecure = EntryPointTlsTest.freePort();
-        pebble = Pebble.start(dir, web, alwaysValid);
+        pebble = validity == null ? Pebble.start(dir, web, alwaysValid) : Pebble.start(dir, web, alwaysValid, validity);
         backend = Backend.start("shop");
         Path file = dir.resolve("outpost.yaml");
         Files.writeString(file, """
@@ -142,6 +146,24 @@ class AcmePebbleTest {
         gateway.tls().certificates(gateway.runtime().config()).get(30, TimeUnit.SECONDS);
 
         assertThat(served().getSerialNumber()).isEqualTo(first.getSerialNumber());
+    }
+
+    @Test
+    void aShortLivedCertificateIsRenewedOnceTwoThirdsOfItsLifeHavePassedNotAtEveryCheck() throws Exception {
+        start(true, Duration.ofDays(6));
+        X509Certificate first = awaitServed();
+        Instant notBefore = first.getNotBefore().toInstant();
+        Instant notAfter = first.getNotAfter().toInstant();
+        assertThat(Duration.between(notBefore, notAfter)).isLessThan(Duration.ofDays(7));
+
+        clock.set(notBefore.plus(Duration.ofDays(1)));
+        gateway.tls().acme().checkNow().get(60, TimeUnit.SECONDS);
+        gateway.tls().acme().checkNow().get(60, TimeUnit.SECONDS);
+        assertThat(served().getSerialNumber()).as("a day into a 6-day certificate").isEqualTo(first.getSerialNumber());
+
+        clock.set(notAfter.minus(Duration.ofDays(1)));
+        gateway.tls().acme().checkNow().get(60, TimeUnit.SECONDS);
+        assertThat(served().getSerialNumber()).as("a day before it expires").isNotEqualTo(first.getSerialNumber());
     }
 
     private static boolean forDomain(X509Certificate cert) {

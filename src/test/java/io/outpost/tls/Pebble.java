@@ -28,7 +28,7 @@ final class Pebble implements AutoCloseable {
     private final Path caFile;
     private final Path log;
 
-    private Pebble(Path dir, int httpChallengePort, boolean alwaysValid) throws Exception {
+    private Pebble(Path dir, int httpChallengePort, boolean alwaysValid, long validitySeconds) throws Exception {
         if (!Files.isExecutable(BINARY) || !Files.isExecutable(DNS_BINARY)) {
             throw new AssertionError("pebble is not installed (" + BINARY + ", " + DNS_BINARY
                     + "): run `apt-get install -y pebble`; CI installs it in .ci/run");
@@ -49,10 +49,11 @@ final class Pebble implements AutoCloseable {
                     "httpPort": %d,
                     "tlsPort": %d,
                     "ocspResponderURL": "",
-                    "externalAccountBindingRequired": false
+                    "externalAccountBindingRequired": false%s
                 } }
                 """.formatted(port, EntryPointTlsTest.freePort(), cert.certFile(), cert.keyFile(), httpChallengePort,
-                EntryPointTlsTest.freePort()));
+                EntryPointTlsTest.freePort(),
+                validitySeconds > 0 ? ",\n    \"certificateValidityPeriod\": " + validitySeconds : ""));
         log = home.resolve("pebble.log");
         start(List.of(DNS_BINARY.toString(), "-dns01", "127.0.0.1:" + dns, "-http01", "", "-https01", "",
                 "-tlsalpn01", "", "-management", "127.0.0.1:" + EntryPointTlsTest.freePort(),
@@ -66,7 +67,12 @@ final class Pebble implements AutoCloseable {
 
     /** Starts pebble; HTTP-01 challenges are validated against {@code httpChallengePort} on 127.0.0.1. */
     static Pebble start(Path dir, int httpChallengePort, boolean alwaysValid) throws Exception {
-        return new Pebble(dir, httpChallengePort, alwaysValid);
+        return new Pebble(dir, httpChallengePort, alwaysValid, 0);
+    }
+
+    /** As {@link #start(Path, int, boolean)}, issuing certificates valid for {@code validity}. */
+    static Pebble start(Path dir, int httpChallengePort, boolean alwaysValid, Duration validity) throws Exception {
+        return new Pebble(dir, httpChallengePort, alwaysValid, validity.toSeconds());
     }
 
     String directory() {

@@ -23,4 +23,24 @@ class RenewalPolicyTest {
         assertThat(RenewalPolicy.decide(notAfter, notAfter.minus(Duration.ofDays(30)))).isEqualTo(RenewalPolicy.Decision.RENEW);
         assertThat(RenewalPolicy.decide(notAfter, notAfter.plusSeconds(1))).isEqualTo(RenewalPolicy.Decision.RENEW);
     }
+
+    @Test
+    void aCertificateShorterThanNinetyDaysIsKeptUntilAThirdOfItsLifeIsLeft() {
+        Instant notBefore = notAfter.minus(Duration.ofDays(6));
+        assertThat(RenewalPolicy.decide(notBefore, notAfter, notBefore.plus(Duration.ofHours(1))))
+                .isEqualTo(RenewalPolicy.Decision.KEEP);
+        assertThat(RenewalPolicy.decide(notBefore, notAfter, notAfter.minus(Duration.ofDays(2)).minusMillis(1)))
+                .isEqualTo(RenewalPolicy.Decision.KEEP);
+        assertThat(RenewalPolicy.decide(notBefore, notAfter, notAfter.minus(Duration.ofDays(2))))
+                .isEqualTo(RenewalPolicy.Decision.RENEW);
+    }
+
+    @Test
+    void aNinetyDayOrLongerCertificateStillRenewsThirtyDaysBeforeExpiry() {
+        Instant notBefore = notAfter.minus(Duration.ofDays(365));
+        assertThat(RenewalPolicy.decide(notBefore, notAfter, notAfter.minus(Duration.ofDays(31))))
+                .isEqualTo(RenewalPolicy.Decision.KEEP);
+        assertThat(RenewalPolicy.decide(notBefore, notAfter, notAfter.minus(Duration.ofDays(30))))
+                .isEqualTo(RenewalPolicy.Decision.RENEW);
+    }
 }
