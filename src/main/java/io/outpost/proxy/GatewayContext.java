@@ -45,7 +45,7 @@ public final class GatewayContext {
         this.accessLog = log;
     }
 
-    AccessLog accessLog() {
+    public AccessLog accessLog() {
         return accessLog;
     }
 

@@ -8,6 +8,7 @@ import io.outpost.config.ConfigError;
 import io.outpost.config.ConfigLoader;
 import io.outpost.config.ConfigResult;
 import io.outpost.config.EntryPointConfig;
+import io.outpost.config.AccessLogConfig;
 import io.outpost.config.OutpostConfig;
 import io.outpost.config.RuleChecker;
 import io.outpost.observability.AccessLogWriter;
@@ -71,6 +72,8 @@ public final class Gateway implements AutoCloseable {
     private AdminServer admin;
     private AccessLogWriter accessLog;
     private OutpostConfig boundConfig;
+    /** The {@code accessLog} section the current writer was made for; null before the first. */
+    private AccessLogConfig accessLogConfig;
 
     private Gateway(Path file, Options options) {
         this.options = options;
@@ -180,11 +183,13 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
+    /** Makes a new access log writer only when the {@code accessLog} section changed since the last one applied. */
     private void installAccessLog(OutpostConfig config) {
         AccessLogWriter old = accessLog;
-        if (old != null && boundConfig != null && boundConfig.accessLog().equals(config.accessLog())) {
+        if (config.accessLog().equals(accessLogConfig)) {
             return;
         }
+        accessLogConfig = config.accessLog();
         accessLog = config.accessLog().enabled() ? new AccessLogWriter(config.accessLog(), options.clock()) : null;
         context.accessLog(accessLog == null ? AccessLog.NONE : accessLog);
         if (old != null) {

@@ -99,11 +99,13 @@ class AccessLogTest {
                     assertThat(raw.read().status()).isEqualTo(200);
                 }
                 await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(log) && Files.readAllLines(log).size() == 1);
+                var writer = gateway.context().accessLog();
 
                 // Second reload: an unrelated change (one more router); the access log section is the same.
                 Files.writeString(config, withLog + routers.formatted(
                         "    more: { rule: \"PathPrefix(`/more`)\", service: b }", backend.url()));
                 await().atMost(Duration.ofSeconds(10)).until(() -> gateway.runtime().config().http().routers().size() == 2);
+                assertThat(gateway.context().accessLog()).as("the same section keeps its writer").isSameAs(writer);
                 try (RawHttp raw = new RawHttp(port)) {
                     raw.send("GET /api/two HTTP/1.1\r\nHost: shop\r\n\r\n");
                     assertThat(raw.read().status()).isEqualTo(200);
