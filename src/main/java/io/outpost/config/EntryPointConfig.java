@@ -1,6 +1,7 @@
 package io.outpost.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -8,10 +9,23 @@ import java.util.Optional;
  * A port the gateway listens on. Timeouts follow Traefik's responding timeouts: {@code readTimeout}
  * bounds reading a whole request (0 = none), {@code idleTimeout} closes idle keep-alive connections,
  * and {@code graceTimeout} is how long shutdown waits for requests in flight. With {@code tls} the entry
- * point terminates TLS.
+ * point terminates TLS. {@code forwardedHeaders} says whose {@code X-Forwarded-*} headers are kept.
  */
 public record EntryPointConfig(HostPort address, Duration readTimeout, Duration idleTimeout, Duration graceTimeout,
-                               Optional<TlsConfig.EntryPoint> tls) {
+                               Optional<TlsConfig.EntryPoint> tls, ForwardedHeaders forwardedHeaders) {
+
+    /**
+     * Traefik's {@code forwardedHeaders}: the {@code X-Forwarded-*} and {@code X-Real-Ip} headers of a
+     * client in {@code trustedIPs} (or of any client with {@code insecure}) are kept; everyone
+     * else's are replaced by the gateway's own values. The default trusts nobody.
+     */
+    public record ForwardedHeaders(List<Cidr> trustedIPs, boolean insecure) {
+        public static final ForwardedHeaders NONE = new ForwardedHeaders(List.of(), false);
+
+        public ForwardedHeaders {
+            trustedIPs = List.copyOf(trustedIPs);
+        }
+    }
 
     public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(180);
@@ -23,6 +37,12 @@ public record EntryPointConfig(HostPort address, Duration readTimeout, Duration 
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(graceTimeout, "graceTimeout");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(forwardedHeaders, "forwardedHeaders");
+    }
+
+    public EntryPointConfig(HostPort address, Duration readTimeout, Duration idleTimeout, Duration graceTimeout,
+                            Optional<TlsConfig.EntryPoint> tls) {
+        this(address, readTimeout, idleTimeout, graceTimeout, tls, ForwardedHeaders.NONE);
     }
 
     /** A plain-text entry point. */

@@ -33,7 +33,7 @@ final class RootBinder {
             root.at("entryPoints").error("expected at least one entry point");
         }
         entries.forEach((name, node) -> {
-            if (node.mapping("address", "readTimeout", "idleTimeout", "graceTimeout", "tls")) {
+            if (node.mapping("address", "readTimeout", "idleTimeout", "graceTimeout", "tls", "forwardedHeaders")) {
                 HostPort address = node.has("address")
                         ? node.parsed("address", HostPort::parse).orElse(new HostPort("", 0))
                         : missing(node, "address", new HostPort("", 0));
@@ -41,10 +41,24 @@ final class RootBinder {
                         node.duration("readTimeout", EntryPointConfig.DEFAULT_READ_TIMEOUT),
                         node.duration("idleTimeout", EntryPointConfig.DEFAULT_IDLE_TIMEOUT),
                         node.duration("graceTimeout", EntryPointConfig.DEFAULT_GRACE_TIMEOUT),
-                        TlsBinder.entryPoint(node.at("tls"))));
+                        TlsBinder.entryPoint(node.at("tls")),
+                        forwardedHeaders(node.at("forwardedHeaders"))));
             }
         });
         return out;
+    }
+
+    private static EntryPointConfig.ForwardedHeaders forwardedHeaders(Node node) {
+        if (!node.present() || !node.mapping("trustedIPs", "insecure")) {
+            return EntryPointConfig.ForwardedHeaders.NONE;
+        }
+        List<Cidr> ranges = new java.util.ArrayList<>();
+        node.list("trustedIPs").forEach(item -> item.parse(Cidr::parse).ifPresent(ranges::add));
+        boolean insecure = node.bool("insecure", false);
+        if (insecure && !ranges.isEmpty()) {
+            node.at("trustedIPs").warn("is ignored: insecure: true trusts every client");
+        }
+        return new EntryPointConfig.ForwardedHeaders(ranges, insecure);
     }
 
     private static AdminConfig admin(Node node) {

@@ -23,6 +23,7 @@ public final class EntryPoint {
     private final InetSocketAddress address;
     private final long idleTimeoutMillis;
     private final EntryPointTls tls;
+    private final ForwardedTrust forwardedTrust;
     private Channel server;
 
     public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis) {
@@ -31,6 +32,16 @@ public final class EntryPoint {
 
     /** An entry point that terminates TLS with {@code tls} (null: plain text). */
     public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis, EntryPointTls tls) {
+        this(name, address, idleTimeoutMillis, tls, ForwardedTrust.NONE);
+    }
+
+    /**
+     * An entry point that keeps the {@code X-Forwarded-*} headers of the clients {@code forwardedTrust}
+     * trusts, and replaces everyone else's.
+     */
+    public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis, EntryPointTls tls,
+                      ForwardedTrust forwardedTrust) {
+        this.forwardedTrust = forwardedTrust;
         this.name = name;
         this.address = address;
         this.idleTimeoutMillis = idleTimeoutMillis;
@@ -66,7 +77,7 @@ public final class EntryPoint {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("codec", new ServerCodec())
-                                .addLast("proxy", new FrontendHandler(gateway, name, tls != null));
+                                .addLast("proxy", new FrontendHandler(gateway, name, tls != null, forwardedTrust));
                     }
                 });
         server = b.bind(address).sync().channel();

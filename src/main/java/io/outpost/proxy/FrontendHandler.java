@@ -40,10 +40,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final GatewayContext gateway;
     private final String entryPoint;
     private final boolean secure;
+    private final ForwardedTrust forwardedTrust;
 
     private ChannelHandlerContext ctx;
     private UpstreamPool pool;
     private String clientIp = "";
+    /** Whether this connection's client may send forwarding headers the gateway keeps; decided once. */
+    private boolean trustedForwarder;
     private ProxyExchange current;
     private ArrayDeque<Object> backlog;
     private boolean dispatching;
@@ -52,9 +55,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
 
     FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure) {
+        this(gateway, entryPoint, secure, ForwardedTrust.NONE);
+    }
+
+    FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure, ForwardedTrust forwardedTrust) {
         this.gateway = gateway;
         this.entryPoint = entryPoint;
         this.secure = secure;
+        this.forwardedTrust = forwardedTrust;
     }
 
     boolean secure() {
@@ -93,6 +101,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         if (ctx.channel().remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
             clientIp = remote.getAddress().getHostAddress();
         }
+        trustedForwarder = forwardedTrust.trusts(clientIp);
         ctx.fireChannelActive();
     }
 
@@ -198,7 +207,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             requestId = newRequestId();
             headers.set(ProxyHeaders.X_REQUEST_ID, requestId);
         }
-        ProxyHeaders.addForwarded(headers, clientIp, secure, info.authority());
+        ProxyHeaders.addForwarded(headers, clientIp, secure, info.authority(), trustedForwarder);
         RouteTarget target = gateway.routing().route(entryPoint, ex);
         if (target == null) {
             ex.route("", "", requestId);

@@ -14,6 +14,8 @@ final class ProxyHeaders {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
+    static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+    static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
     static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
@@ -108,14 +110,71 @@ final class ProxyHeaders {
         return io.netty.handler.codec.http.HttpUtil.isKeepAlive(message);
     }
 
-    static void addForwarded(HttpHeaders headers, String clientIp, boolean secure, String host) {
-        String prior = headers.get(X_FORWARDED_FOR);
-        headers.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
-        headers.set(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
-        if (host != null && !headers.contains(X_FORWARDED_HOST)) {
-            headers.set(X_FORWARDED_HOST, host);
+    /**
+     * What an untrusted client's request loses before the gateway sets its own values: the
+     * forwarding headers Traefik removes ({@code forwardedHeaders}), lower case, each starting with
+     * {@code x-}.
+     */
+    private static final CharSequence[] UNTRUSTED = {
+            X_FORWARDED_FOR, X_FORWARDED_PROTO, X_FORWARDED_HOST, X_FORWARDED_PORT,
+            AsciiString.cached("x-forwarded-prefix"), AsciiString.cached("x-forwarded-server"),
+            AsciiString.cached("x-forwarded-uri"), AsciiString.cached("x-forwarded-method"),
+            AsciiString.cached("x-forwarded-tls-client-cert"), AsciiString.cached("x-forwarded-tls-client-cert-info"),
+            X_REAL_IP};
+
+    /**
+     * Sets the forwarding headers. From a {@code trusted} client (an entry point's
+     * {@code forwardedHeaders}: a proxy in front of the gateway), its {@code X-Forwarded-For} chain
+     * is kept and extended, and the {@code X-Forwarded-*} and {@code X-Real-Ip} values it sent are
+     * kept. From any other client they are all removed first, so that it cannot pose as another
+     * address, host or scheme to the service, and the gateway's own values replace them.
+     */
+    static void addForwarded(HttpHeaders headers, String clientIp, boolean secure, String host, boolean trusted) {
+        AsciiString proto = secure ? HTTPS : HTTP;
+        if (!trusted) {
+            if (headers instanceof RawHeaders raw) {
+                raw.removeAll(UNTRUSTED);
+            } else {
+                for (CharSequence name : UNTRUSTED) {
+                    headers.remove(name);
+                }
+            }
+            headers.add(X_FORWARDED_FOR, clientIp);
+            headers.add(X_FORWARDED_PROTO, proto);
+            if (host != null && !host.isEmpty()) {
+                headers.add(X_FORWARDED_HOST, host);
+            }
+            headers.add(X_FORWARDED_PORT, port(host, secure));
+            headers.add(X_REAL_IP, clientIp);
+        } else {
+            String prior = headers.get(X_FORWARDED_FOR);
+            headers.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
+            String sentProto = headers.get(X_FORWARDED_PROTO);
+            if (sentProto == null) {
+                headers.add(X_FORWARDED_PROTO, proto);
+            }
+            if (host != null && !host.isEmpty() && !headers.contains(X_FORWARDED_HOST)) {
+                headers.add(X_FORWARDED_HOST, host);
+            }
+            if (!headers.contains(X_FORWARDED_PORT)) {
+                headers.add(X_FORWARDED_PORT, port(host, sentProto == null ? secure : HTTPS.contentEqualsIgnoreCase(sentProto)));
+            }
+            if (!headers.contains(X_REAL_IP)) {
+                headers.add(X_REAL_IP, clientIp);
+            }
         }
         addVia(headers);
+    }
+
+    /** The port of {@code authority}, else the scheme's default (as Traefik's X-Forwarded-Port). */
+    static String port(String authority, boolean https) {
+        if (authority != null) {
+            int colon = authority.lastIndexOf(':');
+            if (colon >= 0 && colon < authority.length() - 1 && colon > authority.lastIndexOf(']')) {
+                return authority.substring(colon + 1);
+            }
+        }
+        return https ? "443" : "80";
     }
 
     /** {@link #prepareResponse}: the upstream connection may carry another request after this response. */

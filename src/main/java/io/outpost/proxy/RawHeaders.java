@@ -300,6 +300,35 @@ final class RawHeaders extends HttpHeaders {
         return this;
     }
 
+    /**
+     * Removes every field named in {@code names} (lower case, each starting with {@code x-}) in one
+     * pass over the head: a request without such fields costs a check of two bytes per field.
+     */
+    void removeAll(CharSequence[] names) {
+        if (full != null) {
+            for (CharSequence name : names) {
+                full.remove(name);
+            }
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            int start = at[4 * i];
+            if (at[4 * i + 1] - start > 2 && (head[start] | 0x20) == 'x' && head[start + 1] == '-') {
+                for (CharSequence name : names) {
+                    if (nameIs(i, name)) {
+                        removed |= 1L << i;
+                        break;
+                    }
+                }
+            }
+        }
+        if (added != null) {
+            for (CharSequence name : names) {
+                remove(name);
+            }
+        }
+    }
+
     @Override
     public HttpHeaders add(String name, Object value) {
         return add((CharSequence) name, value);

@@ -121,7 +121,8 @@ public final class Gateway implements AutoCloseable {
         for (Map.Entry<String, EntryPointConfig> e : config.entryPoints().entrySet()) {
             EntryPointConfig ep = e.getValue();
             entryPoints.add(new EntryPoint(e.getKey(), new InetSocketAddress(ep.address().host(), ep.address().port()),
-                    ep.idleTimeout().toMillis(), tls.entryPoint(e.getKey())));
+                    ep.idleTimeout().toMillis(), tls.entryPoint(e.getKey()),
+                    io.outpost.proxy.ForwardedTrust.of(ep.forwardedHeaders().insecure(), ep.forwardedHeaders().trustedIPs())));
         }
         proxy = new ProxyServer(context, Transport.best(), loops, entryPoints);
         proxy.start();

@@ -45,6 +45,36 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void forwardedHeadersOfAnEntryPoint() {
+        assertThat(errors("""
+                entryPoints:
+                  web:
+                    address: ":8080"
+                    forwardedHeaders: { trustedIPs: ["10.0.0.0/8", "10.0.0.300"], insecure: "yes", trusted: [] }
+                """)).containsExactly(
+                "entryPoints.web.forwardedHeaders: unknown key 'trusted' (expected one of trustedIPs, insecure)",
+                "entryPoints.web.forwardedHeaders.trustedIPs[1]: \"10.0.0.300\" is not an IP range (expected: for example \"10.0.0.0/8\" or \"192.168.1.7\")",
+                "entryPoints.web.forwardedHeaders.insecure: expected true or false, found a string (\"yes\")");
+    }
+
+    @Test
+    void forwardedHeadersAreParsedWithTheirDefaults() {
+        ConfigResult result = new ConfigLoader().parse("""
+                entryPoints:
+                  a: { address: ":9080", forwardedHeaders: { trustedIPs: ["10.0.0.0/8", "fd00::/8"] } }
+                  b: { address: ":9081", forwardedHeaders: { insecure: true } }
+                  c: { address: ":9082" }
+                """, "t.yaml");
+        assertThat(result.errors()).isEmpty();
+        var eps = result.orElseThrow().entryPoints();
+        assertThat(eps.get("a").forwardedHeaders().trustedIPs()).extracting(Cidr::toString)
+                .containsExactly("10.0.0.0/8", "fd00:0:0:0:0:0:0:0/8");
+        assertThat(eps.get("a").forwardedHeaders().insecure()).isFalse();
+        assertThat(eps.get("b").forwardedHeaders().insecure()).isTrue();
+        assertThat(eps.get("c").forwardedHeaders()).isEqualTo(EntryPointConfig.ForwardedHeaders.NONE);
+    }
+
+    @Test
     void unknownServiceOfARouter() {
         assertThat(errors(EP + "http: { routers: { api: { rule: \"Path(`/`)\", service: nope } } }"))
                 .containsExactly("http.routers.api.service: unknown service 'nope'");

@@ -56,17 +56,18 @@ class ServerCodecTest {
     @Test
     void fieldsGoUpstreamAsTheyCameWithForwardingHeadersAdded() {
         List<Object> m = receive("\r\nGET /a?b=c HTTP/1.1\r\nHost: shop.example\r\nX-Mixed-Case:  v\u00e9 \r\n"
-                + "Connection: keep-alive, X-Secret\r\nX-Secret: s\r\n\r\n");
+                + "X-Forwarded-For: 6.6.6.6\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\nx-real-IP: 6.6.6.6\r\n\r\n");
         HttpRequest request = (HttpRequest) m.get(0);
         assertThat(request.decoderResult().isSuccess()).isTrue();
         assertThat(request.method()).isEqualTo(HttpMethod.GET);
         assertThat(request.uri()).isEqualTo("/a?b=c");
         assertThat(m.get(1)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
         ProxyHeaders.removeHopByHop(request.headers());
-        ProxyHeaders.addForwarded(request.headers(), "10.0.0.1", false, "shop.example");
+        ProxyHeaders.addForwarded(request.headers(), "10.0.0.1", false, "shop.example", false);
         assertThat(upstreamHead(request)).isEqualTo("GET /a?b=c HTTP/1.1\r\nHost: shop.example\r\n"
                 + "X-Mixed-Case:  v\u00e9\r\nx-forwarded-for: 10.0.0.1\r\nx-forwarded-proto: http\r\n"
-                + "x-forwarded-host: shop.example\r\nvia: 1.1 outpost\r\n\r\n");
+                + "x-forwarded-host: shop.example\r\nx-forwarded-port: 80\r\nx-real-ip: 10.0.0.1\r\n"
+                + "via: 1.1 outpost\r\n\r\n");
     }
 
     @Test

@@ -1,0 +1,126 @@
+package io.outpost.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.testing.Backend;
+import io.outpost.testing.RawHttp;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code entryPoints.<name>.forwardedHeaders} through a whole gateway: every test client is on
+ * 127.0.0.1, so each entry point trusts it or not by its own configuration.
+ */
+class ForwardedHeadersTest {
+
+    @TempDir
+    Path dir;
+
+    private Backend backend;
+    private Gateway gateway;
+    private int open;
+    private int trusting;
+    private int otherNetwork;
+    private int insecure;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = Backend.start("b");
+        open = GatewayTest.freePort();
+        trusting = GatewayTest.freePort();
+        otherNetwork = GatewayTest.freePort();
+        insecure = GatewayTest.freePort();
+        Path file = dir.resolve("outpost.yaml");
+        Files.writeString(file, """
+                entryPoints:
+                  open: { address: "127.0.0.1:%d" }
+                  trusting:
+                    address: "127.0.0.1:%d"
+                    forwardedHeaders: { trustedIPs: ["10.0.0.0/8", "127.0.0.1/32"] }
+                  otherNetwork:
+                    address: "127.0.0.1:%d"
+                    forwardedHeaders: { trustedIPs: ["10.0.0.0/8", "::1"] }
+                  insecure:
+                    address: "127.0.0.1:%d"
+                    forwardedHeaders: { insecure: true }
+                admin: { address: "127.0.0.1:%d" }
+                accessLog: { enabled: false }
+                http:
+                  routers:
+                    all: { rule: "PathPrefix(`/`)", service: b }
+                  services:
+                    b:
+                      loadBalancer: { endpoints: [ { url: "%s" } ] }
+                """.formatted(open, trusting, otherNetwork, insecure, GatewayTest.freePort(), backend.url()));
+        gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+        backend.close();
+    }
+
+    private static final String SPOOFED = "X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Host: admin.internal\r\n"
+            + "X-Forwarded-Proto: https\r\nX-Forwarded-Port: 8443\r\nX-Forwarded-Prefix: /admin\r\n"
+            + "X-Real-Ip: 203.0.113.7\r\n";
+
+    /** The headers the upstream received for one request, sent on {@code port} with {@code extra} fields. */
+    private Map<String, List<String>> upstreamSaw(int port, String extra) throws Exception {
+        int before = backend.requestHeaders().size();
+        try (RawHttp raw = new RawHttp(port)) {
+            raw.send("GET /h HTTP/1.1\r\nHost: shop.test:" + port + "\r\n" + extra + "\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+        }
+        assertThat(backend.requestHeaders()).hasSize(before + 1);
+        return backend.requestHeaders().get(before);
+    }
+
+    @Test
+    void anUntrustedClientsForwardingHeadersAreReplacedByTheGatewaysOwn() throws Exception {
+        for (int port : new int[] {open, otherNetwork}) {
+            Map<String, List<String>> h = upstreamSaw(port, SPOOFED);
+            assertThat(h.get("X-forwarded-for")).as("entry point on %d", port).containsExactly("127.0.0.1");
+            assertThat(h.get("X-forwarded-host")).containsExactly("shop.test:" + port);
+            assertThat(h.get("X-forwarded-proto")).containsExactly("http");
+            assertThat(h.get("X-forwarded-port")).containsExactly(String.valueOf(port));
+            assertThat(h.get("X-real-ip")).containsExactly("127.0.0.1");
+            assertThat(h).doesNotContainKey("X-forwarded-prefix");
+        }
+    }
+
+    @Test
+    void aClientInTrustedIPsKeepsItsForwardingHeadersAndItsChainIsExtended() throws Exception {
+        Map<String, List<String>> h = upstreamSaw(trusting, SPOOFED);
+        assertThat(h.get("X-forwarded-for")).containsExactly("203.0.113.7, 127.0.0.1");
+        assertThat(h.get("X-forwarded-host")).containsExactly("admin.internal");
+        assertThat(h.get("X-forwarded-proto")).containsExactly("https");
+        assertThat(h.get("X-forwarded-port")).containsExactly("8443");
+        assertThat(h.get("X-forwarded-prefix")).containsExactly("/admin");
+        assertThat(h.get("X-real-ip")).containsExactly("203.0.113.7");
+    }
+
+    @Test
+    void aTrustedClientThatSendsNoForwardingHeadersGetsTheGatewaysOwn() throws Exception {
+        Map<String, List<String>> h = upstreamSaw(trusting, "");
+        assertThat(h.get("X-forwarded-for")).containsExactly("127.0.0.1");
+        assertThat(h.get("X-forwarded-host")).containsExactly("shop.test:" + trusting);
+        assertThat(h.get("X-forwarded-proto")).containsExactly("http");
+        assertThat(h.get("X-forwarded-port")).containsExactly(String.valueOf(trusting));
+        assertThat(h.get("X-real-ip")).containsExactly("127.0.0.1");
+    }
+
+    @Test
+    void insecureTrustsEveryClient() throws Exception {
+        Map<String, List<String>> h = upstreamSaw(insecure, SPOOFED);
+        assertThat(h.get("X-forwarded-for")).containsExactly("203.0.113.7, 127.0.0.1");
+        assertThat(h.get("X-forwarded-host")).containsExactly("admin.internal");
+        assertThat(h.get("X-real-ip")).containsExactly("203.0.113.7");
+    }
+}
