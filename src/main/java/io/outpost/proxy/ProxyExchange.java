@@ -60,6 +60,10 @@ public final class ProxyExchange implements Exchange {
     private ForwardOptions options = ForwardOptions.DEFAULTS;
     private Channel upstream;
     private BackendHandler backend;
+    /** The current connection came from the pool and nothing of a response has arrived on it yet. */
+    private boolean reusedConnection;
+    /** A request sent on a pooled connection that the upstream had closed was resent once already. */
+    private boolean resentOnFreshConnection;
     private boolean skipInformational;
     /** A response head not yet written: if its last content follows in the same read, both go out as one message. */
     private HttpResponse heldHead;
@@ -315,18 +319,21 @@ public final class ProxyExchange implements Exchange {
             sendContinueIfExpected();
             return;
         }
-        connect();
+        connect(false);
     }
 
-    private void connect() {
+    /** Sends the request on a pooled connection to {@link #target}, or a new one ({@code fresh}: always new). */
+    private void connect(boolean fresh) {
         sendContinueIfExpected();
         UpstreamPool pool = frontend.pool();
-        Channel ch = pool.pollIdle(target);
+        Channel ch = fresh ? null : pool.pollIdle(target);
         if (ch != null) {
+            reusedConnection = true;
             // Called while the client's read is being handled: its read-complete flushes.
             attach(ch, !frontend.reading());
             return;
         }
+        reusedConnection = false;
         ForwardListener owner = forwardListener;
         if (!owner.beforeConnect(this, target)) {
             endAttempt(-503);
@@ -449,10 +456,21 @@ public final class ProxyExchange implements Exchange {
     private void notReached(Throwable cause, boolean sent) {
         UpstreamTarget failed = target;
         ForwardListener listener = forwardListener;
+        boolean stale = sent && reusedConnection;
+        reusedConnection = false;
         dropUpstream();
         state = State.ROUTING;
-        attemptOpen = false;
         boolean resendable = (!bodyForwarded || replayable()) && (!sent || safeToResend());
+        if (stale && resendable && !resentOnFreshConnection) {
+            // A pooled connection the upstream closed while it sat idle (its keep-alive timeout
+            // raced this request): the endpoint is fine, so, as nginx, Envoy and Go's HTTP client
+            // do, send the request once more on a new connection to it. The service sees one
+            // attempt: no retry of its own is used and no failure is counted against the endpoint.
+            resentOnFreshConnection = true;
+            connect(true);
+            return;
+        }
+        attemptOpen = false;
         if (resendable && listener.onNotReached(this, failed, cause)) {
             return;
         }
@@ -552,7 +570,7 @@ public final class ProxyExchange implements Exchange {
         }
         held().add(content);
         if (state == State.BUFFERING && last) {
-            connect();
+            connect(false);
         } else if (state == State.AGGREGATING && last) {
             deliverBody();
         }
@@ -584,12 +602,14 @@ public final class ProxyExchange implements Exchange {
                 ReferenceCountUtil.release(msg);
                 // Detach before anything else: the decoder closes this connection, and its
                 // channelInactive, which runs later, must not reach a retry on another connection.
+                reusedConnection = false;
                 dropUpstream();
                 onUpstreamClosed(response.decoderResult().cause());
                 return;
             }
             int code = response.status().code();
             if (code >= 100 && code < 200 && code != 101) {
+                reusedConnection = false;
                 skipInformational = true;
                 ReferenceCountUtil.release(msg);
                 return;
