@@ -42,6 +42,8 @@ final class HeadFields {
     boolean transferEncoding;
     /** Whether the last transfer coding is chunked. */
     boolean chunked;
+    /** Whether chunked is the only transfer coding: one Transfer-Encoding field, with that one value. */
+    boolean onlyChunked;
 
     /**
      * Finds the end of the head that starts at the reader index: the index just past its empty
@@ -89,6 +91,7 @@ final class HeadFields {
         contentLengthFields = 0;
         transferEncoding = false;
         chunked = false;
+        onlyChunked = false;
         int[] at = this.at;
         while (pos < n) {
             int lf = indexOf(h, (byte) '\n', pos, n);
@@ -139,6 +142,7 @@ final class HeadFields {
                 contentLength = value;
                 contentLengthFields++;
             } else if (nameLength == 17 && is(h, pos, "transfer-encoding")) {
+                onlyChunked = !transferEncoding && ve - vs == 7 && is(h, vs, "chunked");
                 transferEncoding = true;
                 chunked = endsWithChunked(h, vs, ve);
             }

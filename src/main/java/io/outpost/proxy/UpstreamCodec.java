@@ -25,8 +25,9 @@ import java.util.List;
  *
  * <p>Body framing follows RFC 9112 section 6.3: no body after HEAD, 1xx, 204 and 304; a
  * {@code Transfer-Encoding} ending in chunked is de-chunked (its {@code Content-Length}, if any,
- * is dropped); any other transfer coding, or neither header, reads until the connection closes;
- * otherwise {@code Content-Length} counts the body. A malformed head becomes a response whose
+ * is dropped); neither header reads until the connection closes; otherwise {@code Content-Length}
+ * counts the body. A body with a transfer coding other than chunked alone ({@code gzip, chunked})
+ * is refused as a malformed head: it could only be forwarded by dropping its coding. A malformed head becomes a response whose
  * decoder result is the failure; malformed framing inside a body closes the connection, which the
  * exchange reports as an upstream that broke off mid-response.
  */
@@ -110,6 +111,14 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             HttpResponseStatus status = status(code, h, Math.min(13, lineEnd), lineEnd);
             HeadFields f = fields;
             f.parse(h, HeadFields.indexOf(h, (byte) '\n', 0, h.length) + 1);
+            if (f.transferEncoding && !f.onlyChunked && code >= 200 && code != 204 && code != 304
+                    && !HttpMethod.HEAD.equals(methods.peek())) {
+                // A body coded with anything but chunked (gzip, say) can not be passed on: the client
+                // never offered to accept it (TE is hop-by-hop), and re-framing it as chunked would drop
+                // the coding while forwarding the coded bytes. nginx and Go's proxy refuse it too.
+                throw new HeadFields.MalformedHeadException("unsupported Transfer-Encoding in the response"
+                        + " (only chunked can be forwarded)");
+            }
             HttpHeaders headers = f.headers(h);
             if (f.transferEncoding && f.contentLengthFields > 0) {
                 // RFC 9112 section 6.1: Transfer-Encoding overrides Content-Length, which must go.

@@ -169,6 +169,66 @@ class HttpConformanceTest {
         }
     }
 
+    // ---- transfer codings of a response ----
+
+    /** The client's view of a response whose upstream sent {@code te} and a body coded with it. */
+    private RawHttp.Response responseWithTransferEncoding(String te, byte[] codedBody) throws Exception {
+        try (RawUpstream coding = new RawUpstream((in, out) -> {
+            readHead(in);
+            try {
+                out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: " + te + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.write(codedBody);
+                out.flush();
+            } catch (IOException ignored) {
+                // closed
+            }
+        });
+             ProxyHarness p = new ProxyHarness(new RoundRobinService("svc", List.of(UpstreamTarget.of(coding.url())),
+                     new ForwardOptions(1000, 2000, true)));
+             RawHttp raw = new RawHttp(p.port())) {
+            raw.send("GET /coded HTTP/1.1\r\nHost: x\r\n\r\n");
+            return raw.read();
+        }
+    }
+
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(b)) {
+            z.write(text.getBytes(StandardCharsets.US_ASCII));
+        }
+        return b.toByteArray();
+    }
+
+    private static byte[] chunked(byte[] body) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes((Integer.toHexString(body.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(body);
+        b.writeBytes("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        return b.toByteArray();
+    }
+
+    @Test
+    void aResponseWithATransferCodingOtherThanChunkedIsRefusedNotPassedOnWithoutItsCoding() throws Exception {
+        // The gateway can not decode gzip as a transfer coding, and the client never offered to (TE is
+        // hop-by-hop): relaying the coded bytes as a plain chunked body would hand the client garbage.
+        RawHttp.Response both = responseWithTransferEncoding("gzip, chunked", chunked(gzip("hello")));
+        assertThat(both.status()).isEqualTo(502);
+        assertThat(both.body()).contains("unsupported Transfer-Encoding");
+
+        RawHttp.Response closeDelimited = responseWithTransferEncoding("gzip", gzip("hello"));
+        assertThat(closeDelimited.status()).isEqualTo(502);
+        assertThat(closeDelimited.body()).contains("unsupported Transfer-Encoding");
+    }
+
+    @Test
+    void aChunkedResponseStillPassesThrough() throws Exception {
+        RawHttp.Response r = responseWithTransferEncoding("Chunked", chunked("hello".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.headers().get("transfer-encoding")).isEqualTo("chunked");
+        assertThat(r.body()).isEqualTo("hello");
+    }
+
     // ---- resending a request an upstream may have acted on ----
 
     /**

@@ -120,7 +120,7 @@ class UpstreamCodecTest {
     @Test
     void chunkedBodyIsDechunkedWithTrailersAndContentLengthDropped() {
         send(HttpMethod.GET);
-        receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 99\r\n\r\n"
+        receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\nContent-Length: 99\r\n\r\n"
                 + "5;ext=1\r\nhello\r\nA\r\n, chunked!\r\n0\r\nX-Checksum: 42\r\n\r\n");
         List<Object> m = messages();
         HttpResponse head = (HttpResponse) m.get(0);
@@ -128,6 +128,25 @@ class UpstreamCodecTest {
         assertThat(body(m)).isEqualTo("hello, chunked!");
         LastHttpContent last = (LastHttpContent) m.get(m.size() - 1);
         assertThat(last.trailingHeaders().get("X-Checksum")).isEqualTo("42");
+    }
+
+    @Test
+    void aBodyWithATransferCodingBesidesChunkedIsAMalformedHead() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nxxxxx\r\n0\r\n\r\n");
+        HttpResponse head = (HttpResponse) messages().get(0);
+        assertThat(head.decoderResult().cause()).hasMessageContaining("unsupported Transfer-Encoding");
+
+        // Without a body there is nothing to decode: a HEAD response's fields describe a GET's.
+        EmbeddedChannel other = new EmbeddedChannel(new UpstreamCodec());
+        other.writeOutbound(new io.netty.handler.codec.http.DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
+                HttpMethod.HEAD, "/", io.netty.buffer.Unpooled.EMPTY_BUFFER));
+        io.netty.util.ReferenceCountUtil.release(other.readOutbound());
+        other.writeInbound(io.netty.buffer.Unpooled.copiedBuffer(
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", StandardCharsets.US_ASCII));
+        HttpResponse headOfHead = other.readInbound();
+        assertThat(headOfHead.decoderResult().isSuccess()).isTrue();
+        other.finishAndReleaseAll();
     }
 
     @Test
