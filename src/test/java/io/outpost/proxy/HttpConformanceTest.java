@@ -169,6 +169,58 @@ class HttpConformanceTest {
         }
     }
 
+    // ---- an early answer to a client still sending its body ----
+
+    /**
+     * Sends {@code head} and {@code body} through a proxy that refuses bodies over 1 KiB, as a simple
+     * client does: the whole request first (a write the gateway breaks off is given up), then the
+     * response. The gateway closes with body bytes unread, so the client's writes end in a reset;
+     * the answer sent before it must still be readable.
+     */
+    private RawHttp.Response answerAfterSendingAWholeLargeBody(String head, byte[] body) throws Exception {
+        io.outpost.middleware.Middleware limit = (ex, next) -> {
+            ex.limitRequestBody(1024);
+            next.proceed(ex);
+        };
+        try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc", List.of(UpstreamTarget.of(backend.url())),
+                new ForwardOptions(1000, 2000, true)), limit);
+             RawHttp raw = new RawHttp(p.port())) {
+            try {
+                raw.send(head);
+                for (int at = 0; at < body.length; at += 65536) {
+                    raw.send(java.util.Arrays.copyOfRange(body, at, Math.min(body.length, at + 65536)));
+                }
+            } catch (IOException stoppedWriting) {
+                // the gateway stopped reading; the answer may still be there
+            }
+            RawHttp.Response r = raw.read();
+            assertThat(raw.closedByPeer()).as("the connection ends after the answer").isTrue();
+            return r;
+        }
+    }
+
+    @Test
+    void aClientStillSendingADeclaredTooLargeBodyReads413() throws Exception {
+        byte[] body = new byte[64 << 20];
+        RawHttp.Response r = answerAfterSendingAWholeLargeBody(
+                "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + body.length + "\r\n\r\n", body);
+        assertThat(r.status()).isEqualTo(413);
+        assertThat(r.headers().get("connection")).isEqualTo("close");
+    }
+
+    @Test
+    void aClientStillSendingAStreamedTooLargeBodyReads413() throws Exception {
+        byte[] chunk = ("10000\r\n" + "x".repeat(0x10000) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i < 256; i++) {
+            body.writeBytes(chunk);
+        }
+        body.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        RawHttp.Response r = answerAfterSendingAWholeLargeBody(
+                "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", body.toByteArray());
+        assertThat(r.status()).isEqualTo(413);
+    }
+
     // ---- transfer codings of a response ----
 
     /** The client's view of a response whose upstream sent {@code te} and a body coded with it. */
