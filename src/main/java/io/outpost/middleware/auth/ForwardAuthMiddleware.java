@@ -127,9 +127,10 @@ public final class ForwardAuthMiddleware implements Middleware {
             forwarded(out, headers, "X-Forwarded-Host", host);
         }
         forwarded(out, headers, "X-Forwarded-Uri", exchange.request().uri());
-        String clientIp = exchange.clientIp();
-        String prior = headers.get("X-Forwarded-For");
-        out.add(Map.entry("X-Forwarded-For", trustForwardHeader && prior != null ? prior + ", " + clientIp : clientIp));
+        // The entry point has set X-Forwarded-For already: the chain it kept (forwardedHeaders), ending with
+        // this client's address. Trusted, that chain goes as it is; else only the client's address.
+        String chain = headers.get("X-Forwarded-For");
+        out.add(Map.entry("X-Forwarded-For", trustForwardHeader && chain != null ? chain : exchange.clientIp()));
         if (trustForwardHeader && headers.contains("X-Forwarded-Port")) {
             out.add(Map.entry("X-Forwarded-Port", headers.get("X-Forwarded-Port")));
         }

@@ -65,6 +65,17 @@ class ForwardAuthMiddlewareTest {
     }
 
     @Test
+    void trustingForwardHeadersPassesTheEntryPointsChainWithTheClientOnce() throws Exception {
+        var config = new MiddlewareConfig.ForwardAuth(auth.url() + "/auth", List.of("X-Auth-User"), List.of(), true,
+                Duration.ofSeconds(2));
+        try (SecurityFixture f = SecurityFixture.start(new ForwardAuthMiddleware("fa", config))) {
+            assertThat(f.get("/orders", "X-Token: good", "X-Forwarded-For: 10.9.9.9").status()).isEqualTo(200);
+            // The entry point trusts no client by default: the chain it sets is the client's address alone.
+            assertThat(auth.requestHeaders().get(0).get("X-forwarded-for")).containsExactly("127.0.0.1");
+        }
+    }
+
+    @Test
     void anyOtherAnswerGoesBackToTheClientAsItIs() throws Exception {
         try (SecurityFixture f = SecurityFixture.start(middleware(auth.url() + "/auth"))) {
             RawHttp.Response r = f.get("/orders", "X-Token: bad");
