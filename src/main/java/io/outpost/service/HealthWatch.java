@@ -69,6 +69,16 @@ final class HealthWatch {
                 new NettyHealthProbe(tls), scheduler, ticker, random, (e, healthy) -> ref.get().refresh())).orElse(null);
         OutlierDetector outliers = outlierDetection.map(od -> new OutlierDetector(convert(od), cluster.endpoints(),
                 ticker, () -> ref.get().refresh())).orElse(null);
+        // A verdict carried over from the previous configuration stays only while something of this
+        // one can revisit it: with no active checks, or no outlier detection, nothing ever would.
+        for (Endpoint e : cluster.endpoints()) {
+            if (checker == null) {
+                e.state().activeHealthy(true);
+            }
+            if (outliers == null) {
+                e.state().ejected(false);
+            }
+        }
         ScheduledFuture<?> sweep = null;
         if (outliers != null) {
             long every = outlierDetection.get().interval().toNanos();
