@@ -132,5 +132,8 @@ final class HealthWatch {
         if (sweep != null) {
             sweep.cancel(false);
         }
+        if (outliers != null) {
+            outliers.close();
+        }
     }
 }

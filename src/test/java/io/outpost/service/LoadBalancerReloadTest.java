@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.outpost.config.OutlierDetectionConfig;
 import io.outpost.testing.Backend;
 import io.outpost.testing.ProxyHarness;
+import io.outpost.upstream.Endpoint;
 import io.outpost.upstream.FakeTicker;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +16,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -100,5 +104,39 @@ class LoadBalancerReloadTest {
         second.sweepOutliers();
 
         assertThat(second.cluster().endpoints().get(0).healthy()).isTrue();
+    }
+
+    @Test
+    void anEjectionCausedByARequestOfTheReplacedConfigurationEndsLikeAnyOther() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Backend bad = backend("bad").on("/slow", ex -> {
+            try {
+                release.await(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.respond(ex, 500, "bad\n");
+        });
+        Backend good = backend("good");
+        Lb config = Lb.of(bad.url());
+        config.outliers = ejectOn(1);
+        LoadBalancerService first = build(config, null);
+        ProxyHarness proxy = serve(first);
+        CompletableFuture<HttpResponse<String>> inFlight = client.sendAsync(
+                HttpRequest.newBuilder(URI.create(proxy.url("/slow"))).build(), HttpResponse.BodyHandlers.ofString());
+        await().atMost(Duration.ofSeconds(3)).until(() -> bad.hits() == 1);
+
+        // A reload adds an endpoint while the request is in flight; the request ends on the old one.
+        Lb reloaded = Lb.of(bad.url(), good.url());
+        reloaded.outliers = ejectOn(1);
+        LoadBalancerService second = build(reloaded, first);
+        release.countDown();
+        assertThat(inFlight.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(500);
+        first.close();
+
+        Endpoint e = second.cluster().endpoints().get(0);
+        ticker.advance(Duration.ofHours(2));
+        second.sweepOutliers();
+        assertThat(e.state().ejected()).as("ejected long after any ejection time").isFalse();
     }
 }

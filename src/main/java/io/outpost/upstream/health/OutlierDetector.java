@@ -36,6 +36,7 @@ public final class OutlierDetector {
     private final Runnable onChange;
     private final Map<String, Host> hosts = new HashMap<>();
     private int ejectedCount;
+    private boolean closed;
 
     public OutlierDetector(OutlierConfig config, List<Endpoint> endpoints, Ticker ticker, Runnable onChange) {
         this.config = Objects.requireNonNull(config, "config");
@@ -103,6 +104,14 @@ public final class OutlierDetector {
         }
     }
 
+    /**
+     * Stops ejecting: a detector whose configuration was replaced no longer has a sweep to return
+     * what it ejects, so results of its requests still in flight are ignored.
+     */
+    public synchronized void close() {
+        closed = true;
+    }
+
     public synchronized boolean ejected(Endpoint endpoint) {
         Host h = hosts.get(endpoint.id());
         return h != null && h.ejected;
@@ -126,7 +135,7 @@ public final class OutlierDetector {
 
     private void eject(Host h, String reason) {
         synchronized (this) {
-            if (h.ejected) {
+            if (h.ejected || closed) {
                 return;
             }
             if (ejectedCount > 0 && 100L * ejectedCount / hosts.size() >= config.maxEjectionPercent()) {
