@@ -24,7 +24,9 @@ import java.util.random.RandomGenerator;
  * The active health checker and the outlier detector of one load-balancer service, and the
  * cluster their verdicts refresh. A reload with the same endpoints and settings hands the whole
  * watch to the successor service (checks go on without a gap, ejections stay); otherwise the
- * successor starts its own and stops this one at once. Only the current owner may close it.
+ * successor starts its own and stops this one at once. Only the current owner may close it; when
+ * the successor that took the watch over is closed while its predecessor still serves (its
+ * snapshot was rejected), the watch goes back to the predecessor instead of stopping.
  */
 final class HealthWatch {
 
@@ -34,6 +36,9 @@ final class HealthWatch {
     private final OutlierDetector outliers;
     private final ScheduledFuture<?> sweep;
     private volatile Object owner;
+    /** The owner before the last hand-over and its cluster, until that owner is closed. */
+    private Object previousOwner;
+    private Cluster previousCluster;
     private volatile boolean closed;
 
     private HealthWatch(Object key, Cluster cluster, HttpHealthChecker checker, OutlierDetector outliers,
@@ -57,8 +62,12 @@ final class HealthWatch {
         List<String> ids = cluster.endpoints().stream().map(Endpoint::id).sorted().toList();
         Object key = List.of(ids, healthCheck, outlierDetection, tls == null ? "" : tls.id());
         if (previous != null && !previous.closed && previous.key.equals(key)) {
-            previous.cluster.set(cluster);
-            previous.owner = owner;
+            synchronized (previous) {
+                previous.previousOwner = previous.owner;
+                previous.previousCluster = previous.cluster.get();
+                previous.cluster.set(cluster);
+                previous.owner = owner;
+            }
             return previous;
         }
         if (previous != null) {
@@ -119,8 +128,25 @@ final class HealthWatch {
 
     /** Closes the watch if {@code caller} still owns it. */
     void close(Object caller) {
-        if (Objects.equals(owner, caller)) {
-            stop();
+        Cluster restored = null;
+        synchronized (this) {
+            if (Objects.equals(owner, caller)) {
+                if (previousOwner == null) {
+                    stop();
+                    return;
+                }
+                owner = previousOwner;
+                restored = previousCluster;
+                cluster.set(restored);
+                previousOwner = null;
+                previousCluster = null;
+            } else if (Objects.equals(previousOwner, caller)) {
+                previousOwner = null;
+                previousCluster = null;
+            }
+        }
+        if (restored != null) {
+            restored.refresh();
         }
     }
 
