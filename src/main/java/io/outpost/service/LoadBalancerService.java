@@ -227,7 +227,15 @@ public final class LoadBalancerService implements Service, Addressable {
     private Attempt nextRetry(ProxyExchange exchange, int maxRetries) {
         Attempt a = (Attempt) exchange.attribute(ATTEMPT);
         int done = a == null ? 0 : a.retries;
-        if (done >= maxRetries || !cluster.retryBudget().tryAcquire(limits.requests().used())) {
+        if (done >= maxRetries) {
+            return null;
+        }
+        if (a != null && a.budgetHeld > 0) {
+            // The previous retry's attempt has ended: the budget counts retries in flight, not made.
+            a.budgetHeld--;
+            cluster.retryBudget().release();
+        }
+        if (!cluster.retryBudget().tryAcquire(limits.requests().used())) {
             return null;
         }
         if (a == null) {
