@@ -1,5 +1,6 @@
 package io.outpost.middleware;
 
+import io.outpost.upstream.PerThreadRandom;
 import io.outpost.config.JournalConfig;
 import io.outpost.config.MiddlewareConfig;
 import io.outpost.middleware.auth.ApiKeyMiddleware;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.function.LongSupplier;
 import io.outpost.upstream.Ticker;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds a middleware from its configuration. Every type goes through this one entry point with
@@ -102,10 +102,10 @@ public final class Middlewares {
         }
         if (config instanceof MiddlewareConfig.CircuitBreaker c) {
             // The composition root: the only place the breaker's clock and randomness are chosen.
-            return new CircuitBreakerMiddleware(name, c, Ticker.system(), ThreadLocalRandom.current());
+            return new CircuitBreakerMiddleware(name, c, Ticker.system(), PerThreadRandom.INSTANCE);
         }
         if (config instanceof MiddlewareConfig.Retry c) {
-            return new RetryMiddleware(name, c, ThreadLocalRandom.current());
+            return new RetryMiddleware(name, c, PerThreadRandom.INSTANCE);
         }
         throw invalid(name, "unknown type " + config.type());
     }

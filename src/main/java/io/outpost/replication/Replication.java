@@ -1,5 +1,6 @@
 package io.outpost.replication;
 
+import io.outpost.upstream.PerThreadRandom;
 import io.netty.channel.EventLoopGroup;
 import io.outpost.config.ServiceConfig;
 import io.outpost.journal.Entry;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.random.RandomGenerator;
@@ -50,7 +50,7 @@ public final class Replication {
                           int deliveryThreads, int maxResponseBytes, Ticker ticker, RandomGenerator random) {
         public static Options defaults() {
             return new Options(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofMillis(100), 64, 32, 2,
-                    8 * 1024 * 1024, Ticker.system(), ThreadLocalRandom.current());
+                    8 * 1024 * 1024, Ticker.system(), PerThreadRandom.INSTANCE);
         }
     }
 

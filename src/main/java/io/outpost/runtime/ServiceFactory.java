@@ -1,5 +1,6 @@
 package io.outpost.runtime;
 
+import io.outpost.upstream.PerThreadRandom;
 import io.outpost.config.ServiceConfig;
 import io.outpost.replication.ReplicatedService;
 import io.outpost.service.LoadBalancerService;
@@ -8,7 +9,6 @@ import io.outpost.service.Service;
 import io.outpost.service.WeightedService;
 import io.outpost.tls.UpstreamTls;
 import io.outpost.upstream.Ticker;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Builds the service of each kind from its configuration: the composition root where services get
@@ -25,7 +25,7 @@ public class ServiceFactory {
         if (config instanceof ServiceConfig.LoadBalancer lb) {
             Service old = context.previous().get(name);
             return LoadBalancerService.create(name, lb, UpstreamTls.configured("service " + name, lb.tls()),
-                    new LoadBalancerService.Env(context.scheduler(), Ticker.system(), ThreadLocalRandom.current(),
+                    new LoadBalancerService.Env(context.scheduler(), Ticker.system(), PerThreadRandom.INSTANCE,
                             context.clock()),
                     old instanceof LoadBalancerService previous ? previous : null);
         }

@@ -44,7 +44,7 @@ public final class LoadBalancerService implements Service, Addressable {
     /** What the service reads time and randomness from, and where it schedules background work. */
     public record Env(ScheduledExecutorService scheduler, Ticker ticker, RandomGenerator random, Clock clock) {
         public static Env system(ScheduledExecutorService scheduler, Clock clock) {
-            return new Env(scheduler, Ticker.system(), java.util.concurrent.ThreadLocalRandom.current(), clock);
+            return new Env(scheduler, Ticker.system(), io.outpost.upstream.PerThreadRandom.INSTANCE, clock);
         }
     }
 
