@@ -17,6 +17,7 @@ import io.outpost.upstream.Ticker;
 import io.outpost.upstream.health.HealthCheckConfig;
 import io.outpost.upstream.health.HttpHealthChecker;
 import io.outpost.upstream.resilience.Backoff;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -45,6 +46,14 @@ public final class Replication {
 
     private static final Logger log = LoggerFactory.getLogger(Replication.class);
 
+    /**
+     * Every replication of this JVM whose journal is open, by journal directory. The journal's lock is held
+     * until its last owner releases it, which for a service removed by a reload is when the removed snapshot
+     * is retired (seconds later): a service of the same name added back meanwhile takes this one over instead
+     * of failing to open the locked journal. Guarded by itself, as are {@link #retain} and {@link #release}.
+     */
+    private static final Map<Path, Replication> OPEN = new HashMap<>();
+
     /** Tuning that is not part of the configuration file; tests shorten the timers. */
     public record Options(Duration backoffBase, Duration backoffMax, Duration tick, int lanesPerReplica, int batch,
                           int deliveryThreads, int maxResponseBytes, Ticker ticker, RandomGenerator random) {
@@ -72,6 +81,8 @@ public final class Replication {
     private final Map<String, Replica> replicas = new LinkedHashMap<>();
     private final List<Replica> replicaList;
     private final AtomicInteger owners = new AtomicInteger(1);
+    /** Where the journal lives; the key of {@link #OPEN}. */
+    private final Path journalDir;
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private volatile HttpHealthChecker healthChecker;
     private volatile ServiceConfig.Replicated config;
@@ -90,10 +101,11 @@ public final class Replication {
                 new DeliveryHealth(options.ticker(), new Backoff(options.backoffBase(), options.backoffMax(),
                         options.random())), new RateMeter(options.ticker()))));
         this.replicaList = List.copyOf(replicas.values());
+        this.journalDir = journalDir(service, context);
         Journal opened = null;
         String error = null;
         try {
-            opened = EmbeddedJournal.open(JournalOptions.builder(context.journalDir().resolve(service))
+            opened = EmbeddedJournal.open(JournalOptions.builder(journalDir)
                     .replicas(replicas.keySet().toArray(new String[0])).clock(context.clock())
                     .retention(config.retention()).build());
         } catch (JournalException e) {
@@ -124,9 +136,23 @@ public final class Replication {
 
     /** Opens the journal, settles entries left in doubt, and starts delivering and health checking. */
     static Replication open(String service, ServiceConfig.Replicated config, BuildContext context, Options options) {
-        Replication r = new Replication(service, config, context, options);
-        r.start();
-        return r;
+        synchronized (OPEN) {
+            Replication running = OPEN.get(journalDir(service, context));
+            if (running != null) {
+                // Removed by an earlier reload and not retired yet: its journal is still open (and locked).
+                return running.retain(config);
+            }
+            Replication r = new Replication(service, config, context, options);
+            r.start();
+            if (r.journal != null) {
+                OPEN.put(r.journalDir, r);
+            }
+            return r;
+        }
+    }
+
+    private static Path journalDir(String service, BuildContext context) {
+        return context.journalDir().resolve(service).toAbsolutePath().normalize();
     }
 
     private void start() {
@@ -203,6 +229,15 @@ public final class Replication {
 
     /** Takes over this replication for a reloaded configuration of the same service. */
     Replication retain(ServiceConfig.Replicated newConfig) {
+        synchronized (OPEN) {
+            return retainLocked(newConfig);
+        }
+    }
+
+    private Replication retainLocked(ServiceConfig.Replicated newConfig) {
+        if (owners.get() == 0) {
+            throw new IllegalStateException("service " + service + ": its replication is already closed");
+        }
         UpstreamTls newTls = UpstreamTls.configured("service " + service, newConfig.tls());
         if (!newConfig.replicas().keySet().equals(replicas.keySet())) {
             throw new IllegalStateException("service " + service + ": replicas " + replicas.keySet() + " -> "
@@ -223,9 +258,18 @@ public final class Replication {
 
     /** Gives up one owner's share; the last one stops delivering and closes the journal. */
     void release() {
-        if (owners.decrementAndGet() != 0) {
-            return;
+        synchronized (OPEN) {
+            // Under the lock: a service added back must not take over a replication that is closing, and
+            // must not open the journal before this one has let go of it.
+            if (owners.decrementAndGet() != 0) {
+                return;
+            }
+            OPEN.remove(journalDir, this);
+            close();
         }
+    }
+
+    private void close() {
         if (replicator != null) {
             replicator.stop();
         }

@@ -65,6 +65,8 @@ public final class Gateway implements AutoCloseable {
     private final EventLoopGroup loops;
     private final GatewayContext context;
     private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
+    /** Replaced snapshots whose in-flight requests may still run; closed 30 s after, or at shutdown. */
+    private final java.util.Set<GatewayRuntime> retiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final FileProvider provider;
     private final TlsRuntime tls;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -198,14 +200,17 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static void retire(GatewayRuntime previous) {
+    private void retire(GatewayRuntime previous) {
+        retiring.add(previous);
         Thread t = new Thread(() -> {
             try {
                 Thread.sleep(Duration.ofSeconds(30).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            previous.close();
+            if (retiring.remove(previous)) {
+                previous.close();
+            }
         }, "outpost-retire");
         t.setDaemon(true);
         t.start();
@@ -253,6 +258,13 @@ public final class Gateway implements AutoCloseable {
         GatewayRuntime last = runtime.getAndSet(null);
         if (last != null) {
             last.close();
+        }
+        // Snapshots replaced shortly before still share journals (replicated services): close them now,
+        // so that every journal is closed (and unlocked) when the gateway has stopped.
+        for (GatewayRuntime old : List.copyOf(retiring)) {
+            if (retiring.remove(old)) {
+                old.close();
+            }
         }
         if (accessLog != null) {
             accessLog.close();
