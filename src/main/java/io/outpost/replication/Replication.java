@@ -252,6 +252,10 @@ public final class Replication {
         tls = newTls;
         client.timeouts(newConfig.timeouts());
         client.tls(newTls);
+        if (replicator != null) {
+            replicator.notReachedStatuses(newConfig.notReachedStatuses());
+            writes.factor(newConfig.overprovisioningFactor());
+        }
         startHealthChecks();
         return this;
     }

@@ -43,7 +43,7 @@ final class Replicator {
     private final Executor io;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
-    private final Set<Integer> notReachedStatuses;
+    private volatile Set<Integer> notReachedStatuses;
     private final Clock clock;
     private final int lanesPerReplica;
     private final int batch;
@@ -98,6 +98,11 @@ final class Replicator {
 
     void stop() {
         stopped = true;
+    }
+
+    /** A reload's {@code notReachedStatuses}: deliveries answered from now on are judged by them. */
+    void notReachedStatuses(Set<Integer> statuses) {
+        this.notReachedStatuses = Set.copyOf(statuses);
     }
 
     private boolean deliverable(Replica r) {

@@ -59,7 +59,7 @@ final class Writes {
     private final Journal journal;
     private final Replicator replicator;
     private final Supplier<List<Replica>> replicas;
-    private final double factor;
+    private volatile double factor;
     private final Lanes<String> sessions;
     private final SessionLoops loops;
     private volatile boolean stopped;
@@ -245,6 +245,11 @@ final class Writes {
             }
         });
         return done;
+    }
+
+    /** A reload's {@code overprovisioningFactor}, which reads of the reloaded service use as well. */
+    void factor(double newFactor) {
+        this.factor = newFactor;
     }
 
     /** The service stops: records that could not be written are not tried again. */

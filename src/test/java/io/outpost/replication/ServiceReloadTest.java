@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.outpost.config.ServiceConfig;
+import io.outpost.upstream.PriorityLoad;
+import io.outpost.upstream.XxHash64;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,11 +22,15 @@ class ServiceReloadTest {
     Path dir;
 
     private Harness h;
+    private ReplicaServer third;
 
     @AfterEach
     void stop() {
         if (h != null) {
             h.close();
+        }
+        if (third != null) {
+            third.close();
         }
     }
 
@@ -78,5 +84,67 @@ class ServiceReloadTest {
                 .builder(dir.resolve("journal").resolve("pos")).replicas("cloud", "edge").build())) {
             assertThat(journal.backlog("cloud")).isZero();
         }
+    }
+
+    @Test
+    void aStatusAddedToNotReachedStatusesByAReloadSendsTheWriteToTheNextReplica() throws Exception {
+        h = new Harness(dir).start();
+        h.cloud.reject("/sales/busy");   // the cloud answers 409
+        reload(h.yaml("        notReachedStatuses: [409, 502, 503, 504]"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> posConfig().notReachedStatuses().contains(409));
+
+        HttpResponse<String> r = h.post("till-b", "/sales/busy", "b", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.headers().firstValue("X-Replica")).hasValue("edge");
+    }
+
+    @Test
+    void aReloadedOverprovisioningFactorMovesWritesOfASessionWithItsReads() throws Exception {
+        h = new Harness(dir);
+        third = ReplicaServer.start("spare");
+        // Two replicas at priority 0, one of them paused: level 0 is half healthy. With the factor 1.4 it
+        // takes 70% of the sessions, with 2.0 all of them; pick a session in the 30% that moves.
+        String session = null;
+        for (int i = 0; session == null; i++) {
+            long hash = XxHash64.hash("till-" + i);
+            if (PriorityLoad.compute(new int[] {1, 1}, new int[] {2, 1}, 1.4, 0).levelFor(hash) == 1
+                    && PriorityLoad.compute(new int[] {1, 1}, new int[] {2, 1}, 2.0, 0).levelFor(hash) == 0) {
+                session = "till-" + i;
+            }
+        }
+        String yaml = """
+                entryPoints:
+                  web: { address: "127.0.0.1:%d" }
+                admin: { address: "127.0.0.1:%d" }
+                journal: { dir: "%s" }
+                http:
+                  routers:
+                    pos: { rule: "PathPrefix(`/`)", service: pos }
+                  services:
+                    pos:
+                      replicated:
+                        sessionKey: "header:X-Till"
+                        overprovisioningFactor: %s
+                        replicas:
+                          cloud: { priority: 0, endpoints: ["%s"] }
+                          spare: { priority: 0, endpoints: ["%s"] }
+                          edge: { priority: 1, endpoints: ["%s"] }
+                        timeouts: { connect: 500ms, responseHeader: 700ms }
+                """;
+        Files.writeString(h.file, yaml.formatted(h.port, h.adminPort, dir.resolve("journal"), "1.4", h.cloudUrl,
+                third.url(), h.edgeUrl));
+        h.gateway = io.outpost.runtime.Gateway.start(h.file, io.outpost.runtime.Gateway.Options.defaults().workers(2));
+        assertThat(h.admin("POST", "/api/services/pos/replicas/spare/pause").statusCode()).isEqualTo(200);
+        String till = session;
+
+        HttpResponse<String> first = h.post(till, "/sales", "w1", null);
+        assertThat(first.headers().firstValue("X-Replica")).hasValue("edge");
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.cloud.receivedBodies(till).size() == 1);
+
+        reload(yaml.formatted(h.port, h.adminPort, dir.resolve("journal"), "2.0", h.cloudUrl, third.url(), h.edgeUrl));
+        await().atMost(Duration.ofSeconds(10)).until(() -> posConfig().overprovisioningFactor() == 2.0);
+        assertThat(h.get(till, "/state").headers().firstValue("X-Replica")).hasValue("cloud");   // reads moved
+        HttpResponse<String> second = h.post(till, "/sales", "w2", null);
+        assertThat(second.headers().firstValue("X-Replica")).as("the replica that took the write").hasValue("cloud");
     }
 }
