@@ -184,6 +184,10 @@ final class Replicator {
         if (i == entries.size()) {
             return lastOutcome.handle((v, e) -> e == null);
         }
+        if (r.paused()) {
+            // Paused while the batch ran: the replica receives nothing more; the rest is replayed on resume.
+            return lastOutcome.handle((v, e) -> false);
+        }
         Entry entry = entries.get(i);
         return deliver(r, entry, kind).thenComposeAsync(outcome -> outcome == null
                 ? lastOutcome.handle((v, e) -> false)
@@ -225,6 +229,11 @@ final class Replicator {
             CompletableFuture<Boolean> caughtUp = journal.hasBacklog(r.name(), entry.sessionKey())
                     ? deliverBacklog(r, entry.sessionKey()) : CompletableFuture.completedFuture(true);
             return caughtUp.thenComposeAsync(ok -> {
+                if (r.paused()) {
+                    // Paused after the write chose it: not sent, and not a failure of the replica either.
+                    return CompletableFuture.completedFuture(DeliveryClient.Result.notReached(
+                            new IllegalStateException("replica " + r.name() + " is paused")));
+                }
                 if (!ok) {
                     return CompletableFuture.completedFuture(DeliveryClient.Result.notReached(
                             new IllegalStateException("replica " + r.name() + " could not catch up on the session")));
