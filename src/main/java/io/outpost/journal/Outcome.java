@@ -3,9 +3,10 @@ package io.outpost.journal;
 import java.util.Objects;
 
 /**
- * What one replica made of one entry. The journal keeps every outcome so that divergence (one replica
+ * What one replica made of one entry. The journal keeps every answer so that divergence (one replica
  * accepted what another rejected) stays visible. Only an answered outcome moves the replica past the
- * entry; {@link #NOT_REACHED} is kept for the record and the entry stays pending for that replica.
+ * entry; {@link #NOT_REACHED} is kept for the record (the latest per replica) and the entry stays pending
+ * for that replica.
  *
  * @param status the HTTP status the replica answered, or {@link #NOT_REACHED}
  */

@@ -189,24 +189,32 @@ final class Replicator {
             return lastOutcome.handle((v, e) -> false);
         }
         Entry entry = entries.get(i);
-        return deliver(r, entry, kind).thenComposeAsync(outcome -> outcome == null
-                ? lastOutcome.handle((v, e) -> false)
-                : deliverInOrder(r, entries, i + 1, kind, outcome), loops.of(entry.sessionKey()));
+        return deliver(r, entry, kind).thenComposeAsync(d -> d.answered()
+                ? deliverInOrder(r, entries, i + 1, kind, d.record())
+                : CompletableFuture.allOf(lastOutcome, d.record()).handle((v, e) -> false), loops.of(entry.sessionKey()));
+    }
+
+    /** A delivery's outcome record (durable when the future completes), and whether the replica answered. */
+    private record Delivered(CompletableFuture<Void> record, boolean answered) {
     }
 
     /**
-     * One delivery and its outcome record. Completes with the outcome's durable future when the
-     * replica answered, or null when it was not reached.
+     * One delivery and its outcome record. A replica that stays unreachable is not recorded as not reached
+     * again for the same entry: a retry round every few seconds for as long as it is down would otherwise
+     * add a record per entry tried, on disk and in memory, that nothing reads (divergence and compaction
+     * look at answers only).
      */
-    private CompletableFuture<CompletableFuture<Void>> deliver(Replica r, Entry entry, String kind) {
+    private CompletableFuture<Delivered> deliver(Replica r, Entry entry, String kind) {
         return client.send(r.endpoint(), entry, kind, loops.of(entry.sessionKey())).thenApply(result -> {
             int status = statusOf(result);
             metrics.delivery(r.name(), kind, status);
             if (status == Outcome.NOT_REACHED) {
                 r.delivery().failed();
-                journal.recordOutcome(entry.sequence(), r.name(), Outcome.NOT_REACHED);
                 log.debug("replication to {}: entry {} not reached: {}", r.name(), entry.sequence(), result.cause());
-                return null;
+                boolean known = journal.outcomes(entry.sequence()).stream()
+                        .anyMatch(o -> !o.answered() && o.replica().equals(r.name()));
+                return new Delivered(known ? CompletableFuture.completedFuture(null)
+                        : journal.recordOutcome(entry.sequence(), r.name(), Outcome.NOT_REACHED), false);
             }
             r.delivery().answered();
             if (kind.equals(DeliveryHeaders.REPLAY)) {
@@ -214,7 +222,7 @@ final class Replicator {
             }
             divergences.check(entry.sequence(), entry.sessionKey(), r.name(), status,
                     journal.outcomes(entry.sequence()), clock.millis());
-            return journal.recordOutcome(entry.sequence(), r.name(), status);
+            return new Delivered(journal.recordOutcome(entry.sequence(), r.name(), status), true);
         });
     }
 

@@ -145,11 +145,29 @@ final class JournalIndex {
         if (meta == null) {
             return; // compacted
         }
+        if (!outcome.answered() && replaceNotReached(meta, outcome)) {
+            return;
+        }
         meta.outcomes.add(outcome);
         if (outcome.answered() && meta.state == State.COMMITTED && replicas.contains(outcome.replica())) {
             removeBacklog(outcome.replica(), meta);
             uncacheIfOwedToNone(meta);
         }
+    }
+
+    /**
+     * Keeps one not-reached outcome per replica and entry, the latest: a journal written while a replica
+     * was unreachable for long may hold many, and only answers count (backlog, compaction, divergence).
+     */
+    private static boolean replaceNotReached(Meta meta, Outcome outcome) {
+        for (int i = 0; i < meta.outcomes.size(); i++) {
+            Outcome o = meta.outcomes.get(i);
+            if (!o.answered() && o.replica().equals(outcome.replica())) {
+                meta.outcomes.set(i, outcome);
+                return true;
+            }
+        }
+        return false;
     }
 
     private void onCommit(long sequence, long atMillis) {
