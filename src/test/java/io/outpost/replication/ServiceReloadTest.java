@@ -72,6 +72,48 @@ class ServiceReloadTest {
     }
 
     @Test
+    void replicationCountersKeepTheirValuesAndKeepCountingAfterTheReplacedSnapshotIsRetired() throws Exception {
+        h = new Harness(dir).start();
+        h.edge.reject("/sales/dup");   // the edge answers 409: one divergence
+        assertThat(h.post("till-m", "/sales", "one", null).statusCode()).isEqualTo(201);
+        assertThat(h.post("till-m", "/sales/dup", "two", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.received().size() == 2
+                && metrics().contains("outpost_replication_divergences_total{replica=\"edge\",service=\"pos\"} 1.0"));
+        var replaced = h.gateway.runtime();
+
+        // An unrelated change: another service next to pos.
+        reload(h.yaml("""
+                    other:
+                      loadBalancer: { endpoints: [ { url: "%s" } ] }
+                """.formatted(h.edgeUrl)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.gateway.runtime().services().containsKey("other"));
+        assertThat(h.gateway.runtime().services().get("pos")).isNotSameAs(replaced.services().get("pos"));
+        // What the gateway does 30 s after the reload (Gateway.retire): the replaced snapshot's services stop.
+        replaced.services().values().forEach(io.outpost.service.Service::close);
+
+        assertThat(metrics())
+                .contains("outpost_journal_appends_total{service=\"pos\"} 2.0")
+                .contains("outpost_replication_deliveries_total{kind=\"live\",outcome=\"2xx\",replica=\"cloud\",service=\"pos\"} 2.0")
+                .contains("outpost_replication_deliveries_total{kind=\"shadow\",outcome=\"4xx\",replica=\"edge\",service=\"pos\"} 1.0")
+                .contains("outpost_replication_divergences_total{replica=\"edge\",service=\"pos\"} 1.0")
+                .contains("outpost_replication_backlog{replica=\"edge\",service=\"pos\"} 0.0");
+
+        assertThat(h.post("till-m", "/sales", "three", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.received().size() == 3);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(metrics())
+                .contains("outpost_journal_appends_total{service=\"pos\"} 3.0")
+                .contains("outpost_replication_deliveries_total{kind=\"live\",outcome=\"2xx\",replica=\"cloud\",service=\"pos\"} 3.0")
+                .contains("outpost_replication_deliveries_total{kind=\"shadow\",outcome=\"2xx\",replica=\"edge\",service=\"pos\"} 2.0"));
+    }
+
+    /** {@code GET /metrics} on the admin server. */
+    private String metrics() throws Exception {
+        HttpResponse<String> r = h.admin("GET", "/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    @Test
     void aGatewayStoppedSoonAfterAReloadClosesTheJournal() throws Exception {
         h = new Harness(dir).start();
         reload(h.yaml("        maxBodySize: 1000"));
