@@ -51,7 +51,8 @@ final class DemoCommand implements Callable<Integer> {
             e.errors().stream().map(ConfigError::toString).forEach(line -> System.err.println("  " + line));
             return 2;
         } catch (IOException e) {
-            System.err.println("outpost demo: " + e.getMessage() + " (another demo running? try --port-base)");
+            System.err.println("outpost demo: " + e.getMessage()
+                    + " (another demo running? give this one its own --data, --port-base and --gateway-port)");
             return 1;
         } catch (RuntimeException e) {
             System.err.println("outpost demo: the gateway did not start: " + e.getMessage());

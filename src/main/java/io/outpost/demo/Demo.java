@@ -2,9 +2,13 @@ package io.outpost.demo;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Comparator;
 import java.util.Deque;
@@ -54,6 +58,13 @@ public final class Demo implements AutoCloseable {
     /** What an earlier run leaves in the data directory; {@code --fresh} deletes these and nothing else. */
     static final List<String> OWN_FILES = List.of("cloud", "edge", "journal", "access.log", DemoConfig.FILE);
 
+    /**
+     * Locked while a demo runs on a data directory. A second demo on the same directory would rewrite the
+     * running one's configuration (which its gateway reloads), append to its sales files and, with
+     * {@code --fresh}, delete them; it is refused before it touches anything.
+     */
+    static final String LOCK_FILE = "demo.lock";
+
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final Settings settings;
     private PosService cloud;
@@ -80,6 +91,8 @@ public final class Demo implements AutoCloseable {
 
     private void startAll(GatewayLauncher gateway) throws Exception {
         Path data = settings.dataDir();
+        Files.createDirectories(data);
+        own(lock(data));
         if (settings.fresh()) {
             wipe(data);
         }
@@ -93,6 +106,26 @@ public final class Demo implements AutoCloseable {
         configFile = data.resolve(DemoConfig.FILE);
         Files.writeString(configFile, DemoConfig.yaml(ports, data), StandardCharsets.UTF_8);
         own(gateway.start(configFile));
+    }
+
+    /** Locks {@code data} for this demo; closing what it returns lets go. */
+    private static AutoCloseable lock(Path data) throws IOException {
+        FileChannel channel = FileChannel.open(data.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null; // held by another demo in this JVM
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("data directory " + data + " is in use by another demo");
+        }
+        return channel::close; // releases the lock
     }
 
     private <T extends AutoCloseable> T own(T resource) {

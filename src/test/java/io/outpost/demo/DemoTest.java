@@ -80,6 +80,34 @@ class DemoTest {
         }
     }
 
+    @Test
+    void aSecondDemoOnTheSameDataDirectoryIsRefusedBeforeItTouchesTheRunningOnesFiles() throws Exception {
+        try (Demo running = Demo.start(settings(false), file -> () -> { })) {
+            post(Clients.url(running.edge().address(), "/pos/sales"), "{\"item\":\"apple\",\"qty\":1}", "X-Till", "t");
+            String config = Files.readString(running.configFile());
+            List<Path> launched = new ArrayList<>();
+
+            // What the hint after a port clash leads to: other ports, same (default) data directory; even --fresh.
+            for (boolean fresh : List.of(false, true)) {
+                assertThatThrownBy(() -> Demo.start(new Demo.Settings(dir, fresh, new DemoPorts(18090, 18091, 0, 0, 0, 0)),
+                        file -> {
+                            launched.add(file);
+                            return () -> { };
+                        }).close()).isInstanceOf(java.io.IOException.class).hasMessageContaining("in use by another demo");
+            }
+
+            assertThat(launched).isEmpty();
+            assertThat(running.configFile()).hasContent(config);   // its gateway would reload a rewritten one
+            assertThat(Files.readAllLines(dir.resolve("edge").resolve(SaleStore.FILE))).hasSize(1);
+            post(Clients.url(running.edge().address(), "/pos/sales"), "{\"item\":\"pear\",\"qty\":1}", "X-Till", "t");
+            assertThat(json(get("http://127.0.0.1:" + running.ports().edge() + "/pos/sales")).get("count").asInt())
+                    .isEqualTo(2);
+        }
+        try (Demo next = Demo.start(settings(false), file -> () -> { })) {   // free again once stopped
+            assertThat(next.edge().sales()).extracting(Sale::item).containsExactly("apple", "pear");
+        }
+    }
+
     /** The address of replica {@code name} in a generated configuration. */
     private static InetSocketAddress loopback(String yaml, String name) {
         String line = yaml.lines().filter(l -> l.trim().startsWith(name + ":")).findFirst().orElseThrow();
