@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -22,6 +23,10 @@ import java.util.function.Function;
  * @param loops     the gateway's event loops (the ones that serve clients), for services that talk
  *                  to their backends themselves and want to answer without changing thread; null
  *                  when services are built without a proxy
+ * @param onActivation registers an action to run when this snapshot is swapped in: anything that
+ *                  changes state the running snapshot shares (stopping the previous service's health
+ *                  checks, say) goes here rather than into the build, because a later part of the
+ *                  snapshot may still fail; the actions of a rejected snapshot never run
  */
 public record BuildContext(
         MeterRegistry metrics,
@@ -30,5 +35,6 @@ public record BuildContext(
         Path journalDir,
         Function<String, Service> built,
         Map<String, Service> previous,
-        EventLoopGroup loops) {
+        EventLoopGroup loops,
+        Consumer<Runnable> onActivation) {
 }

@@ -151,6 +151,8 @@ public final class Gateway implements AutoCloseable {
         applyAdminAuth(config);
         GatewayRuntime previous = runtime.getAndSet(next);
         context.routing(tls.wrap(next));
+        // Only now may the new services change what the replaced ones still share with them.
+        next.activate();
         if (proxy != null) {
             tls.certificates(config);
         }

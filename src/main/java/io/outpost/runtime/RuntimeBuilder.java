@@ -16,6 +16,7 @@ import io.outpost.service.Service;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,12 +46,15 @@ public final class RuntimeBuilder {
 
     /**
      * Compiles {@code config}. {@code previous} is the runtime it replaces (or null), whose services
-     * hand their state to their successors of the same name.
+     * hand their state to their successors of the same name. Nothing the running snapshot uses changes
+     * until the result is {@linkplain GatewayRuntime#activate() activated}; if this throws, what was
+     * built is closed and the running snapshot is as it was.
      */
     public GatewayRuntime build(OutpostConfig config, GatewayRuntime previous) {
         Map<String, Service> built = new LinkedHashMap<>();
+        List<Runnable> onActivation = new ArrayList<>();
         BuildContext context = new BuildContext(metrics, scheduler, clock, config.journal().dir(), built::get,
-                previous == null ? Map.of() : previous.services(), loops);
+                previous == null ? Map.of() : previous.services(), loops, onActivation::add);
         try {
             for (String name : inDependencyOrder(config.http().services())) {
                 built.put(name, services.create(name, config.http().services().get(name), context));
@@ -78,7 +82,7 @@ public final class RuntimeBuilder {
             }
             Map<String, RouteTable<RouteTarget>> compiled = new HashMap<>();
             tables.forEach((ep, builder) -> compiled.put(ep, builder.build()));
-            return new GatewayRuntime(config, compiled, built);
+            return new GatewayRuntime(config, compiled, built, onActivation);
         } catch (RuntimeException e) {
             built.values().forEach(Service::close);
             throw e;
@@ -87,7 +91,7 @@ public final class RuntimeBuilder {
 
     /** Services in an order where every child (of weighted or mirroring) comes before its parent. */
     static List<String> inDependencyOrder(Map<String, ServiceConfig> services) {
-        List<String> order = new java.util.ArrayList<>();
+        List<String> order = new ArrayList<>();
         java.util.Set<String> done = new java.util.HashSet<>();
         for (String name : services.keySet()) {
             visit(name, services, done, order);

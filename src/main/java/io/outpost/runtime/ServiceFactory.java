@@ -26,7 +26,7 @@ public class ServiceFactory {
             Service old = context.previous().get(name);
             return LoadBalancerService.create(name, lb, UpstreamTls.configured("service " + name, lb.tls()),
                     new LoadBalancerService.Env(context.scheduler(), Ticker.system(), PerThreadRandom.INSTANCE,
-                            context.clock()),
+                            context.clock(), context.onActivation()),
                     old instanceof LoadBalancerService previous ? previous : null);
         }
         if (config instanceof ServiceConfig.Weighted w) {

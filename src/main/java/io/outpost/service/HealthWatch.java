@@ -6,7 +6,6 @@ import io.outpost.proxy.NettyHealthProbe;
 import io.outpost.tls.UpstreamTls;
 import io.outpost.upstream.Cluster;
 import io.outpost.upstream.Endpoint;
-import io.outpost.upstream.Ticker;
 import io.outpost.upstream.health.HttpHealthChecker;
 import io.outpost.upstream.health.OutlierConfig;
 import io.outpost.upstream.health.OutlierDetector;
@@ -14,73 +13,84 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.random.RandomGenerator;
 
 /**
  * The active health checker and the outlier detector of one load-balancer service, and the
  * cluster their verdicts refresh. A reload with the same endpoints and settings hands the whole
  * watch to the successor service (checks go on without a gap, ejections stay); otherwise the
- * successor starts its own and stops this one at once. Only the current owner may close it; when
- * the successor that took the watch over is closed while its predecessor still serves (its
- * snapshot was rejected), the watch goes back to the predecessor instead of stopping.
+ * successor starts its own and stops this one.
+ *
+ * <p>Building the successor changes nothing: the endpoints' health is shared with the configuration
+ * still serving, and the snapshot being built may yet be rejected. The hand-over, or stopping this
+ * watch and starting the successor's, runs on {@link LoadBalancerService.Env#onActivation}, when the
+ * successor serves. Only the current owner may close a watch.
  */
 final class HealthWatch {
 
     private final Object key;
     private final AtomicReference<Cluster> cluster;
-    private final HttpHealthChecker checker;
-    private final OutlierDetector outliers;
-    private final ScheduledFuture<?> sweep;
     private volatile Object owner;
-    /** The owner before the last hand-over and its cluster, until that owner is closed. */
-    private Object previousOwner;
-    private Cluster previousCluster;
+    /** Null until the watch begins, and when not configured. */
+    private volatile HttpHealthChecker checker;
+    private volatile OutlierDetector outliers;
+    private ScheduledFuture<?> sweep;
     private volatile boolean closed;
 
-    private HealthWatch(Object key, Cluster cluster, HttpHealthChecker checker, OutlierDetector outliers,
-                        ScheduledFuture<?> sweep, AtomicReference<Cluster> ref) {
+    private HealthWatch(Object key, Object owner, Cluster cluster) {
         this.key = key;
-        this.cluster = ref;
-        this.checker = checker;
-        this.outliers = outliers;
-        this.sweep = sweep;
-        ref.set(cluster);
+        this.owner = owner;
+        this.cluster = new AtomicReference<>(cluster);
     }
 
     /**
-     * Starts a watch for {@code cluster}, or takes over {@code previous} when it watches the same
-     * endpoints with the same settings.
+     * The watch for {@code cluster}: {@code previous} when it watches the same endpoints with the same
+     * settings, else a new one. Either way it takes effect on {@code env.onActivation()}: the hand-over,
+     * or stopping {@code previous} and starting the new checker and detector.
      */
     static HealthWatch start(Object owner, Cluster cluster, Optional<HealthCheckConfig> healthCheck,
                              Optional<OutlierDetectionConfig> outlierDetection, UpstreamTls tls,
-                             HealthWatch previous, ScheduledExecutorService scheduler, Ticker ticker,
-                             RandomGenerator random) {
+                             HealthWatch previous, LoadBalancerService.Env env) {
         List<String> ids = cluster.endpoints().stream().map(Endpoint::id).sorted().toList();
         Object key = List.of(ids, healthCheck, outlierDetection, tls == null ? "" : tls.id());
         if (previous != null && !previous.closed && previous.key.equals(key)) {
-            synchronized (previous) {
-                previous.previousOwner = previous.owner;
-                previous.previousCluster = previous.cluster.get();
-                previous.cluster.set(cluster);
-                previous.owner = owner;
-            }
+            env.onActivation().accept(() -> previous.handTo(owner, cluster));
             return previous;
         }
-        if (previous != null) {
-            previous.stop();
+        HealthWatch watch = new HealthWatch(key, owner, cluster);
+        env.onActivation().accept(() -> {
+            if (previous != null) {
+                previous.stop();
+            }
+            watch.begin(healthCheck, outlierDetection, tls, env);
+        });
+        return watch;
+    }
+
+    private synchronized void handTo(Object successor, Cluster successorCluster) {
+        owner = successor;
+        cluster.set(successorCluster);
+        successorCluster.refresh(); // verdicts given since it was built went to the predecessor's
+    }
+
+    private synchronized void begin(Optional<HealthCheckConfig> healthCheck,
+                                    Optional<OutlierDetectionConfig> outlierDetection, UpstreamTls tls,
+                                    LoadBalancerService.Env env) {
+        if (closed) {
+            return;
         }
-        AtomicReference<Cluster> ref = new AtomicReference<>(cluster);
-        HttpHealthChecker checker = healthCheck.map(hc -> new HttpHealthChecker(convert(hc), cluster.endpoints(),
-                new NettyHealthProbe(tls), scheduler, ticker, random, (e, healthy) -> ref.get().refresh())).orElse(null);
-        OutlierDetector outliers = outlierDetection.map(od -> new OutlierDetector(convert(od), cluster.endpoints(),
-                ticker, () -> ref.get().refresh())).orElse(null);
+        Cluster watched = cluster.get();
+        List<Endpoint> endpoints = watched.endpoints();
+        HttpHealthChecker checker = healthCheck.map(hc -> new HttpHealthChecker(convert(hc), endpoints,
+                new NettyHealthProbe(tls), env.scheduler(), env.ticker(), env.random(),
+                (e, healthy) -> cluster.get().refresh())).orElse(null);
+        OutlierDetector outliers = outlierDetection.map(od -> new OutlierDetector(convert(od), endpoints,
+                env.ticker(), () -> cluster.get().refresh())).orElse(null);
         // A verdict carried over from the previous configuration stays only while something of this
         // one can revisit it: with no active checks, or no outlier detection, nothing ever would.
-        for (Endpoint e : cluster.endpoints()) {
+        for (Endpoint e : endpoints) {
             if (checker == null) {
                 e.state().activeHealthy(true);
             }
@@ -88,18 +98,16 @@ final class HealthWatch {
                 e.state().ejected(false);
             }
         }
-        ScheduledFuture<?> sweep = null;
         if (outliers != null) {
             long every = outlierDetection.get().interval().toNanos();
-            sweep = scheduler.scheduleAtFixedRate(outliers::sweep, every, every, TimeUnit.NANOSECONDS);
+            sweep = env.scheduler().scheduleAtFixedRate(outliers::sweep, every, every, TimeUnit.NANOSECONDS);
         }
-        cluster.refresh();
-        HealthWatch watch = new HealthWatch(key, cluster, checker, outliers, sweep, ref);
-        watch.owner = owner;
+        this.checker = checker;
+        this.outliers = outliers;
+        watched.refresh();
         if (checker != null) {
             checker.start();
         }
-        return watch;
     }
 
     static io.outpost.upstream.health.HealthCheckConfig convert(HealthCheckConfig c) {
@@ -126,31 +134,14 @@ final class HealthWatch {
         return outliers;
     }
 
-    /** Closes the watch if {@code caller} still owns it. */
-    void close(Object caller) {
-        Cluster restored = null;
-        synchronized (this) {
-            if (Objects.equals(owner, caller)) {
-                if (previousOwner == null) {
-                    stop();
-                    return;
-                }
-                owner = previousOwner;
-                restored = previousCluster;
-                cluster.set(restored);
-                previousOwner = null;
-                previousCluster = null;
-            } else if (Objects.equals(previousOwner, caller)) {
-                previousOwner = null;
-                previousCluster = null;
-            }
-        }
-        if (restored != null) {
-            restored.refresh();
+    /** Closes the watch if {@code caller} owns it. */
+    synchronized void close(Object caller) {
+        if (Objects.equals(owner, caller)) {
+            stop();
         }
     }
 
-    private void stop() {
+    private synchronized void stop() {
         closed = true;
         if (checker != null) {
             checker.close();

@@ -24,6 +24,7 @@ import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
@@ -41,8 +42,19 @@ import java.util.random.RandomGenerator;
  */
 public final class LoadBalancerService implements Service, Addressable {
 
-    /** What the service reads time and randomness from, and where it schedules background work. */
-    public record Env(ScheduledExecutorService scheduler, Ticker ticker, RandomGenerator random, Clock clock) {
+    /**
+     * What the service reads time and randomness from, where it schedules background work, and
+     * {@code onActivation}, which runs an action once the service serves: in a gateway, when its
+     * snapshot is swapped in (see {@code BuildContext.onActivation}); the action takes over or stops
+     * the previous service's health checks, so it must not run for a snapshot that is rejected.
+     */
+    public record Env(ScheduledExecutorService scheduler, Ticker ticker, RandomGenerator random, Clock clock,
+                      Consumer<Runnable> onActivation) {
+        /** For a service that serves as soon as it is built: actions run at once. */
+        public Env(ScheduledExecutorService scheduler, Ticker ticker, RandomGenerator random, Clock clock) {
+            this(scheduler, ticker, random, clock, Runnable::run);
+        }
+
         public static Env system(ScheduledExecutorService scheduler, Clock clock) {
             return new Env(scheduler, Ticker.system(), io.outpost.upstream.PerThreadRandom.INSTANCE, clock);
         }
@@ -111,7 +123,7 @@ public final class LoadBalancerService implements Service, Addressable {
             }
         }
         this.watch = HealthWatch.start(this, cluster, config.healthCheck(), config.outlierDetection(), tls,
-                previous == null ? null : previous.watch, env.scheduler(), env.ticker(), env.random());
+                previous == null ? null : previous.watch, env);
         this.overflowHeaders = new DefaultHttpHeaders().set("Retry-After", "1");
         this.overflowBody = "{\"status\":503,\"error\":\"Service Unavailable\",\"reason\":\"service " + name
                 + " is over its limit of " + limits.requests().max() + " requests in flight\"}\n";
@@ -121,7 +133,8 @@ public final class LoadBalancerService implements Service, Addressable {
 
     /**
      * Builds the service; {@code previous} is the same-named service of the snapshot being replaced
-     * (or null), whose endpoint health, ejections and health checks carry over.
+     * (or null), whose endpoint health, ejections and health checks carry over. Its health checks
+     * start, and {@code previous}'s stop or pass to it, on {@link Env#onActivation}.
      */
     public static LoadBalancerService create(String name, ServiceConfig.LoadBalancer config,
                                              io.outpost.tls.UpstreamTls tls, Env env, LoadBalancerService previous) {

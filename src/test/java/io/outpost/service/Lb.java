@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
 
 /** Builds load-balancer configurations for tests, with every default of the file format. */
 final class Lb {
@@ -50,7 +51,12 @@ final class Lb {
 
     /** GET /health every 30 ms, no jitter, one failure or success flips. */
     Lb healthChecked() {
-        healthCheck = Optional.of(new HealthCheckConfig("/health", Duration.ofMillis(30), Duration.ofMillis(200),
+        return healthChecked("/health");
+    }
+
+    /** GET {@code path} every 30 ms, no jitter, one failure or success flips. */
+    Lb healthChecked(String path) {
+        healthCheck = Optional.of(new HealthCheckConfig(path, Duration.ofMillis(30), Duration.ofMillis(200),
                 Duration.ZERO, StatusRange.DEFAULT, 1, 1));
         return this;
     }
@@ -67,11 +73,21 @@ final class Lb {
                 Duration.ofSeconds(30)), true);
     }
 
-    /** A service with a fake ticker and seeded randomness. */
+    /** A service with a fake ticker and seeded randomness, serving (and taking over from {@code previous}) at once. */
     LoadBalancerService build(String name, FakeTicker ticker, ScheduledExecutorService scheduler,
                               LoadBalancerService previous) {
+        return build(name, ticker, scheduler, previous, Runnable::run);
+    }
+
+    /**
+     * A service whose activation (taking over from {@code previous}, starting its checks) goes to
+     * {@code onActivation}, as a gateway snapshot's does: run it to accept the reload, drop it to reject.
+     */
+    LoadBalancerService build(String name, FakeTicker ticker, ScheduledExecutorService scheduler,
+                              LoadBalancerService previous, Consumer<Runnable> onActivation) {
         return LoadBalancerService.create(name, config(), null,
-                new LoadBalancerService.Env(scheduler, ticker, new Random(42), Clock.systemUTC()), previous);
+                new LoadBalancerService.Env(scheduler, ticker, new Random(42), Clock.systemUTC(), onActivation),
+                previous);
     }
 
     static ScheduledExecutorService scheduler() {

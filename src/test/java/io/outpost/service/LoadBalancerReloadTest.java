@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,15 @@ class LoadBalancerReloadTest {
         LoadBalancerService s = config.build("web", ticker, scheduler, previous);
         closing.add(s::close);
         return s;
+    }
+
+    /**
+     * Builds {@code config} as the new snapshot's service, then fails the snapshot (a later part of it
+     * did not build): the service is closed and its activation never runs.
+     */
+    private void reject(Lb config, LoadBalancerService running) {
+        LoadBalancerService rejected = config.build("web", ticker, scheduler, running, action -> { });
+        rejected.close();
     }
 
     private ProxyHarness serve(LoadBalancerService service) throws Exception {
@@ -146,12 +156,102 @@ class LoadBalancerReloadTest {
         Backend b = backend("b");
         LoadBalancerService running = build(Lb.of(a.url(), b.url()).healthChecked(), null);
 
-        // The new snapshot takes the service over, then another part of it fails: it is closed.
-        LoadBalancerService rejected = Lb.of(a.url(), b.url()).healthChecked().build("web", ticker, scheduler, running);
-        rejected.close();
+        // Same settings: the new service would take the watch over, but its snapshot is rejected.
+        reject(Lb.of(a.url(), b.url()).healthChecked(), running);
 
         b.close();
         await().atMost(Duration.ofSeconds(3)).until(() -> !running.cluster().endpoints().get(1).healthy());
         assertThat(running.cluster().priorityLoad().loads()).containsExactly(100);
+    }
+
+    @Test
+    void aRejectedReloadWithOtherCheckSettingsLeavesTheRunningHealthChecksRunning() throws Exception {
+        Backend a = backend("a");
+        Backend b = backend("b");
+        LoadBalancerService running = build(Lb.of(a.url(), b.url()).healthChecked(), null);
+
+        // Other settings: the new service would start checks of its own and stop these.
+        reject(Lb.of(a.url(), b.url()).healthChecked("/ready"), running);
+
+        b.close();
+        await().atMost(Duration.ofSeconds(3)).until(() -> !running.cluster().endpoints().get(1).healthy());
+        assertThat(running.cluster().priorityLoad().loads()).containsExactly(100);
+    }
+
+    @Test
+    void aRejectedReloadWithoutHealthChecksKeepsTheRunningVerdicts() throws Exception {
+        Backend a = backend("a");
+        Backend b = backend("b");
+        LoadBalancerService running = build(Lb.of(a.url(), b.url()).healthChecked(), null);
+        int port = b.port();
+        b.close();
+        await().atMost(Duration.ofSeconds(3)).until(() -> !running.cluster().endpoints().get(1).healthy());
+
+        // A configuration without checks would return b; it is rejected, so b stays down.
+        reject(Lb.of(a.url(), b.url()), running);
+        assertThat(running.cluster().endpoints().get(1).healthy()).isFalse();
+
+        // And the running checks still decide: b comes back when it answers again.
+        closing.add(Backend.start("b2", port));
+        await().atMost(Duration.ofSeconds(3)).until(() -> running.cluster().endpoints().get(1).healthy());
+    }
+
+    @Test
+    void aRejectedReloadWithOtherOutlierSettingsKeepsTheRunningEjections() throws Exception {
+        Backend bad = backend("bad").on("/s", ex -> Backend.respond(ex, 500, "bad\n"));
+        Backend good = backend("good");
+        Lb config = Lb.of(bad.url(), good.url());
+        config.outliers = ejectOn(1);
+        LoadBalancerService running = build(config, null);
+        ProxyHarness proxy = serve(running);
+        for (int i = 0; i < 2; i++) {
+            client.send(HttpRequest.newBuilder(URI.create(proxy.url("/s"))).build(), HttpResponse.BodyHandlers.ofString());
+        }
+        Endpoint ejected = running.cluster().endpoints().get(0);
+        assertThat(ejected.state().ejected()).isTrue();
+
+        Lb other = Lb.of(bad.url(), good.url());
+        other.outliers = ejectOn(2);
+        reject(other, running);
+        assertThat(ejected.state().ejected()).isTrue();
+
+        // The running detector still returns it when its ejection time is over.
+        ticker.advance(Duration.ofHours(2));
+        running.sweepOutliers();
+        assertThat(ejected.state().ejected()).isFalse();
+    }
+
+    @Test
+    void anAcceptedReloadWithOtherCheckSettingsStopsTheOldChecksWhenItIsActivated() throws Exception {
+        AtomicInteger oldChecks = new AtomicInteger();
+        AtomicInteger newChecks = new AtomicInteger();
+        Backend a = backend("a")
+                .on("/health", ex -> {
+                    oldChecks.incrementAndGet();
+                    Backend.respond(ex, 200, "ok\n");
+                })
+                .on("/ready", ex -> {
+                    newChecks.incrementAndGet();
+                    Backend.respond(ex, 200, "ok\n");
+                });
+        LoadBalancerService first = build(Lb.of(a.url()).healthChecked(), null);
+        await().atMost(Duration.ofSeconds(3)).until(() -> oldChecks.get() >= 1);
+
+        List<Runnable> activation = new ArrayList<>();
+        LoadBalancerService second = Lb.of(a.url()).healthChecked("/ready").build("web", ticker, scheduler, first,
+                activation::add);
+        closing.add(second::close);
+        // Built but not swapped in yet: only the running configuration checks.
+        int built = oldChecks.get();
+        await().atMost(Duration.ofSeconds(3)).until(() -> oldChecks.get() >= built + 3);
+        assertThat(newChecks.get()).isZero();
+
+        activation.forEach(Runnable::run);
+        int stopped = oldChecks.get();
+        await().atMost(Duration.ofSeconds(3)).until(() -> newChecks.get() >= 5);
+        // At most the one check that was in flight when the old checker stopped.
+        assertThat(oldChecks.get()).isLessThanOrEqualTo(stopped + 1);
+        first.close();
+        assertThat(second.cluster().endpoints().get(0).healthy()).isTrue();
     }
 }
