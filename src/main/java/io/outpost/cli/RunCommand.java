@@ -2,16 +2,32 @@ package io.outpost.cli;
 
 import io.outpost.config.ConfigError;
 import io.outpost.runtime.Gateway;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
-/** {@code outpost run -c FILE}: serve until SIGTERM or SIGINT, then drain and exit 0. */
+/**
+ * {@code outpost run -c FILE}: serve until SIGTERM or SIGINT, then drain and exit 0. An invalid file
+ * exits 2 with every error (as {@code check}); any other start-up failure (a port in use, a certificate
+ * file that changed after validation) exits 1 with one line saying why, not a stack trace.
+ */
 @Command(name = "run", description = "Run the gateway with a configuration file (reloaded when it changes).")
 final class RunCommand implements Callable<Integer> {
+
+    static final int START_FAILED = 1;
+
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = {"-c", "--config"}, required = true, description = "configuration file (YAML)")
     Path config;
@@ -21,11 +37,13 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
         Gateway.Options options = Gateway.Options.defaults();
         if (workers != null) {
             if (workers <= 0) {
-                System.err.println("--workers: " + workers + " (expected: > 0)");
-                return 2;
+                err.println("--workers: " + workers + " (expected: > 0)");
+                err.flush();
+                return CheckCommand.INVALID;
             }
             options = options.workers(workers);
         }
@@ -33,11 +51,20 @@ final class RunCommand implements Callable<Integer> {
         try {
             gateway = Gateway.start(config, options);
         } catch (Gateway.InvalidConfigurationException e) {
-            System.err.println(config + ": invalid configuration");
+            err.println(config + ": invalid configuration");
             for (ConfigError error : e.errors()) {
-                System.err.println("  " + error);
+                err.println("  " + error);
             }
-            return 2;
+            err.flush();
+            return CheckCommand.INVALID;
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // Netty rethrows a failed bind's checked exception undeclared, hence Exception here.
+            log.debug("start-up failed", e);
+            err.println("outpost: the gateway did not start: " + reason(e));
+            err.flush();
+            return START_FAILED;
         }
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
@@ -45,8 +72,12 @@ final class RunCommand implements Callable<Integer> {
         stop.await();
         int left = gateway.shutdown();
         if (left > 0) {
-            System.err.println("outpost: stopped with " + left + " requests still in flight after the grace timeout");
+            err.println("outpost: stopped with " + left + " requests still in flight after the grace timeout");
         }
         return 0;
+    }
+
+    private static String reason(Exception e) {
+        return e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
     }
 }

@@ -82,6 +82,22 @@ public record CertifiedKey(List<X509Certificate> chain, PrivateKey key, Set<Stri
         return names;
     }
 
+    /** The private key is not the one of the certificate (for example a half-replaced pair of files). */
+    public static final class KeyMismatchException extends IOException {
+        private final String subject;
+
+        KeyMismatchException(String subject, Throwable cause) {
+            super("the private key does not belong to the certificate " + subject
+                    + (cause == null ? "" : ": " + cause.getMessage()), cause);
+            this.subject = subject;
+        }
+
+        /** The certificate's subject, for example {@code CN=shop.example.com}. */
+        public String subject() {
+            return subject;
+        }
+    }
+
     private static void checkPair(X509Certificate cert, PrivateKey key) throws IOException {
         String algorithm = switch (key.getAlgorithm()) {
             case "RSA" -> "SHA256withRSA";
@@ -100,12 +116,10 @@ public record CertifiedKey(List<X509Certificate> chain, PrivateKey key, Set<Stri
             verifier.initVerify(cert.getPublicKey());
             verifier.update(probe);
             if (!verifier.verify(signature)) {
-                throw new IOException("the private key does not belong to the certificate "
-                        + cert.getSubjectX500Principal().getName());
+                throw new KeyMismatchException(cert.getSubjectX500Principal().getName(), null);
             }
         } catch (GeneralSecurityException e) {
-            throw new IOException("the private key does not belong to the certificate "
-                    + cert.getSubjectX500Principal().getName() + ": " + e.getMessage(), e);
+            throw new KeyMismatchException(cert.getSubjectX500Principal().getName(), e);
         }
     }
 }

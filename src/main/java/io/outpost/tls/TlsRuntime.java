@@ -44,11 +44,19 @@ public final class TlsRuntime implements AutoCloseable {
         this.acme = new AcmeManager(clock, challenges, this::publish);
     }
 
-    /** Loads the certificates of every TLS entry point and starts polling their files. */
+    /**
+     * Loads the certificates of every TLS entry point and starts polling their files. Fails with the
+     * entry point's name and the file's problem when one cannot be used (validation checks the files,
+     * but they may change on disk before this runs).
+     */
     public synchronized void bind(OutpostConfig config) throws IOException {
         for (Map.Entry<String, EntryPointConfig> e : config.entryPoints().entrySet()) {
             if (e.getValue().tls().isPresent()) {
-                entryPoints.put(e.getKey(), EntryPointTls.load(e.getKey(), e.getValue().tls().get()));
+                try {
+                    entryPoints.put(e.getKey(), EntryPointTls.load(e.getKey(), e.getValue().tls().get()));
+                } catch (IOException | RuntimeException ex) {
+                    throw new IOException("entry point " + e.getKey() + ": " + ex.getMessage(), ex);
+                }
             }
         }
         if (!entryPoints.isEmpty() && polling == null) {

@@ -3,16 +3,22 @@ package io.outpost.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.outpost.config.ConfigLoader;
+import io.outpost.config.OutpostConfig;
 import io.outpost.runtime.Gateway;
 import io.outpost.testing.Backend;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterEach;
@@ -163,6 +169,28 @@ class EntryPointTlsTest {
         assertThatThrownBy(() -> TlsProbe.get(TestPki.context(List.of(ca.cert()), stranger), port, "shop.test", null, "/x"))
                 .isInstanceOf(IOException.class);
         assertThat(backend.hits()).isEqualTo(1);
+    }
+
+    @Test
+    void aKeyReplacedAfterValidationFailsStartUpNamingTheEntryPointAndFiles() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "ca");
+        TestPki.Issued site = TestPki.leaf(dir, "site", ca, "site.test");
+        OutpostConfig config = new ConfigLoader().parse("""
+                entryPoints:
+                  websecure: { address: "127.0.0.1:%d", tls: { certificates: [ %s ] } }
+                """.formatted(freePort(), files(site)), "test.yaml").orElseThrow();
+        Path scratch = Files.createDirectory(dir.resolve("next"));
+        Files.copy(TestPki.leaf(scratch, "site", ca, "site.test").keyFile(), site.keyFile(),
+                StandardCopyOption.REPLACE_EXISTING);
+
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try (TlsRuntime tls = new TlsRuntime(scheduler, Clock.systemUTC(), TlsRuntime.DEFAULT_POLL)) {
+            assertThatThrownBy(() -> tls.bind(config)).isInstanceOf(IOException.class)
+                    .hasMessage("entry point websecure: " + site.certFile() + " / " + site.keyFile()
+                            + ": the private key does not belong to the certificate CN=site.test");
+        } finally {
+            scheduler.shutdownNow();
+        }
     }
 
     static String files(TestPki.Issued issued) {

@@ -7,6 +7,7 @@ import io.outpost.config.ConfigError;
 import io.outpost.config.ConfigJson;
 import io.outpost.config.ConfigLoader;
 import io.outpost.config.ConfigResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
@@ -78,6 +79,57 @@ class TlsConfigErrorsTest {
                 .singleElement().satisfies(e -> assertThat(e.path()).isEqualTo("entryPoints.websecure.tls.clientAuth.caFiles"));
         assertThat(errors(base("{ sni: true }", ""))).singleElement()
                 .satisfies(e -> assertThat(e.path()).isEqualTo("entryPoints.websecure.tls"));
+    }
+
+    @Test
+    void aKeyThatDoesNotBelongToItsCertificateIsAnErrorAtKeyFile() throws Exception {
+        TestPki.Issued other = TestPki.leaf(dir, "other", TestPki.ca(dir, "ca2"), "other.test");
+        assertThat(errors(base("{ certificates: [ { certFile: \"" + cert.certFile() + "\", keyFile: \""
+                + other.keyFile() + "\" } ] }", ""))).extracting(ConfigError::toString).containsExactly(
+                "entryPoints.websecure.tls.certificates[0].keyFile: does not belong to the certificate in certFile ("
+                        + cert.certFile() + ", CN=site.test)");
+    }
+
+    @Test
+    void filesThatAreNotPemAreErrorsAtTheirKeys() throws Exception {
+        Path garbage = Files.writeString(dir.resolve("garbage.pem"), "not a certificate\n");
+        Path broken = Files.writeString(dir.resolve("broken.pem"),
+                "-----BEGIN CERTIFICATE-----\n%%%% not base64 %%%%\n-----END CERTIFICATE-----\n");
+        Path binary = Files.write(dir.resolve("binary.der"), new byte[] {0x30, (byte) 0x82, (byte) 0xff, 0x01});
+        List<ConfigError> errors = errors(base("{ certificates: [ "
+                + "{ certFile: \"" + garbage + "\", keyFile: \"" + cert.keyFile() + "\" }, "
+                + "{ certFile: \"" + cert.certFile() + "\", keyFile: \"" + cert.certFile() + "\" }, "
+                + "{ certFile: \"" + broken + "\", keyFile: \"" + cert.keyFile() + "\" }, "
+                + "{ certFile: \"" + binary + "\", keyFile: \"" + cert.keyFile() + "\" } ] }", ""));
+        assertThat(errors).extracting(ConfigError::path).containsExactly(
+                "entryPoints.websecure.tls.certificates[0].certFile",
+                "entryPoints.websecure.tls.certificates[1].keyFile",
+                "entryPoints.websecure.tls.certificates[2].certFile",
+                "entryPoints.websecure.tls.certificates[3].certFile");
+        assertThat(errors.get(0).message()).isEqualTo(garbage + ": no PEM certificate found");
+        assertThat(errors.get(1).message()).isEqualTo(cert.certFile() + ": no unencrypted PEM private key found");
+        assertThat(errors.get(2).message()).isEqualTo(broken + ": not readable as PEM: unable to decode base64 string: "
+                + "invalid characters encountered in base64 data");
+        assertThat(errors.get(3).message()).isEqualTo(binary + ": not a PEM file (expected text with -----BEGIN lines)");
+    }
+
+    @Test
+    void anUpstreamClientCertificateIsCheckedToo() throws Exception {
+        TestPki.Issued other = TestPki.leaf(dir, "other", TestPki.ca(dir, "ca2"), "other.test");
+        Path garbage = Files.writeString(dir.resolve("garbage.pem"), "not a certificate\n");
+        String yaml = """
+                entryPoints: { web: { address: "127.0.0.1:8080" } }
+                http:
+                  services:
+                    app:
+                      loadBalancer:
+                        endpoints: [ { url: "https://127.0.0.1:9443" } ]
+                        tls: { certFile: "%s", keyFile: "%s", caFiles: [ "%s" ] }
+                """.formatted(cert.certFile(), other.keyFile(), garbage);
+        assertThat(errors(yaml)).extracting(ConfigError::toString).containsExactlyInAnyOrder(
+                "http.services.app.loadBalancer.tls.caFiles[0]: " + garbage + ": no PEM certificate found",
+                "http.services.app.loadBalancer.tls.keyFile: does not belong to the certificate in certFile ("
+                        + cert.certFile() + ", CN=site.test)");
     }
 
     @Test

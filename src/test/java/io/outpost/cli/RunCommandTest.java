@@ -1,0 +1,73 @@
+package io.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.outpost.tls.TestPki;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code run} that cannot start says why in plain lines and exits non-zero; it never prints a stack trace. */
+class RunCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(Path file) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        return cli.execute("run", "-c", file.toString(), "--workers", "1");
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExitOne() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path file = Files.writeString(dir.resolve("outpost.yaml"), """
+                    entryPoints: { web: { address: "127.0.0.1:%d" } }
+                    admin: { address: "127.0.0.1:%d" }
+                    accessLog: { enabled: false }
+                    """.formatted(taken.getLocalPort(), freePort()));
+
+            assertThat(run(file)).isEqualTo(1);
+        }
+        assertThat(err.toString().lines()).singleElement().asString()
+                .startsWith("outpost: the gateway did not start: ").contains("Address already in use");
+    }
+
+    @Test
+    void aKeyThatDoesNotBelongToItsCertificateIsAnInvalidConfiguration() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "ca");
+        TestPki.Issued site = TestPki.leaf(dir, "site", ca, "site.test");
+        TestPki.Issued other = TestPki.leaf(dir, "other", ca, "other.test");
+        Path file = Files.writeString(dir.resolve("outpost.yaml"), """
+                entryPoints:
+                  websecure:
+                    address: "127.0.0.1:%d"
+                    tls: { certificates: [ { certFile: "%s", keyFile: "%s" } ] }
+                admin: { address: "127.0.0.1:%d" }
+                accessLog: { enabled: false }
+                """.formatted(freePort(), site.certFile(), other.keyFile(), freePort()));
+
+        assertThat(run(file)).isEqualTo(2);
+        assertThat(err.toString().lines()).containsExactly(file + ": invalid configuration",
+                "  entryPoints.websecure.tls.certificates[0].keyFile: does not belong to the certificate in certFile ("
+                        + site.certFile() + ", CN=site.test)");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
