@@ -12,7 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The admin endpoints of DESIGN.md, over a running {@link Gateway}. */
+/**
+ * The admin endpoints of DESIGN.md, over a running {@link Gateway}. Reads take GET and HEAD, the
+ * pause and resume actions POST; other methods get 405 with {@code Allow}.
+ */
 public final class AdminApi {
 
     private AdminApi() {
@@ -30,10 +33,10 @@ public final class AdminApi {
             return s == null ? AdminResponse.error(404, "no service named " + p.get(0))
                     : AdminResponse.json(200, service(p.get(0), s));
         }));
-        server.route("/api/services/{name}/replicas/{replica}/pause",
-                (m, p, b) -> withRuntime(gateway, rt -> replicaAction(rt, m, p, true)));
-        server.route("/api/services/{name}/replicas/{replica}/resume",
-                (m, p, b) -> withRuntime(gateway, rt -> replicaAction(rt, m, p, false)));
+        server.route("/api/services/{name}/replicas/{replica}/pause", List.of("POST"),
+                (m, p, b) -> withRuntime(gateway, rt -> replicaAction(rt, p, true)));
+        server.route("/api/services/{name}/replicas/{replica}/resume", List.of("POST"),
+                (m, p, b) -> withRuntime(gateway, rt -> replicaAction(rt, p, false)));
         server.route("/api/entrypoints", (m, p, b) -> withRuntime(gateway, rt -> {
             List<Object> out = new ArrayList<>();
             gateway.proxy().entryPoints().forEach(ep -> out.add(Map.of("name", ep.name(),
@@ -51,11 +54,8 @@ public final class AdminApi {
         return rt == null ? AdminResponse.error(503, "no configuration loaded") : f.apply(rt);
     }
 
-    /** Pauses or resumes a replica of a replicated service: POST only. */
-    static AdminResponse replicaAction(GatewayRuntime rt, String method, List<String> p, boolean pause) {
-        if (!method.equals("POST")) {
-            return AdminResponse.error(405, "use POST to " + (pause ? "pause" : "resume") + " a replica");
-        }
+    /** Pauses or resumes a replica of a replicated service (the route takes POST only). */
+    static AdminResponse replicaAction(GatewayRuntime rt, List<String> p, boolean pause) {
         Service s = rt.services().get(p.get(0));
         if (s == null) {
             return AdminResponse.error(404, "no service named " + p.get(0));

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -36,16 +37,25 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * AdminServer admin = new AdminServer(address)
  *     .route("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"))
- *     .route("/api/services/{name}", (m, p, b) -> AdminResponse.json(200, describe(p.get(0))));
+ *     .route("/api/services/{name}", (m, p, b) -> AdminResponse.json(200, describe(p.get(0))))
+ *     .route("/api/services/{name}/pause", List.of("POST"), (m, p, b) -> pause(p.get(0)));
  * admin.start();
  * }</pre>
+ *
+ * A known path asked with a method it does not take gets 405 with an {@code Allow} header, as
+ * Envoy's admin and Traefik's API answer. HEAD is answered like GET, without the body.
  */
 public final class AdminServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
 
     private final InetSocketAddress address;
-    private final Map<String, AdminHandler> routes = new LinkedHashMap<>();
+    /** The methods of an endpoint that only reads. */
+    public static final List<String> READ = List.of("GET", "HEAD");
+
+    private record Route(List<String> methods, AdminHandler handler) {}
+
+    private final Map<String, Route> routes = new LinkedHashMap<>();
     private volatile String bearerToken;
     private EventLoopGroup group;
     private Channel server;
@@ -54,9 +64,14 @@ public final class AdminServer implements AutoCloseable {
         this.address = address;
     }
 
-    /** Adds an endpoint; {@code pattern} segments in braces match any one path segment. */
+    /** Adds a read endpoint (GET and HEAD); {@code pattern} segments in braces match any one path segment. */
     public AdminServer route(String pattern, AdminHandler handler) {
-        routes.put(pattern, handler);
+        return route(pattern, READ, handler);
+    }
+
+    /** Adds an endpoint that answers {@code methods} (upper case); others get 405. */
+    public AdminServer route(String pattern, List<String> methods, AdminHandler handler) {
+        routes.put(pattern, new Route(List.copyOf(methods), handler));
         return this;
     }
 
@@ -89,10 +104,16 @@ public final class AdminServer implements AutoCloseable {
             return AdminResponse.error(401, "admin API needs a bearer token");
         }
         String[] segments = split(path);
-        for (Map.Entry<String, AdminHandler> route : routes.entrySet()) {
+        for (Map.Entry<String, Route> route : routes.entrySet()) {
             List<String> params = match(split(route.getKey()), segments);
             if (params != null) {
-                return route.getValue().handle(method, params, body);
+                List<String> allowed = route.getValue().methods();
+                if (!allowed.contains(method)) {
+                    String allow = String.join(", ", allowed);
+                    return AdminResponse.error(405, "method " + method + " is not allowed on " + path
+                            + " (allowed: " + allow + ")").withHeader("Allow", allow);
+                }
+                return route.getValue().handler().handle(method, params, body);
             }
         }
         return AdminResponse.error(404, "no admin endpoint at " + path);
@@ -145,8 +166,11 @@ public final class AdminServer implements AutoCloseable {
                     answer = AdminResponse.error(500, "internal error: " + e.getMessage());
                 }
             }
+            boolean head = HttpMethod.HEAD.equals(request.method());
             FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(answer.body()));
+                    HttpResponseStatus.valueOf(answer.status()),
+                    head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(answer.body()));
+            answer.headers().forEach(response.headers()::set);
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, answer.contentType());
             HttpUtil.setContentLength(response, answer.body().length);
             boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
