@@ -81,7 +81,8 @@ final class AcmeClient {
     private void authorize(Authorization auth) throws AcmeException, InterruptedException {
         Http01Challenge challenge = auth.findChallenge(Http01Challenge.class).orElseThrow(() -> new AcmeException(
                 "the CA offers no http-01 challenge for " + auth.getIdentifier().getDomain()));
-        challenges.add(config.httpChallengeEntryPoint(), challenge.getToken(), challenge.getAuthorization());
+        String domain = auth.getIdentifier().getDomain();
+        challenges.add(config.httpChallengeEntryPoint(), domain, challenge.getToken(), challenge.getAuthorization());
         try {
             challenge.trigger();
             Status status = auth.waitForCompletion(WAIT);
@@ -90,7 +91,7 @@ final class AcmeClient {
                         + status + challenge.getError().map(p -> ": " + p).orElse(""));
             }
         } finally {
-            challenges.remove(challenge.getToken());
+            challenges.remove(domain, challenge.getToken());
         }
     }
 

@@ -70,6 +70,11 @@ public final class TlsRuntime implements AutoCloseable {
         return entryPoints.get(name);
     }
 
+    /** The pending HTTP-01 challenges (for tests). */
+    Http01Challenges challenges() {
+        return challenges;
+    }
+
     /** {@code routing} with pending ACME challenges answered first. */
     public Routing wrap(Routing routing) {
         return challenges.wrap(routing);
