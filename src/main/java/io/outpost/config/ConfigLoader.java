@@ -37,14 +37,21 @@ public final class ConfigLoader {
             YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     private final RuleChecker rules;
+    private final CertificateChecker certificates;
 
-    /** A loader that does not check rule syntax. */
+    /** A loader that does not check rule syntax; TLS files are checked by {@link CertificateChecker#installed()}. */
     public ConfigLoader() {
         this(RuleChecker.ACCEPT_ALL);
     }
 
+    /** A loader whose TLS files are checked by {@link CertificateChecker#installed()}. */
     public ConfigLoader(RuleChecker rules) {
+        this(rules, CertificateChecker.installed());
+    }
+
+    public ConfigLoader(RuleChecker rules, CertificateChecker certificates) {
         this.rules = Objects.requireNonNull(rules, "rules");
+        this.certificates = Objects.requireNonNull(certificates, "certificates");
     }
 
     /** Loads {@code file}; an unreadable file is an error like any other. */
@@ -74,7 +81,7 @@ public final class ConfigLoader {
                     "expected a mapping at the top level, found " + Node.describe(tree))), List.of());
         }
         Problems problems = new Problems();
-        Node root = new Node(tree, "", problems);
+        Node root = new Node(tree, "", problems, certificates);
         OutpostConfig config = RootBinder.bind(root);
         CrossChecker.check(root, config, rules);
         List<ConfigError> warnings = inFileOrder(problems.warnings(), tree);

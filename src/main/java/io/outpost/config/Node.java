@@ -23,11 +23,13 @@ final class Node {
     private final JsonNode json;
     private final String path;
     private final Problems problems;
+    private final CertificateChecker certificates;
 
-    Node(JsonNode json, String path, Problems problems) {
+    Node(JsonNode json, String path, Problems problems, CertificateChecker certificates) {
         this.json = json;
         this.path = path;
         this.problems = problems;
+        this.certificates = certificates;
     }
 
     String path() {
@@ -36,6 +38,11 @@ final class Node {
 
     Problems problems() {
         return problems;
+    }
+
+    /** Checks the contents of TLS files named in this load. */
+    CertificateChecker certificates() {
+        return certificates;
     }
 
     /**
@@ -65,7 +72,7 @@ final class Node {
 
     Node at(String key) {
         JsonNode child = json != null && json.isObject() ? json.get(key) : null;
-        return new Node(child, path.isEmpty() ? key : path + "." + key, problems);
+        return new Node(child, path.isEmpty() ? key : path + "." + key, problems, certificates);
     }
 
     void error(String message) {
@@ -129,7 +136,7 @@ final class Node {
             return out;
         }
         for (int i = 0; i < child.json.size(); i++) {
-            out.add(new Node(child.json.get(i), child.path + "[" + i + "]", problems));
+            out.add(new Node(child.json.get(i), child.path + "[" + i + "]", problems, certificates));
         }
         return out;
     }

@@ -96,7 +96,7 @@ final class ServicePartsBinder {
         Node c = node.at("cookie");
         if (!c.present() && node.keys().contains("cookie")) {
             // "cookie:" with no value asks for a cookie with every default.
-            c = new Node(JsonNodeFactory.instance.objectNode(), c.path(), c.problems());
+            c = new Node(JsonNodeFactory.instance.objectNode(), c.path(), c.problems(), c.certificates());
         } else if (!c.present()) {
             node.error("missing required key 'cookie'");
             return Optional.empty();

@@ -1,29 +1,25 @@
 package io.outpost.config;
 
-import io.outpost.tls.CertifiedKey;
-import io.outpost.tls.Pem;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.NoSuchAlgorithmException;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
  * Binds the TLS keys: {@code entryPoints.<name>.tls}, {@code http.routers.<name>.tls},
  * {@code loadBalancer.tls} and {@code certificatesResolvers}. Files must exist, be readable and hold
  * what they should when the configuration is loaded: CA files parse as PEM certificates, and a
- * {@code certFile}/{@code keyFile} pair parses and the key belongs to the certificate. So a file that
- * {@code check} accepts is one that {@code io.outpost.tls} can load (unless it changes on disk in between).
+ * {@code certFile}/{@code keyFile} pair parses and the key belongs to the certificate. The contents are
+ * checked through the load's {@link CertificateChecker}; with the installed one, a file that {@code check}
+ * accepts is one that {@code io.outpost.tls} can load (unless it changes on disk in between).
  */
 final class TlsBinder {
 
@@ -227,7 +223,7 @@ final class TlsBinder {
     private static List<Path> files(Node node, String key) {
         List<Path> out = new java.util.ArrayList<>();
         for (Node item : node.list(key)) {
-            item.parse(TlsBinder::path).filter(p -> readable(item, p) && certificates(item, p).isPresent())
+            item.parse(TlsBinder::path).filter(p -> readable(item, p) && certificates(item, p))
                     .ifPresent(out::add);
         }
         if (node.has(key) && out.isEmpty() && node.at(key).isList() && node.list(key).isEmpty()) {
@@ -254,50 +250,32 @@ final class TlsBinder {
     }
 
     /**
-     * Loads the pair under {@code node} as the TLS code will: errors go to {@code certFile} when the
-     * certificate cannot be read, else to {@code keyFile} (an unreadable key, or one that does not
+     * Checks the pair under {@code node} as the TLS code will load it: errors go to {@code certFile} when
+     * the certificate cannot be read, else to {@code keyFile} (an unreadable key, or one that does not
      * belong to the certificate). Returns whether the pair is usable.
      */
     private static boolean pair(Node node, Path certFile, Path keyFile) {
-        Optional<List<X509Certificate>> chain = certificates(node.at("certFile"), certFile);
-        if (chain.isEmpty()) {
-            return false;
-        }
-        PrivateKey key;
-        try {
-            key = Pem.privateKey(keyFile);
-        } catch (IOException | RuntimeException e) {
-            node.at("keyFile").error(problem(keyFile, e));
-            return false;
-        }
-        try {
-            CertifiedKey.of(chain.get(), key);
-            return true;
-        } catch (CertifiedKey.KeyMismatchException e) {
-            node.at("keyFile").error("does not belong to the certificate in certFile (" + certFile + ", "
-                    + e.subject() + ")");
-        } catch (IOException | RuntimeException e) {
-            node.at("keyFile").error(problem(keyFile, e));
-        }
-        return false;
+        CertificateChecker checker = node.certificates();
+        return certificates(node.at("certFile"), certFile)
+                && ok(node.at("keyFile"), () -> checker.privateKey(keyFile))
+                && ok(node.at("keyFile"), () -> checker.pair(certFile, keyFile));
     }
 
-    /** The certificates in the PEM {@code file}, else empty with an error at {@code node}. */
-    private static Optional<List<X509Certificate>> certificates(Node node, Path file) {
-        try {
-            return Optional.of(Pem.certificates(file));
-        } catch (IOException | RuntimeException e) {
-            node.error(problem(file, e));
-            return Optional.empty();
-        }
+    /** Whether the PEM {@code file} holds certificates; if not, an error at {@code node}. */
+    private static boolean certificates(Node node, Path file) {
+        return ok(node, () -> node.certificates().certificates(file));
     }
 
-    /** What reading {@code file} failed with, starting with the file's name. */
-    private static String problem(Path file, Exception e) {
-        String message = e instanceof CharacterCodingException ? "not a PEM file (expected text with -----BEGIN lines)"
-                : e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
-                : e instanceof IOException ? e.getMessage() : "not readable as PEM: " + e.getMessage();
-        return message.startsWith(file.toString()) ? message : file + ": " + message;
+    /** Whether {@code check} finds nothing wrong; if it does, or fails, an error at {@code node}. */
+    private static boolean ok(Node node, Supplier<Optional<String>> check) {
+        Optional<String> problem;
+        try {
+            problem = check.get();
+        } catch (RuntimeException e) {
+            problem = Optional.of("could not be checked: " + e);
+        }
+        problem.ifPresent(node::error);
+        return problem.isEmpty();
     }
 
     private static Path path(String text) {
