@@ -36,6 +36,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     static final int PAUSE_CONNECTING = 1;
     static final int PAUSE_UPSTREAM = 2;
     static final int PAUSE_PIPELINE = 4;
+    /** Body bytes arrived before the service decided where the request goes (an async middleware). */
+    static final int PAUSE_ROUTING = 8;
 
     private final GatewayContext gateway;
     private final String entryPoint;

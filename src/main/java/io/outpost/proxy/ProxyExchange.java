@@ -188,6 +188,7 @@ public final class ProxyExchange implements Exchange {
         if (state == State.DONE) {
             return;
         }
+        frontend.resumeReading(FrontendHandler.PAUSE_ROUTING);
         limitRequestBody(maxBytes);
         if (declaredBodyTooLarge()) {
             fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body is larger than " + bodyLimit + " bytes");
@@ -306,6 +307,7 @@ public final class ProxyExchange implements Exchange {
         if (state == State.DONE) {
             return;
         }
+        frontend.resumeReading(FrontendHandler.PAUSE_ROUTING);
         this.target = target;
         this.forwardListener = listener;
         this.options = options;
@@ -573,6 +575,10 @@ public final class ProxyExchange implements Exchange {
             connect(false);
         } else if (state == State.AGGREGATING && last) {
             deliverBody();
+        } else if (state == State.ROUTING && !last) {
+            // Nobody has decided yet where this body goes (a middleware waits for an answer, say):
+            // hold what came, but read no more until someone does, or it would pile up here.
+            frontend.pauseReading(FrontendHandler.PAUSE_ROUTING);
         }
     }
 
@@ -788,6 +794,7 @@ public final class ProxyExchange implements Exchange {
             return;
         }
         state = State.DONE;
+        frontend.resumeReading(FrontendHandler.PAUSE_ROUTING);
         endAttempt(-status);
         if (held != null) {
             held.release();
