@@ -190,7 +190,7 @@ public final class ProxyExchange implements Exchange {
         }
         frontend.resumeReading(FrontendHandler.PAUSE_ROUTING);
         limitRequestBody(maxBytes);
-        if (declaredBodyTooLarge()) {
+        if (bodyTooLarge()) {
             fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body is larger than " + bodyLimit + " bytes");
             return;
         }
@@ -243,10 +243,13 @@ public final class ProxyExchange implements Exchange {
         return h.get(HttpHeaderNames.TRANSFER_ENCODING) != null || HttpUtil.getContentLength(request, 0L) > 0;
     }
 
-    /** True when the declared body is already over the limit set by middlewares. */
-    boolean declaredBodyTooLarge() {
+    /**
+     * True when the body is already over the limit set by middlewares: as declared, or as received
+     * so far (a body that arrived while a middleware was deciding, before the limit was set).
+     */
+    boolean bodyTooLarge() {
         long declared = HttpUtil.getContentLength(request, -1L);
-        return declared > bodyLimit;
+        return declared > bodyLimit || bodyBytes > bodyLimit;
     }
 
     // ---- local answers ----
@@ -312,7 +315,7 @@ public final class ProxyExchange implements Exchange {
         this.forwardListener = listener;
         this.options = options;
         this.attemptOpen = true;
-        if (declaredBodyTooLarge()) {
+        if (bodyTooLarge()) {
             fail(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "request body is larger than " + bodyLimit + " bytes");
             return;
         }

@@ -113,4 +113,32 @@ class BodyLimitTest {
             assertThat(f.send(post(100)).body()).isEqualTo("b1 POST /up body=100\n");
         }
     }
+
+    /** Passes each request on only when the test says so, as forwardAuth does once its service answers. */
+    private static final class Deciding implements Middleware {
+        final java.util.concurrent.CompletableFuture<Runnable> pending = new java.util.concurrent.CompletableFuture<>();
+
+        @Override
+        public void handle(Exchange exchange, Next next) {
+            pending.complete(() -> exchange.eventLoop().execute(() -> next.proceed(exchange)));
+        }
+    }
+
+    @Test
+    void maxBodySizeRejectsAChunkedBodyThatArrivedInFullBeforeTheLimitWasSet() throws Exception {
+        Deciding auth = new Deciding();
+        try (Fixture f = Fixture.start(auth, maxBodySize(10))) {
+            try (RawHttp raw = new RawHttp(f.proxy.port())) {
+                raw.send(CHUNKED_HEAD + chunk(20) + "0\r\n\r\n");
+                Runnable proceed = auth.pending.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                // The whole body has reached the gateway: it is held while the middleware decides.
+                await().atMost(Duration.ofSeconds(5)).until(() -> f.proxy.activeDirectAllocations() > 0);
+                proceed.run();
+                RawHttp.Response r = raw.read();
+                assertThat(r.status()).isEqualTo(413);
+                assertThat(r.body()).contains("larger than 10 bytes");
+            }
+            assertThat(f.backend.hits()).isZero();
+        }
+    }
 }
