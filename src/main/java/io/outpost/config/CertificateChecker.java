@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 
 /**
- * Checks the contents of TLS files during validation: that a file holds PEM certificates, that a
- * file holds a private key, and that a key belongs to its certificate. Reading PEM lives in the TLS
+ * Checks the contents of TLS files during validation: that a file holds PEM certificates, and that
+ * a key file holds a private key that belongs to its certificate. Reading PEM lives in the TLS
  * package; this seam keeps configuration loading independent of it, as {@link RuleChecker} does for
  * rules. Each method returns empty when the file or pair is usable, else a message that starts with
  * the file's name (or, for a pair, says which certificate the key does not belong to).
@@ -25,11 +25,6 @@ public interface CertificateChecker {
         }
 
         @Override
-        public Optional<String> privateKey(Path file) {
-            return Optional.empty();
-        }
-
-        @Override
         public Optional<String> pair(Path certFile, Path keyFile) {
             return Optional.empty();
         }
@@ -38,12 +33,10 @@ public interface CertificateChecker {
     /** Empty when {@code file} holds at least one PEM certificate, else what is wrong with it. */
     Optional<String> certificates(Path file);
 
-    /** Empty when {@code file} holds a PEM private key, else what is wrong with it. */
-    Optional<String> privateKey(Path file);
-
     /**
-     * Empty when the key in {@code keyFile} belongs to the (leaf) certificate in {@code certFile}, else
-     * what is wrong. Called once both files have passed {@link #certificates} and {@link #privateKey}.
+     * Empty when {@code keyFile} holds a PEM private key that belongs to the (leaf) certificate in
+     * {@code certFile}, else what is wrong with the key. Called once {@code certFile} has passed
+     * {@link #certificates}.
      */
     Optional<String> pair(Path certFile, Path keyFile);
 

@@ -255,10 +255,8 @@ final class TlsBinder {
      * belong to the certificate). Returns whether the pair is usable.
      */
     private static boolean pair(Node node, Path certFile, Path keyFile) {
-        CertificateChecker checker = node.certificates();
         return certificates(node.at("certFile"), certFile)
-                && ok(node.at("keyFile"), () -> checker.privateKey(keyFile))
-                && ok(node.at("keyFile"), () -> checker.pair(certFile, keyFile));
+                && ok(node.at("keyFile"), () -> node.certificates().pair(certFile, keyFile));
     }
 
     /** Whether the PEM {@code file} holds certificates; if not, an error at {@code node}. */

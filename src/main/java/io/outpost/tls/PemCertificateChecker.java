@@ -25,16 +25,6 @@ public final class PemCertificateChecker implements CertificateChecker {
     }
 
     @Override
-    public Optional<String> privateKey(Path file) {
-        try {
-            Pem.privateKey(file);
-            return Optional.empty();
-        } catch (IOException | RuntimeException e) {
-            return Optional.of(problem(file, e));
-        }
-    }
-
-    @Override
     public Optional<String> pair(Path certFile, Path keyFile) {
         try {
             CertifiedKey.load(certFile, keyFile);
@@ -42,7 +32,7 @@ public final class PemCertificateChecker implements CertificateChecker {
         } catch (CertifiedKey.KeyMismatchException e) {
             return Optional.of("does not belong to the certificate in certFile (" + certFile + ", " + e.subject() + ")");
         } catch (IOException | RuntimeException e) {
-            return Optional.of(problem(keyFile, e));
+            return Optional.of(problem(keyFile, e)); // the certificate passed certificates(): the key is at fault
         }
     }
 
