@@ -4,16 +4,17 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.outpost.admin.AdminApi;
 import io.outpost.admin.AdminServer;
+import io.outpost.config.AccessLogConfig;
 import io.outpost.config.ConfigError;
 import io.outpost.config.ConfigLoader;
 import io.outpost.config.ConfigResult;
 import io.outpost.config.EntryPointConfig;
-import io.outpost.config.AccessLogConfig;
 import io.outpost.config.OutpostConfig;
 import io.outpost.config.RuleChecker;
 import io.outpost.observability.AccessLogWriter;
 import io.outpost.proxy.AccessLog;
 import io.outpost.proxy.EntryPoint;
+import io.outpost.proxy.ForwardedTrust;
 import io.outpost.proxy.GatewayContext;
 import io.outpost.proxy.ProxyServer;
 import io.outpost.proxy.Transport;
@@ -28,6 +29,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +69,7 @@ public final class Gateway implements AutoCloseable {
     private final GatewayContext context;
     private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
     /** Replaced snapshots whose in-flight requests may still run; closed 30 s after, or at shutdown. */
-    private final java.util.Set<GatewayRuntime> retiring = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<GatewayRuntime> retiring = ConcurrentHashMap.newKeySet();
     private final FileProvider provider;
     private final TlsRuntime tls;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -124,7 +127,7 @@ public final class Gateway implements AutoCloseable {
             EntryPointConfig ep = e.getValue();
             entryPoints.add(new EntryPoint(e.getKey(), new InetSocketAddress(ep.address().host(), ep.address().port()),
                     ep.idleTimeout().toMillis(), tls.entryPoint(e.getKey()),
-                    io.outpost.proxy.ForwardedTrust.of(ep.forwardedHeaders().insecure(), ep.forwardedHeaders().trustedIPs())));
+                    ForwardedTrust.of(ep.forwardedHeaders().insecure(), ep.forwardedHeaders().trustedIPs())));
         }
         proxy = new ProxyServer(context, Transport.best(), loops, entryPoints);
         proxy.start();
