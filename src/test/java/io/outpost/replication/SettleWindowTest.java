@@ -59,9 +59,7 @@ class SettleWindowTest {
             Replica edge = replica("edge", 1, edgeServer.url());
             List<Replica> replicas = List.of(cloud, edge);
             SessionLoops loops = new SessionLoops(group);
-            Replicator replicator = new Replicator(journal, replicas, client, loops, loops, ForkJoinPool.commonPool(),
-                    new ReplicationMetrics(new SimpleMeterRegistry(), "pos"), new Divergences(10, r -> { }),
-                    Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
+            Replicator replicator = replicator(journal, replicas, client, loops);
             Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops);
 
             cloud.paused(true);                                           // an operator pauses the cloud
@@ -164,9 +162,7 @@ class SettleWindowTest {
             Replica edge = replica("edge", 1, edgeServer.url());
             List<Replica> replicas = List.of(cloud, edge);
             SessionLoops loops = new SessionLoops(group);
-            Replicator replicator = new Replicator(journal, replicas, client, loops, loops, ForkJoinPool.commonPool(),
-                    new ReplicationMetrics(new SimpleMeterRegistry(), "pos"), new Divergences(10, r -> { }),
-                    Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
+            Replicator replicator = replicator(journal, replicas, client, loops);
             Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops);
 
             // e1 fills the segment, so the next record starts a new one; while the cloud works on e1,
@@ -219,5 +215,13 @@ class SettleWindowTest {
                         throw e.getCause();
                     }
                 });
+    }
+
+    /** A replicator of service "pos" that runs everything on {@code loops}. */
+    private static Replicator replicator(Journal journal, List<Replica> replicas, DeliveryClient client,
+                                         SessionLoops loops) {
+        return new Replicator(journal, replicas, client, loops, loops, ForkJoinPool.commonPool(),
+                new ReplicationMetrics(new SimpleMeterRegistry(), "pos"), new Divergences(10, r -> { }),
+                Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
     }
 }
