@@ -41,6 +41,8 @@ public final class ProxyExchange implements Exchange {
     private String routerName = "";
     private String serviceName = "";
     private ExchangeHooks hooks;
+    /** The first completion listener, held here: most exchanges have exactly one (a service's). */
+    private CompletionListener firstCompletion;
 
     private State state = State.ROUTING;
     private long bodyLimit = Long.MAX_VALUE;
@@ -154,7 +156,11 @@ public final class ProxyExchange implements Exchange {
 
     @Override
     public void onComplete(CompletionListener listener) {
-        hooks().onComplete(listener);
+        if (firstCompletion == null) {
+            firstCompletion = listener;
+        } else {
+            hooks().onComplete(listener);
+        }
     }
 
     @Override
@@ -802,8 +808,12 @@ public final class ProxyExchange implements Exchange {
         if (held != null) {
             held.release();
         }
-        if (hooks != null) {
-            hooks.fireComplete(this, status, frontend.nanoTime() - startNanos);
+        if (firstCompletion != null) {
+            long duration = frontend.nanoTime() - startNanos;
+            firstCompletion.onComplete(this, status, duration);
+            if (hooks != null) {
+                hooks.fireComplete(this, status, duration);
+            }
         }
         frontend.exchangeDone(this, clientKeepAlive);
     }

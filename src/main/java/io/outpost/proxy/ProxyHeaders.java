@@ -31,7 +31,12 @@ final class ProxyHeaders {
      * frames the body itself, and {@link #frameBody} says how.
      */
     static void removeHopByHop(HttpHeaders headers) {
-        if (headers.contains(HttpHeaderNames.CONNECTION)) {
+        if (headers instanceof RawHeaders raw && raw.onlyValues(HttpHeaderNames.CONNECTION,
+                HttpHeaderValues.KEEP_ALIVE, HttpHeaderValues.CLOSE)) {
+            // No connection options to remove besides the field itself: the common case, answered
+            // from the head's bytes.
+            headers.remove(HttpHeaderNames.CONNECTION);
+        } else if (headers.contains(HttpHeaderNames.CONNECTION)) {
             java.util.List<String> named = null;
             for (java.util.Iterator<String> it = headers.valueStringIterator(HttpHeaderNames.CONNECTION); it.hasNext(); ) {
                 String value = it.next();
@@ -93,21 +98,16 @@ final class ProxyHeaders {
     }
 
     /**
-     * Whether the connection stays open after this message, by its version and Connection header.
-     * Same answer as Netty's {@code HttpUtil.isKeepAlive}, without an iterator in the common cases.
+     * Whether the connection stays open after this message, by its version and Connection header:
+     * Netty's {@code HttpUtil.isKeepAlive}, which raw headers answer without a copy of any value.
      */
     static boolean keepAlive(io.netty.handler.codec.http.HttpMessage message) {
-        String connection = message.headers().get(HttpHeaderNames.CONNECTION);
-        if (connection == null) {
-            return message.protocolVersion().isKeepAliveDefault();
-        }
-        if (connection.equalsIgnoreCase("close")) {
+        HttpHeaders headers = message.headers();
+        if (headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
             return false;
         }
-        if (connection.equalsIgnoreCase("keep-alive")) {
-            return true;
-        }
-        return io.netty.handler.codec.http.HttpUtil.isKeepAlive(message);
+        return message.protocolVersion().isKeepAliveDefault()
+                || headers.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE, true);
     }
 
     /**
@@ -171,11 +171,23 @@ final class ProxyHeaders {
         if (authority != null) {
             int colon = authority.lastIndexOf(':');
             if (colon >= 0 && colon < authority.length() - 1 && colon > authority.lastIndexOf(']')) {
-                return authority.substring(colon + 1);
+                String last = lastPort;
+                int length = authority.length() - colon - 1;
+                if (last.length() == length && authority.regionMatches(colon + 1, last, 0, length)) {
+                    return last;
+                }
+                return lastPort = authority.substring(colon + 1);
             }
         }
         return https ? "443" : "80";
     }
+
+    /**
+     * The port {@link #port} returned last: most requests name the port of the entry point they
+     * came in on, so this spares a string per request. Read and written without a lock by every
+     * event loop; a lost update only costs a substring.
+     */
+    private static String lastPort = "80";
 
     /** {@link #prepareResponse}: the upstream connection may carry another request after this response. */
     static final int UPSTREAM_REUSABLE = 1;

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -30,7 +31,9 @@ final class RawHeaders extends HttpHeaders {
     private final int[] at;
     private final int count;
     private long removed;
-    private List<CharSequence> added;
+    /** Fields added to the head: name, value, name, value... ({@link #addedSize} entries in use). */
+    private CharSequence[] added;
+    private int addedSize;
     private DefaultHttpHeaders full;
 
     RawHeaders(byte[] head, int[] at, int count) {
@@ -56,11 +59,11 @@ final class RawHeaders extends HttpHeaders {
                 buf.writeShort(CRLF);
             }
         }
-        if (added != null) {
-            for (int i = 0; i < added.size(); i += 2) {
-                ByteBufUtil.writeAscii(buf, added.get(i));
+        if (addedSize > 0) {
+            for (int i = 0; i < addedSize; i += 2) {
+                ByteBufUtil.writeAscii(buf, added[i]);
                 buf.writeShort(COLON_SPACE);
-                ByteBufUtil.writeAscii(buf, added.get(i + 1));
+                ByteBufUtil.writeAscii(buf, added[i + 1]);
                 buf.writeShort(CRLF);
             }
         }
@@ -112,9 +115,9 @@ final class RawHeaders extends HttpHeaders {
                     f.add(name(i), value(i));
                 }
             }
-            if (added != null) {
-                for (int i = 0; i < added.size(); i += 2) {
-                    f.add(added.get(i), added.get(i + 1));
+            if (addedSize > 0) {
+                for (int i = 0; i < addedSize; i += 2) {
+                    f.add(added[i], added[i + 1]);
                 }
             }
             full = f;
@@ -139,10 +142,10 @@ final class RawHeaders extends HttpHeaders {
                 return value(i);
             }
         }
-        if (added != null) {
-            for (int i = 0; i < added.size(); i += 2) {
-                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
-                    return added.get(i + 1).toString();
+        if (addedSize > 0) {
+            for (int i = 0; i < addedSize; i += 2) {
+                if (HttpHeaders.equalsIgnoreCase(added[i], name)) {
+                    return added[i + 1].toString();
                 }
             }
         }
@@ -168,13 +171,13 @@ final class RawHeaders extends HttpHeaders {
                 values.add(value(i));
             }
         }
-        if (added != null) {
-            for (int i = 0; i < added.size(); i += 2) {
-                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
+        if (addedSize > 0) {
+            for (int i = 0; i < addedSize; i += 2) {
+                if (HttpHeaders.equalsIgnoreCase(added[i], name)) {
                     if (values == null) {
                         values = new ArrayList<>(2);
                     }
-                    values.add(added.get(i + 1).toString());
+                    values.add(added[i + 1].toString());
                 }
             }
         }
@@ -192,9 +195,9 @@ final class RawHeaders extends HttpHeaders {
                 n++;
             }
         }
-        if (added != null) {
-            for (int i = 0; i < added.size(); i += 2) {
-                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
+        if (addedSize > 0) {
+            for (int i = 0; i < addedSize; i += 2) {
+                if (HttpHeaders.equalsIgnoreCase(added[i], name)) {
                     n++;
                 }
             }
@@ -205,7 +208,7 @@ final class RawHeaders extends HttpHeaders {
     /** Whether a field named {@code name} lists {@code value} among its comma-separated elements. */
     @Override
     public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
-        if (full != null || added != null) {
+        if (full != null || addedSize > 0) {
             return super.containsValue(name, value, ignoreCase);
         }
         for (int i = 0; i < count; i++) {
@@ -216,7 +219,37 @@ final class RawHeaders extends HttpHeaders {
         return false;
     }
 
+    /**
+     * Whether every comma-separated element of every field named {@code name} is {@code a} or
+     * {@code b} (ignoring case); true when there is no such field. False whenever the answer would
+     * need the converted form.
+     */
+    boolean onlyValues(CharSequence name, CharSequence a, CharSequence b) {
+        if (full != null || addedSize > 0) {
+            return false;
+        }
+        for (int i = 0; i < count; i++) {
+            if (live(i) && nameIs(i, name) && (elements(i, a, b, true) & OTHER_ELEMENT) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private boolean listsElement(int i, CharSequence value, boolean ignoreCase) {
+        return (elements(i, value, value, ignoreCase) & MATCHING_ELEMENT) != 0;
+    }
+
+    private static final int MATCHING_ELEMENT = 1;
+    private static final int OTHER_ELEMENT = 2;
+
+    /**
+     * Walks the comma-separated elements of field {@code i} (trimmed, empty ones skipped): has
+     * {@link #MATCHING_ELEMENT} when one equals {@code a} or {@code b}, {@link #OTHER_ELEMENT} when
+     * one equals neither.
+     */
+    private int elements(int i, CharSequence a, CharSequence b, boolean ignoreCase) {
+        int found = 0;
         int pos = at[4 * i + 2];
         int end = at[4 * i + 3];
         while (pos <= end) {
@@ -232,20 +265,26 @@ final class RawHeaders extends HttpHeaders {
             while (e > s && (head[e - 1] == ' ' || head[e - 1] == '\t')) {
                 e--;
             }
-            if (e - s == value.length()) {
-                boolean same = true;
-                for (int k = 0; k < e - s && same; k++) {
-                    int a = head[s + k];
-                    int b = value.charAt(k);
-                    same = a == b || ignoreCase && lower(a) == lower(b);
-                }
-                if (same) {
-                    return true;
-                }
+            if (e > s) {
+                found |= regionIs(s, e, a, ignoreCase) || regionIs(s, e, b, ignoreCase) ? MATCHING_ELEMENT : OTHER_ELEMENT;
             }
             pos = comma + 1;
         }
-        return false;
+        return found;
+    }
+
+    private boolean regionIs(int s, int e, CharSequence value, boolean ignoreCase) {
+        if (e - s != value.length()) {
+            return false;
+        }
+        for (int k = 0; k < e - s; k++) {
+            int x = head[s + k];
+            int y = value.charAt(k);
+            if (x != y && !(ignoreCase && lower(x) == lower(y))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -263,9 +302,9 @@ final class RawHeaders extends HttpHeaders {
                 return true;
             }
         }
-        if (added != null) {
-            for (int i = 0; i < added.size(); i += 2) {
-                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
+        if (addedSize > 0) {
+            for (int i = 0; i < addedSize; i += 2) {
+                if (HttpHeaders.equalsIgnoreCase(added[i], name)) {
                     return true;
                 }
             }
@@ -289,11 +328,13 @@ final class RawHeaders extends HttpHeaders {
                 removed |= 1L << i;
             }
         }
-        if (added != null) {
-            for (int i = added.size() - 2; i >= 0; i -= 2) {
-                if (HttpHeaders.equalsIgnoreCase(added.get(i), name)) {
-                    added.remove(i + 1);
-                    added.remove(i);
+        if (addedSize > 0) {
+            for (int i = addedSize - 2; i >= 0; i -= 2) {
+                if (HttpHeaders.equalsIgnoreCase(added[i], name)) {
+                    System.arraycopy(added, i + 2, added, i, addedSize - i - 2);
+                    addedSize -= 2;
+                    added[addedSize] = null;
+                    added[addedSize + 1] = null;
                 }
             }
         }
@@ -322,7 +363,7 @@ final class RawHeaders extends HttpHeaders {
                 }
             }
         }
-        if (added != null) {
+        if (addedSize > 0) {
             for (CharSequence name : names) {
                 remove(name);
             }
@@ -341,10 +382,14 @@ final class RawHeaders extends HttpHeaders {
             return this;
         }
         if (added == null) {
-            added = new ArrayList<>(12);
+            // Room for what the gateway adds to a request (forwarding fields, Via, a request id)
+            // without growing.
+            added = new CharSequence[16];
+        } else if (addedSize == added.length) {
+            added = Arrays.copyOf(added, addedSize * 2);
         }
-        added.add(name);
-        added.add(text);
+        added[addedSize++] = name;
+        added[addedSize++] = text;
         return this;
     }
 
@@ -373,7 +418,7 @@ final class RawHeaders extends HttpHeaders {
         if (full != null) {
             return full.size();
         }
-        return count - Long.bitCount(removed) + (added == null ? 0 : added.size() / 2);
+        return count - Long.bitCount(removed) + addedSize / 2;
     }
 
     // ---- everything else converts once ----

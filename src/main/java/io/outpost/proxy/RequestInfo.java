@@ -133,7 +133,7 @@ record RequestInfo(String host, String authority, String path, String query) {
             return "";
         }
         String host;
-        String port = null;
+        int port = -1; // where the port starts in authority, when it has one
         if (authority.charAt(0) == '[') {
             int close = authority.indexOf(']');
             if (close < 0) {
@@ -150,13 +150,13 @@ record RequestInfo(String host, String authority, String path, String query) {
                 if (authority.charAt(close + 1) != ':') {
                     throw new InvalidRequestException("invalid Host: " + authority);
                 }
-                port = authority.substring(close + 2);
+                port = close + 2;
             }
         } else {
             int colon = authority.indexOf(':');
             host = colon < 0 ? authority : authority.substring(0, colon);
             if (colon >= 0) {
-                port = authority.substring(colon + 1);
+                port = colon + 1;
             }
             if (host.isEmpty()) {
                 throw new InvalidRequestException("invalid Host: " + authority);
@@ -170,13 +170,14 @@ record RequestInfo(String host, String authority, String path, String query) {
                 }
             }
         }
-        if (port != null) {
-            if (port.isEmpty() || port.length() > 5) {
+        if (port >= 0) {
+            int digits = authority.length() - port;
+            if (digits == 0 || digits > 5) {
                 throw new InvalidRequestException("invalid Host port: " + authority);
             }
             int value = 0;
-            for (int i = 0; i < port.length(); i++) {
-                char c = port.charAt(i);
+            for (int i = port; i < authority.length(); i++) {
+                char c = authority.charAt(i);
                 if (c < '0' || c > '9') {
                     throw new InvalidRequestException("invalid Host port: " + authority);
                 }

@@ -266,4 +266,42 @@ class UpstreamCodecTest {
         assertThat(headers.containsValue("set-cookie", "c=3", false)).isTrue();
         assertThat(headers.raw()).isTrue();
     }
+
+    @Test
+    void rawHeadersTellWhetherAFieldListsOnlyGivenElements() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nConnection: Keep-Alive, ,close\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n");
+        RawHeaders headers = (RawHeaders) ((HttpResponse) messages().get(0)).headers();
+        assertThat(headers.onlyValues("connection", "keep-alive", "close")).isTrue();
+        assertThat(headers.onlyValues("connection", "keep-alive", "upgrade")).isFalse();
+        assertThat(headers.onlyValues("upgrade", "keep-alive", "close")).isFalse();
+        assertThat(headers.onlyValues("absent", "keep-alive", "close")).isTrue();
+        headers.add("Connection", "close");
+        assertThat(headers.onlyValues("connection", "keep-alive", "close"))
+                .as("added fields need the general path").isFalse();
+    }
+
+    @Test
+    void rawHeadersKeepAddedFieldsInOrderThroughRemovalsAndGrowth() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nA: 1\r\nContent-Length: 0\r\n\r\n");
+        RawHeaders headers = (RawHeaders) ((HttpResponse) messages().get(0)).headers();
+        for (int i = 0; i < 20; i++) {
+            headers.add("X-" + (i % 3), String.valueOf(i));
+        }
+        headers.remove("x-1");
+        headers.set("X-0", "last");
+        ByteBuf out = Unpooled.buffer();
+        headers.writeTo(out);
+        StringBuilder expected = new StringBuilder("A: 1\r\nContent-Length: 0\r\n");
+        for (int i = 2; i < 20; i += 3) {
+            expected.append("X-2: ").append(i).append("\r\n");
+        }
+        expected.append("X-0: last\r\n");
+        assertThat(out.toString(StandardCharsets.ISO_8859_1)).isEqualTo(expected.toString());
+        assertThat(headers.size()).isEqualTo(2 + 6 + 1);
+        assertThat(headers.getAll("x-2")).hasSize(6);
+        assertThat(headers.raw()).isTrue();
+        out.release();
+    }
 }
