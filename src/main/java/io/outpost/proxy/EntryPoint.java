@@ -24,6 +24,7 @@ public final class EntryPoint {
     private final long idleTimeoutMillis;
     private final EntryPointTls tls;
     private final ForwardedTrust forwardedTrust;
+    private final Lingering lingering;
     private Channel server;
 
     public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis) {
@@ -41,11 +42,26 @@ public final class EntryPoint {
      */
     public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis, EntryPointTls tls,
                       ForwardedTrust forwardedTrust) {
+        this(name, address, idleTimeoutMillis, tls, forwardedTrust, Lingering.DEFAULTS);
+    }
+
+    private EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis, EntryPointTls tls,
+                       ForwardedTrust forwardedTrust, Lingering lingering) {
         this.forwardedTrust = forwardedTrust;
         this.name = name;
         this.address = address;
         this.idleTimeoutMillis = idleTimeoutMillis;
         this.tls = tls;
+        this.lingering = lingering;
+    }
+
+    /**
+     * This entry point, closing connections it answered before reading their whole request after
+     * lingering as {@code lingering} says ({@link Lingering#DEFAULTS} unless set here).
+     */
+    public EntryPoint lingering(Lingering lingering) {
+        return new EntryPoint(name, address, idleTimeoutMillis, tls, forwardedTrust,
+                java.util.Objects.requireNonNull(lingering, "lingering"));
     }
 
     public String name() {
@@ -77,7 +93,7 @@ public final class EntryPoint {
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
                                 .addLast("codec", new ServerCodec())
-                                .addLast("proxy", new FrontendHandler(gateway, name, tls != null, forwardedTrust));
+                                .addLast("proxy", new FrontendHandler(gateway, name, tls != null, forwardedTrust, lingering));
                     }
                 });
         server = b.bind(address).sync().channel();

@@ -1,6 +1,7 @@
 package io.outpost.proxy;
 
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * The last handler of a client connection. It validates each request head, routes it, and hands
  * it to a {@link ProxyExchange}. Requests on one connection are served one at a time: anything
  * pipelined behind a complete request waits in a backlog, with reading paused, until the
- * response before it is done.
+ * response before it is done. A connection that ends with input still coming (a body not read, a
+ * malformed head) closes through a {@link LingeringClose}, so that the answer reaches the client.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -43,6 +45,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final String entryPoint;
     private final boolean secure;
     private final ForwardedTrust forwardedTrust;
+    private final Lingering lingering;
 
     private ChannelHandlerContext ctx;
     private UpstreamPool pool;
@@ -57,14 +60,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean closing;
 
     FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure) {
-        this(gateway, entryPoint, secure, ForwardedTrust.NONE);
+        this(gateway, entryPoint, secure, ForwardedTrust.NONE, Lingering.DEFAULTS);
     }
 
-    FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure, ForwardedTrust forwardedTrust) {
+    FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure, ForwardedTrust forwardedTrust,
+                    Lingering lingering) {
         this.gateway = gateway;
         this.entryPoint = entryPoint;
         this.secure = secure;
         this.forwardedTrust = forwardedTrust;
+        this.lingering = lingering;
     }
 
     boolean secure() {
@@ -236,6 +241,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return n;
     }
 
+    /**
+     * Answers a request that never becomes an exchange and ends the connection: what follows the
+     * head can not be told apart from the next request.
+     */
     private void rejectMalformed(Throwable cause) {
         HttpResponseStatus status = HttpResponseStatus.BAD_REQUEST;
         if (cause instanceof TooLongHttpLineException) {
@@ -248,7 +257,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         var response = LocalResponses.error(ctx.alloc(), status, cause == null ? null : cause.getMessage());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         closing = true;
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        releaseBacklog();
+        ChannelFuture written = ctx.writeAndFlush(response);
+        LingeringClose.after(written, ctx, lingering, gateway::nanoTime);
     }
 
     private static String cause(DecoderResult result) {
@@ -281,14 +292,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         gateway.accessLog().log(ex, gateway.nanoTime() - ex.startNanos());
         if (!keepAlive || gateway.draining()) {
             closing = true;
+            // Input may still be on its way: the rest of a body not read, requests pipelined
+            // behind this one. Closing with it unread would reset the connection, answer and all.
+            boolean unread = ex.bodyUnread() || backlog != null && !backlog.isEmpty();
             releaseBacklog();
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            ChannelFuture flushed = ctx.writeAndFlush(Unpooled.EMPTY_BUFFER);
+            if (unread) {
+                LingeringClose.after(flushed, ctx, lingering, gateway::nanoTime);
+            } else {
+                flushed.addListener(ChannelFutureListener.CLOSE);
+            }
             return;
         }
         drainBacklog();
     }
 
     void pauseReading(int reason) {
+        if (closing) {
+            return; // the connection is ending; a lingering close reads whatever still comes
+        }
         if ((paused & reason) == 0) {
             paused |= reason;
             ctx.channel().config().setAutoRead(false);

@@ -826,6 +826,11 @@ public final class ProxyExchange implements Exchange {
         return requestComplete;
     }
 
+    /** True when the request announced a body that has not been read in full. */
+    boolean bodyUnread() {
+        return !requestComplete && hasBody();
+    }
+
     /** True while the rest of the request body is awaited from the client and no response has begun. */
     boolean awaitingRequestBody() {
         return !requestComplete && !responseStarted && state != State.DONE;

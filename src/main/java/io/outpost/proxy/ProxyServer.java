@@ -85,6 +85,11 @@ public final class ProxyServer {
         return workerGroup;
     }
 
+    /** Client connections open right now, lingering ones included. */
+    public int openConnections() {
+        return connections.size();
+    }
+
     /**
      * Stops accepting, lets in-flight requests finish for up to {@code grace}, then closes every
      * connection. Returns the number of requests that were still running when the grace ran out.

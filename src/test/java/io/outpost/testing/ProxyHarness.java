@@ -5,6 +5,7 @@ import io.outpost.middleware.Middleware;
 import io.outpost.middleware.Next;
 import io.outpost.proxy.EntryPoint;
 import io.outpost.proxy.GatewayContext;
+import io.outpost.proxy.Lingering;
 import io.outpost.proxy.ProxyExchange;
 import io.outpost.proxy.ProxyServer;
 import io.outpost.proxy.RouteTarget;
@@ -22,6 +23,11 @@ public final class ProxyHarness implements AutoCloseable {
     private final ProxyServer server;
 
     public ProxyHarness(Service service, Middleware... middlewares) throws InterruptedException {
+        this(Lingering.DEFAULTS, service, middlewares);
+    }
+
+    /** A proxy whose entry point closes connections after lingering as {@code lingering} says. */
+    public ProxyHarness(Lingering lingering, Service service, Middleware... middlewares) throws InterruptedException {
         alloc = new PooledByteBufAllocator(true, 1, 1, 8192, 9, 0, 0, false);
         context = new GatewayContext(Transport.best(), alloc, System::nanoTime, 60_000);
         Next chain = ex -> service.handle((ProxyExchange) ex);
@@ -33,7 +39,7 @@ public final class ProxyHarness implements AutoCloseable {
         RouteTarget target = new RouteTarget("all", "svc", chain);
         context.routing((ep, ex) -> ex.path().startsWith("/none") ? null : target);
         server = new ProxyServer(context, Transport.best(), 1,
-                List.of(new EntryPoint("web", new InetSocketAddress("127.0.0.1", 0), 60_000)));
+                List.of(new EntryPoint("web", new InetSocketAddress("127.0.0.1", 0), 60_000).lingering(lingering)));
         server.start();
     }
 

@@ -8,7 +8,9 @@ import io.outpost.config.OutpostConfig;
 import io.outpost.runtime.Gateway;
 import io.outpost.testing.Backend;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -19,7 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +51,11 @@ class EntryPointTlsTest {
     }
 
     private void start(String tls) throws Exception {
+        start(tls, null);
+    }
+
+    /** {@code bodyLimit}: the router's {@code maxBodySize}, or null for none. */
+    private void start(String tls, String bodyLimit) throws Exception {
         backend = Backend.start("app");
         port = freePort();
         Path file = dir.resolve("outpost.yaml");
@@ -58,11 +68,14 @@ class EntryPointTlsTest {
                 accessLog: { enabled: false }
                 http:
                   routers:
-                    app: { rule: "PathPrefix(`/`)", service: app }
+                    app: { rule: "PathPrefix(`/`)", service: app, middlewares: [ %s ] }
+                  middlewares:
+                    limit: { maxBodySize: { limit: %s } }
                   services:
                     app:
                       loadBalancer: { endpoints: [ { url: "%s" } ] }
-                """.formatted(port, tls, freePort(), backend.url()));
+                """.formatted(port, tls, freePort(), bodyLimit == null ? "" : "limit",
+                        bodyLimit == null ? "1GB" : bodyLimit, backend.url()));
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
     }
 
@@ -98,6 +111,34 @@ class EntryPointTlsTest {
             assertThat(e.getKey()).isEqualToIgnoringCase("X-Forwarded-Proto");
             assertThat(e.getValue()).containsExactly("https");
         });
+    }
+
+    @Test
+    void aClientStillWritingItsBodyOverTlsReadsTheWhole413() throws Exception {
+        TestPki.Issued ca = TestPki.ca(dir, "ca");
+        TestPki.Issued cert = TestPki.leaf(dir, "shop", ca, "shop.test");
+        start("{ certificates: [ " + files(cert) + " ] }", "1KiB");
+        long body = 8L << 20;
+        SSLContext ssl = TestPki.context(List.of(ca.cert()), null);
+        try (SSLSocket socket = (SSLSocket) ssl.getSocketFactory().createSocket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            SSLParameters params = socket.getSSLParameters();
+            params.setServerNames(List.of(new SNIHostName("shop.test")));
+            socket.setSSLParameters(params);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /upload HTTP/1.1\r\nHost: shop.test\r\nContent-Length: " + body + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            // The 413 goes out when the head arrives; the gateway reads and drops the rest of the body,
+            // so that this write completes and the answer is still there to read.
+            byte[] chunk = new byte[64 * 1024];
+            for (long sent = 0; sent < body; sent += chunk.length) {
+                out.write(chunk);
+            }
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 413").contains("larger than 1024 bytes");
+        }
+        assertThat(backend.hits()).isZero();
     }
 
     @Test
