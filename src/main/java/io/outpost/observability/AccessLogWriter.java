@@ -11,8 +11,6 @@ import ch.qos.logback.core.FileAppender;
 import ch.qos.logback.core.OutputStreamAppender;
 import io.outpost.config.AccessLogConfig;
 import io.outpost.proxy.AccessLog;
-import io.outpost.proxy.ProxyExchange;
-import io.outpost.proxy.UpstreamTarget;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -21,8 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes one line per finished request, as JSON or in Common Log Format, to standard output or a
- * file. Lines go through an asynchronous Logback appender so the event loop never waits on a disk
- * or a pipe; when the queue is full a line is dropped rather than stalling traffic.
+ * file. Requests refused as malformed get theirs too; what their head did not yield is empty in
+ * JSON, and a request line that could not be read is {@code "-"} in Common Log Format. Lines go
+ * through an asynchronous Logback appender so the event loop never waits on a disk or a pipe; when
+ * the queue is full a line is dropped rather than stalling traffic.
  */
 public final class AccessLogWriter implements AccessLog, AutoCloseable {
 
@@ -82,12 +82,12 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
     }
 
     @Override
-    public void log(ProxyExchange ex, long durationNanos) {
+    public void log(AccessLog.Entry ex, long durationNanos) {
         logger.info(format == AccessLogConfig.Format.JSON ? json(ex, durationNanos, clock.instant())
                 : common(ex, clock.instant()));
     }
 
-    static String json(ProxyExchange ex, long durationNanos, Instant now) {
+    static String json(AccessLog.Entry ex, long durationNanos, Instant now) {
         StringBuilder sb = new StringBuilder(256);
         sb.append("{\"time\":\"").append(now).append('"');
         field(sb, "request_id", ex.requestId());
@@ -101,14 +101,18 @@ public final class AccessLogWriter implements AccessLog, AutoCloseable {
         sb.append(",\"response_bytes\":").append(ex.responseBytes());
         field(sb, "router", ex.routerName());
         field(sb, "service", ex.serviceName());
-        UpstreamTarget target = ex.target();
-        field(sb, "upstream", target == null ? "" : target.key());
+        field(sb, "upstream", ex.upstream());
         return sb.append('}').toString();
     }
 
-    static String common(ProxyExchange ex, Instant now) {
-        return ex.clientIp() + " - - [" + CLF_TIME.format(now) + "] \"" + ex.method() + " " + ex.request().uri()
-                + " HTTP/1.1\" " + ex.status() + " " + ex.responseBytes();
+    static String common(AccessLog.Entry ex, Instant now) {
+        String method = ex.method();
+        String time = CLF_TIME.format(now);
+        if (method == null || method.isEmpty()) {
+            return ex.clientIp() + " - - [" + time + "] \"-\" " + ex.status() + " " + ex.responseBytes();
+        }
+        return ex.clientIp() + " - - [" + time + "] \"" + method + " " + ex.uri() + " HTTP/1.1\" " + ex.status() + " "
+                + ex.responseBytes();
     }
 
     private static void field(StringBuilder sb, String name, String value) {

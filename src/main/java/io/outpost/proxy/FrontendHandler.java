@@ -173,7 +173,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void startExchange(HttpRequest request) {
         DecoderResult result = request.decoderResult();
         if (!result.isSuccess()) {
-            rejectMalformed(result.cause());
+            rejectMalformed(request, null, result.cause());
             return;
         }
         HttpHeaders headers = request.headers();
@@ -182,12 +182,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             info = RequestInfo.parse(request.uri(), headers.get(HttpHeaderNames.HOST),
                     request.protocolVersion().equals(HttpVersion.HTTP_1_1), count(headers, HttpHeaderNames.HOST));
         } catch (RequestInfo.InvalidRequestException e) {
-            rejectMalformed(e);
+            rejectMalformed(request, null, e);
             return;
         }
         String te = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
         if (te != null && !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.trim())) {
-            rejectMalformed(new IllegalArgumentException("unsupported Transfer-Encoding: " + te));
+            rejectMalformed(request, info, new IllegalArgumentException("unsupported Transfer-Encoding: " + te));
             return;
         }
         ProxyExchange ex = new ProxyExchange(this, ctx, request, info, gateway.nanoTime());
@@ -242,10 +242,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Answers a request that never becomes an exchange and ends the connection: what follows the
-     * head can not be told apart from the next request.
+     * Answers a request that never becomes an exchange, logs it as one (so that what a client got
+     * wrong shows in the access log), and ends the connection: what follows the head can not be
+     * told apart from the next request.
      */
-    private void rejectMalformed(Throwable cause) {
+    private void rejectMalformed(HttpRequest request, RequestInfo info, Throwable cause) {
+        long start = gateway.nanoTime();
         HttpResponseStatus status = HttpResponseStatus.BAD_REQUEST;
         if (cause instanceof TooLongHttpLineException) {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
@@ -256,9 +258,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         var response = LocalResponses.error(ctx.alloc(), status, cause == null ? null : cause.getMessage());
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        int responseBytes = response.content().readableBytes();
         closing = true;
         releaseBacklog();
         ChannelFuture written = ctx.writeAndFlush(response);
+        gateway.accessLog().log(RejectedRequest.of(request, info, clientIp, status.code(), responseBytes),
+                gateway.nanoTime() - start);
         LingeringClose.after(written, ctx, lingering, gateway::nanoTime);
     }
 

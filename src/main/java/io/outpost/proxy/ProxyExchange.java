@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * is not writable. Every method runs on the client connection's event loop; calls from other
  * threads hop onto it.
  */
-public final class ProxyExchange implements Exchange {
+public final class ProxyExchange implements Exchange, AccessLog.Entry {
 
     private enum State { ROUTING, BUFFERING, AGGREGATING, CONNECTING, SENDING, DONE }
 
@@ -102,10 +102,12 @@ public final class ProxyExchange implements Exchange {
     @Override public List<String> headers(String name) { return request.headers().getAll(name); }
     @Override public String clientIp() { return frontend.clientIp(); }
 
-    public String serviceName() { return serviceName; }
-    public int status() { return status; }
-    public long responseBytes() { return responseBytes; }
-    public long requestBytes() { return bodyBytes; }
+    @Override public String serviceName() { return serviceName; }
+    @Override public int status() { return status; }
+    @Override public long responseBytes() { return responseBytes; }
+    @Override public long requestBytes() { return bodyBytes; }
+    @Override public String uri() { return request.uri(); }
+    @Override public String upstream() { return target == null ? "" : target.key(); }
     public long startNanos() { return startNanos; }
     public UpstreamTarget target() { return target; }
 

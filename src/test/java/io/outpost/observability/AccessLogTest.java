@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.outpost.proxy.AccessLog;
 import io.outpost.runtime.Gateway;
 import io.outpost.testing.Backend;
 import io.outpost.testing.RawHttp;
@@ -12,6 +13,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +67,80 @@ class AccessLogTest {
             assertThat(second.get("status").asInt()).isEqualTo(404);
             assertThat(second.get("router").asText()).isEmpty();
         }
+    }
+
+    @Test
+    void requestsRefusedAsMalformedGetALineToo() throws Exception {
+        Path log = dir.resolve("access.log");
+        int port = freePort();
+        try (Backend backend = Backend.start("b")) {
+            Path config = dir.resolve("outpost.yaml");
+            Files.writeString(config, """
+                    entryPoints:
+                      web: { address: "127.0.0.1:%d" }
+                    admin: { address: "127.0.0.1:%d" }
+                    accessLog: { format: json, path: "%s" }
+                    http:
+                      routers:
+                        api: { rule: "PathPrefix(`/api`)", service: b }
+                      services:
+                        b:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                    """.formatted(port, freePort(), log, backend.url()));
+            try (Gateway gateway = Gateway.start(config, Gateway.Options.defaults().workers(1))) {
+                List<String> requests = List.of(
+                        "GARBAGE\r\n\r\n",
+                        "GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: shop\r\n\r\n",
+                        "GET /api/x?y=1 HTTP/1.1\r\nHost: a b\r\nX-Request-Id: rid-9\r\n\r\n");
+                for (String request : requests) {
+                    try (RawHttp raw = new RawHttp(port)) {
+                        raw.send(request);
+                        assertThat(raw.read().status()).isIn(400, 414);
+                    }
+                }
+                await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(log) && Files.readAllLines(log).size() == 3);
+            }
+            List<String> lines = Files.readAllLines(log);
+            ObjectMapper json = new ObjectMapper();
+            JsonNode garbage = json.readTree(lines.get(0));
+            assertThat(garbage.get("status").asInt()).isEqualTo(400);
+            assertThat(garbage.get("client_ip").asText()).isEqualTo("127.0.0.1");
+            for (String unknown : List.of("method", "host", "path", "request_id", "router", "service", "upstream")) {
+                assertThat(garbage.get(unknown).asText()).as(unknown).isEmpty();
+            }
+            assertThat(garbage.get("request_bytes").asLong()).isZero();
+            assertThat(garbage.get("response_bytes").asLong()).isPositive();
+            assertThat(garbage.get("duration_ms").asDouble()).isGreaterThanOrEqualTo(0);
+            assertThat(json.readTree(lines.get(1)).get("status").asInt()).isEqualTo(414);
+            JsonNode badHost = json.readTree(lines.get(2));
+            assertThat(badHost.get("status").asInt()).isEqualTo(400);
+            assertThat(badHost.get("method").asText()).isEqualTo("GET");
+            assertThat(badHost.get("path").asText()).isEqualTo("/api/x");
+            assertThat(badHost.get("request_id").asText()).isEqualTo("rid-9");
+            assertThat(badHost.get("router").asText()).isEmpty();
+            assertThat(backend.hits()).isZero();
+        }
+    }
+
+    @Test
+    void aRequestLineThatCouldNotBeReadIsADashInCommonLogFormat() {
+        Instant now = Instant.parse("2024-05-01T10:00:00Z");
+        assertThat(AccessLogWriter.common(new Line("", "", 400), now))
+                .isEqualTo("127.0.0.1 - - [01/May/2024:10:00:00 +0000] \"-\" 400 57");
+        assertThat(AccessLogWriter.common(new Line("GET", "/a?b=1", 404), now))
+                .isEqualTo("127.0.0.1 - - [01/May/2024:10:00:00 +0000] \"GET /a?b=1 HTTP/1.1\" 404 57");
+    }
+
+    private record Line(String method, String uri, int status) implements AccessLog.Entry {
+        @Override public String requestId() { return ""; }
+        @Override public String clientIp() { return "127.0.0.1"; }
+        @Override public String host() { return ""; }
+        @Override public String path() { return uri; }
+        @Override public long requestBytes() { return 0; }
+        @Override public long responseBytes() { return 57; }
+        @Override public String routerName() { return ""; }
+        @Override public String serviceName() { return ""; }
+        @Override public String upstream() { return ""; }
     }
 
     @Test
