@@ -59,10 +59,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private int paused;
     private boolean closing;
 
-    FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure) {
-        this(gateway, entryPoint, secure, ForwardedTrust.NONE, Lingering.DEFAULTS);
-    }
-
     FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure, ForwardedTrust forwardedTrust,
                     Lingering lingering) {
         this.gateway = gateway;
