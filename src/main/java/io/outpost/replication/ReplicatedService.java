@@ -44,28 +44,32 @@ public final class ReplicatedService implements Service {
     private final Map<String, UpstreamTarget> targets = new ConcurrentHashMap<>();
     private final UpstreamTls tls;
 
-    private ReplicatedService(String name, ServiceConfig.Replicated config, Replication replication) {
+    private ReplicatedService(String name, ServiceConfig.Replicated config, Replication replication, UpstreamTls tls) {
         this.name = name;
         this.config = config;
         this.replication = replication;
-        this.tls = replication.tls();
+        this.tls = tls;
         this.sessionKeys = new SessionKeys(config.sessionKey());
         this.readOptions = new ForwardOptions((int) Math.max(1, config.timeouts().connect().toMillis()),
                 Math.max(1, config.timeouts().responseHeader().toMillis()), false);
     }
 
-    /** Builds the service, taking over the running replication of the same name after a reload. */
+    /**
+     * Builds the service, taking over the running replication of the same name after a reload; the
+     * reload's replica settings apply to it once the snapshot is activated ({@link BuildContext#onActivation}).
+     */
     public static ReplicatedService create(String name, ServiceConfig.Replicated config, BuildContext context) {
         return create(name, config, context, Replication.Options.defaults());
     }
 
     public static ReplicatedService create(String name, ServiceConfig.Replicated config, BuildContext context,
                                            Replication.Options options) {
+        UpstreamTls tls = UpstreamTls.configured("service " + name, config.tls());
         Service previous = context.previous().get(name);
         Replication replication = previous instanceof ReplicatedService p
-                ? p.replication.retain(config)
-                : Replication.open(name, config, context, options);
-        return new ReplicatedService(name, config, replication);
+                ? p.replication.retain(config, tls, context.onActivation())
+                : Replication.open(name, config, tls, context, options);
+        return new ReplicatedService(name, config, replication, tls);
     }
 
     @Override

@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What a replicated service keeps running across configuration reloads: its journal (which is locked
  * while open, so it is never reopened by a reload), the replicas' state, the replicator and the write
- * path. A reload hands it to the successor service ({@link #retain}); the last owner to
- * {@link #release} it closes it.
+ * path. A reload hands it to the successor service ({@link #retain}), whose settings apply once
+ * its snapshot serves; the last owner to {@link #release} it closes it.
  *
  * <p>On open, every entry left in doubt by a crash is committed before the service serves (it may have
  * been processed; its {@code Idempotency-Key} lets the replicas drop a duplicate). If the journal cannot
@@ -86,11 +87,12 @@ public final class Replication {
     private final List<ScheduledFuture<?>> timers = new ArrayList<>();
     private volatile HttpHealthChecker healthChecker;
     private volatile ServiceConfig.Replicated config;
-    /** How https replicas are reached, by deliveries and reads alike; null for the defaults. */
+    /** How deliveries and health checks reach https replicas; null for the defaults. */
     private volatile UpstreamTls tls;
 
-    private Replication(String service, ServiceConfig.Replicated config, BuildContext context, Options options) {
-        this.tls = UpstreamTls.configured("service " + service, config.tls());
+    private Replication(String service, ServiceConfig.Replicated config, UpstreamTls tls, BuildContext context,
+                        Options options) {
+        this.tls = tls;
         this.service = service;
         this.config = config;
         this.context = context;
@@ -134,15 +136,20 @@ public final class Replication {
         }
     }
 
-    /** Opens the journal, settles entries left in doubt, and starts delivering and health checking. */
-    static Replication open(String service, ServiceConfig.Replicated config, BuildContext context, Options options) {
+    /**
+     * Opens the journal, settles entries left in doubt, and starts delivering and health checking.
+     * {@code tls} is what {@code config.tls} configures (read by the caller, so that a bad file fails
+     * the build before anything opens).
+     */
+    static Replication open(String service, ServiceConfig.Replicated config, UpstreamTls tls, BuildContext context,
+                            Options options) {
         synchronized (OPEN) {
             Replication running = OPEN.get(journalDir(service, context));
             if (running != null) {
                 // Removed by an earlier reload and not retired yet: its journal is still open (and locked).
-                return running.retain(config);
+                return running.retainLocked(config, tls, context.onActivation());
             }
-            Replication r = new Replication(service, config, context, options);
+            Replication r = new Replication(service, config, tls, context, options);
             r.start();
             if (r.journal != null) {
                 OPEN.put(r.journalDir, r);
@@ -227,37 +234,55 @@ public final class Replication {
         return out;
     }
 
-    /** Takes over this replication for a reloaded configuration of the same service. */
-    Replication retain(ServiceConfig.Replicated newConfig) {
+    /**
+     * Takes a share of this replication for a reloaded configuration of the same service. Only what
+     * may reject the reload happens now (a replica set that changed, a replication already closed); the
+     * new settings (endpoints, priorities, timeouts, TLS, health checks, {@code notReachedStatuses},
+     * {@code overprovisioningFactor}) are applied on {@code onActivation}, once the new snapshot serves,
+     * so that a snapshot rejected after this service was built leaves the running settings in force.
+     * Either way the share is given up with {@link #release} when the new service is closed.
+     */
+    Replication retain(ServiceConfig.Replicated newConfig, UpstreamTls newTls, Consumer<Runnable> onActivation) {
         synchronized (OPEN) {
-            return retainLocked(newConfig);
+            return retainLocked(newConfig, newTls, onActivation);
         }
     }
 
-    private Replication retainLocked(ServiceConfig.Replicated newConfig) {
+    private Replication retainLocked(ServiceConfig.Replicated newConfig, UpstreamTls newTls,
+                                     Consumer<Runnable> onActivation) {
         if (owners.get() == 0) {
             throw new IllegalStateException("service " + service + ": its replication is already closed");
         }
-        UpstreamTls newTls = UpstreamTls.configured("service " + service, newConfig.tls());
         if (!newConfig.replicas().keySet().equals(replicas.keySet())) {
             throw new IllegalStateException("service " + service + ": replicas " + replicas.keySet() + " -> "
                     + newConfig.replicas().keySet() + ": changing the replica names of a replicated service needs "
                     + "a restart (the journal records who is owed each write)");
         }
         owners.incrementAndGet();
-        Map<String, Endpoint> previous = new HashMap<>();
-        replicaList.forEach(r -> r.endpoints().forEach(e -> previous.put(e.id(), e)));
-        newConfig.replicas().forEach((name, r) -> replicas.get(name).reconfigure(r.priority(), endpoints(r, previous)));
-        config = newConfig;
-        tls = newTls;
-        client.timeouts(newConfig.timeouts());
-        client.tls(newTls);
-        if (replicator != null) {
-            replicator.notReachedStatuses(newConfig.notReachedStatuses());
-            writes.factor(newConfig.overprovisioningFactor());
-        }
-        startHealthChecks();
+        onActivation.accept(() -> apply(newConfig, newTls));
         return this;
+    }
+
+    /** A reload's settings, once its snapshot serves. */
+    private void apply(ServiceConfig.Replicated newConfig, UpstreamTls newTls) {
+        synchronized (OPEN) {
+            if (owners.get() == 0) {
+                return; // closed meanwhile: the gateway stopped
+            }
+            config = newConfig;
+            tls = newTls;
+            client.timeouts(newConfig.timeouts());
+            client.tls(newTls);
+            if (replicator != null) {
+                replicator.notReachedStatuses(newConfig.notReachedStatuses());
+                writes.factor(newConfig.overprovisioningFactor());
+            }
+            Map<String, Endpoint> previous = new HashMap<>();
+            replicaList.forEach(r -> r.endpoints().forEach(e -> previous.put(e.id(), e)));
+            newConfig.replicas().forEach((name, r) -> replicas.get(name).reconfigure(r.priority(),
+                    endpoints(r, previous)));
+            startHealthChecks();
+        }
     }
 
     /** Gives up one owner's share; the last one stops delivering and closes the journal. */
@@ -295,14 +320,6 @@ public final class Replication {
 
     String service() {
         return service;
-    }
-
-    ServiceConfig.Replicated config() {
-        return config;
-    }
-
-    UpstreamTls tls() {
-        return tls;
     }
 
     /** Null when the journal could not be opened. */

@@ -152,10 +152,12 @@ public final class Gateway implements AutoCloseable {
         }
         installAccessLog(config);
         applyAdminAuth(config);
-        GatewayRuntime previous = runtime.getAndSet(next);
+        GatewayRuntime previous = runtime.get();
         context.routing(tls.wrap(next));
         // Only now may the new services change what the replaced ones still share with them.
         next.activate();
+        // runtime() shows a snapshot once what it deferred to its activation is in force.
+        runtime.set(next);
         if (proxy != null) {
             tls.certificates(config);
         }

@@ -26,6 +26,8 @@ final class Harness implements AutoCloseable {
     String cloudUrl;
     String edgeUrl;
     Gateway gateway;
+    /** How {@link #start} runs the gateway; change before it. */
+    Gateway.Options options = Gateway.Options.defaults().workers(2);
 
     Harness(Path dir) throws Exception {
         this(dir, null);
@@ -69,7 +71,7 @@ final class Harness implements AutoCloseable {
 
     Harness start(String extra) throws Exception {
         Files.writeString(file, yaml(extra));
-        gateway = Gateway.start(file, Gateway.Options.defaults().workers(2));
+        gateway = Gateway.start(file, options);
         return this;
     }
 

@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.outpost.config.ServiceConfig;
+import io.outpost.runtime.BuildContext;
+import io.outpost.runtime.Gateway;
+import io.outpost.runtime.ServiceFactory;
+import io.outpost.service.Service;
 import io.outpost.upstream.PriorityLoad;
 import io.outpost.upstream.XxHash64;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +48,105 @@ class ServiceReloadTest {
 
     private ServiceConfig.Replicated posConfig() {
         return (ServiceConfig.Replicated) h.gateway.runtime().config().http().services().get("pos");
+    }
+
+    /** Builds like the gateway's factory and counts the services that failed to build, to see a reload rejected. */
+    private static final class CountingFactory extends ServiceFactory {
+        final AtomicInteger failed = new AtomicInteger();
+
+        @Override
+        public Service create(String name, ServiceConfig config, BuildContext context) {
+            try {
+                return super.create(name, config, context);
+            } catch (RuntimeException e) {
+                failed.incrementAndGet();
+                throw e;
+            }
+        }
+    }
+
+    /** A second replicated service, {@code inv}, listed after pos, over the same servers; its second replica is {@code second}. */
+    private String inv(String second) {
+        return """
+                    inv:
+                      replicated:
+                        replicas:
+                          cloud: { priority: 0, endpoints: ["%s"] }
+                          %s: { priority: 1, endpoints: ["%s"] }
+                """.formatted(h.cloud.url(), second, h.edge.url());
+    }
+
+    /** The URLs of a replica's endpoints as {@code GET /api/services/pos} shows them. */
+    private java.util.List<String> endpointsOf(String replica) throws Exception {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        h.replica(replica).get("endpoints").forEach(e -> out.add(e.get("url").asText()));
+        return out;
+    }
+
+    @Test
+    void aReloadRejectedAfterTheReplicatedServiceWasBuiltLeavesItsRunningSettingsInForce() throws Exception {
+        CountingFactory services = new CountingFactory();
+        h = new Harness(dir);
+        h.options = new Gateway.Options(2, Clock.systemUTC(), services);
+        third = ReplicaServer.start("spare");
+        h.start(inv("edge"));
+        var running = h.gateway.runtime();
+        h.cloud.reject("/sales/busy");   // the cloud answers 409
+
+        // pos: 409 becomes "not reached" and the edge replica moves to another server. inv, built after pos,
+        // renames a replica, which needs a restart: the whole snapshot is rejected after pos was built.
+        String edge = h.edgeUrl;
+        h.edgeUrl = third.url();
+        reload(h.yaml("        notReachedStatuses: [409, 502, 503, 504]\n" + inv("store")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> services.failed.get() >= 1);
+        assertThat(h.gateway.runtime()).isSameAs(running);
+
+        HttpResponse<String> r = h.post("till-r", "/sales/busy", "r1", null);
+        assertThat(r.statusCode()).as("a 409 is an answer under the running settings: " + r.body()).isEqualTo(409);
+        assertThat(r.headers().firstValue("X-Replica")).hasValue("cloud");
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-r").contains("r1"));
+        assertThat(third.received()).as("the rejected configuration's endpoint").isEmpty();
+        assertThat(endpointsOf("edge")).containsExactly(edge);
+    }
+
+    @Test
+    void aReloadRejectedAfterTheReplicatedServiceWasBuiltLeavesItsHealthChecksRunning() throws Exception {
+        CountingFactory services = new CountingFactory();
+        h = new Harness(dir);
+        h.options = new Gateway.Options(2, Clock.systemUTC(), services);
+        h.start("        healthCheck: { path: /health, interval: 100ms, timeout: 100ms, unhealthyThreshold: 1, "
+                + "healthyThreshold: 1 }\n" + inv("edge"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.replica("edge").get("endpoints").get(0)
+                .get("healthy").asBoolean());
+
+        // pos without health checks, and inv's replica renamed: rejected once pos was built.
+        reload(h.yaml(inv("store")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> services.failed.get() >= 1);
+
+        h.edge.down();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !h.replica("edge").get("endpoints").get(0)
+                .get("healthy").asBoolean());
+        assertThat(h.replica("edge").get("state").asText()).isEqualTo("unreachable");
+    }
+
+    @Test
+    void anAcceptedReloadAppliesTheReplicatedServicesNewSettings() throws Exception {
+        h = new Harness(dir);
+        third = ReplicaServer.start("spare");
+        h.start(inv("edge"));
+        h.cloud.reject("/sales/busy");   // the cloud answers 409
+
+        String edge = h.edgeUrl;
+        h.edgeUrl = third.url();
+        reload(h.yaml("        notReachedStatuses: [409, 502, 503, 504]\n" + inv("edge")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> posConfig().notReachedStatuses().contains(409));
+        assertThat(endpointsOf("edge")).containsExactly(third.url());
+
+        HttpResponse<String> r = h.post("till-r", "/sales/busy", "r1", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        assertThat(r.headers().firstValue("X-Replica")).hasValue("spare");
+        assertThat(h.edge.receivedBodies("till-r")).as("the replaced endpoint of edge").isEmpty();
+        assertThat(edge).isNotEqualTo(third.url());
     }
 
     @Test
