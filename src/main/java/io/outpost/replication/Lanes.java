@@ -53,6 +53,14 @@ final class Lanes<K> {
         return result;
     }
 
+    /**
+     * Completes once every task submitted so far has ended (tasks submitted later are not waited for).
+     * Never fails.
+     */
+    CompletableFuture<Void> drained() {
+        return CompletableFuture.allOf(tails.values().toArray(CompletableFuture[]::new));
+    }
+
     /** True while a task with {@code key} is queued or running. */
     boolean busy(K key) {
         return tails.containsKey(key);

@@ -25,8 +25,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
@@ -54,6 +56,9 @@ public final class Replication {
      * of failing to open the locked journal. Guarded by itself, as are {@link #retain} and {@link #release}.
      */
     private static final Map<Path, Replication> OPEN = new HashMap<>();
+
+    /** The longest a closing replication waits for deliveries under way to be answered. */
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     /** Tuning that is not part of the configuration file; tests shorten the timers. */
     public record Options(Duration backoffBase, Duration backoffMax, Duration tick, int lanesPerReplica, int batch,
@@ -299,22 +304,39 @@ public final class Replication {
     }
 
     private void close() {
-        if (replicator != null) {
-            replicator.stop();
-        }
-        if (writes != null) {
-            writes.stop();
-        }
+        CompletableFuture<Void> underWay = journal == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.allOf(replicator.stop(), writes.stop());
         timers.forEach(t -> t.cancel(false));
         HttpHealthChecker checker = healthChecker;
         if (checker != null) {
             checker.close();
         }
+        awaitUnderWay(underWay);
         client.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         metrics.close();
         if (journal != null) {
             journal.close();
+        }
+    }
+
+    /**
+     * Waits, for at most a delivery's timeouts (and {@link #CLOSE_WAIT}), for the deliveries and writes under
+     * way to end with their outcomes durable. One that takes longer is given up: its entry is sent again after
+     * the next start, with its {@code Idempotency-Key}.
+     */
+    private void awaitUnderWay(CompletableFuture<Void> underWay) {
+        Duration bound = config.timeouts().connect().plus(config.timeouts().responseHeader());
+        long millis = Math.min(bound.toMillis(), CLOSE_WAIT.toMillis());
+        try {
+            underWay.get(millis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.warn("service {}: deliveries still under way after {} ms are given up; their entries are sent "
+                    + "again after the next start", service, millis);
+        } catch (ExecutionException e) {
+            log.debug("service {}: a delivery under way failed while stopping", service, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

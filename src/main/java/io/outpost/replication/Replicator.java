@@ -96,8 +96,14 @@ final class Replicator {
         }
     }
 
-    void stop() {
+    /**
+     * Starts no more deliveries, and ends each lane after the delivery it is making. The future completes
+     * once the deliveries under way have ended and their outcomes are durable, so that the journal may
+     * close without losing an answer (which would send the entry to that replica again: G4).
+     */
+    CompletableFuture<Void> stop() {
         stopped = true;
+        return lanes.drained();
     }
 
     /** A reload's {@code notReachedStatuses}: deliveries answered from now on are judged by them. */
@@ -184,8 +190,9 @@ final class Replicator {
         if (i == entries.size()) {
             return lastOutcome.handle((v, e) -> e == null);
         }
-        if (r.paused()) {
+        if (stopped || r.paused()) {
             // Paused while the batch ran: the replica receives nothing more; the rest is replayed on resume.
+            // Stopped: the rest waits for the next start.
             return lastOutcome.handle((v, e) -> false);
         }
         Entry entry = entries.get(i);

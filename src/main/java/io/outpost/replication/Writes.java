@@ -252,9 +252,13 @@ final class Writes {
         this.factor = newFactor;
     }
 
-    /** The service stops: records that could not be written are not tried again. */
-    void stop() {
+    /**
+     * The service stops: records that could not be written are not tried again. The future completes
+     * once the writes under way have ended, their settle or abort records durable (or given up).
+     */
+    CompletableFuture<Void> stop() {
         stopped = true;
+        return sessions.drained();
     }
 
     private static String describe(DeliveryClient.Result result) {
