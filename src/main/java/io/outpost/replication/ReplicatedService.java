@@ -57,6 +57,7 @@ public final class ReplicatedService implements Service {
     /**
      * Builds the service, taking over the running replication of the same name after a reload; the
      * reload's replica settings apply to it once the snapshot is activated ({@link BuildContext#onActivation}).
+     * If the running one has no journal (it could not be opened), the journal is opened again instead.
      */
     public static ReplicatedService create(String name, ServiceConfig.Replicated config, BuildContext context) {
         return create(name, config, context, Replication.Options.defaults());
@@ -66,7 +67,8 @@ public final class ReplicatedService implements Service {
                                            Replication.Options options) {
         UpstreamTls tls = UpstreamTls.configured("service " + name, config.tls());
         Service previous = context.previous().get(name);
-        Replication replication = previous instanceof ReplicatedService p
+        // A running replication whose journal could not be opened holds nothing: a reload tries the journal again.
+        Replication replication = previous instanceof ReplicatedService p && p.replication.journal() != null
                 ? p.replication.retain(config, tls, context.onActivation())
                 : Replication.open(name, config, tls, context, options);
         return new ReplicatedService(name, config, replication, tls);

@@ -150,6 +150,24 @@ class ServiceReloadTest {
     }
 
     @Test
+    void aReloadAfterTheJournalDirectoryIsUsableAgainAcceptsWrites() throws Exception {
+        h = new Harness(dir);
+        Files.writeString(dir.resolve("journal"), "a file where the directory should be");
+        h.start();
+        assertThat(h.post("till-j", "/sales", "refused", null).statusCode()).isEqualTo(503);
+
+        Files.delete(dir.resolve("journal"));
+        reload(h.yaml("        maxBodySize: 1000"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> posConfig().maxBodySize() == 1000);
+
+        HttpResponse<String> r = h.post("till-j", "/sales", "accepted", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-j").contains("accepted"));
+        assertThat(h.cloud.receivedBodies("till-j")).containsExactly("accepted");
+        assertThat(h.service().get("journal").get("status").asText()).isEqualTo("open");
+    }
+
+    @Test
     void aServiceRemovedAndAddedBackBeforeTheOldOneIsRetiredStillTakesWrites() throws Exception {
         h = new Harness(dir).start();
         assertThat(h.post("till-1", "/sales", "before", null).statusCode()).isEqualTo(201);
