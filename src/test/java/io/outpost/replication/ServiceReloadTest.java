@@ -195,6 +195,55 @@ class ServiceReloadTest {
     }
 
     @Test
+    void aRemovedServiceAddedBackByARejectedReloadAndThenByAnAcceptedOneKeepsOneJournal() throws Exception {
+        CountingFactory services = new CountingFactory();
+        h = new Harness(dir);
+        h.options = new Gateway.Options(2, Clock.systemUTC(), services);
+        third = ReplicaServer.start("spare");
+        h.start(inv("edge"));
+        h.cloud.reject("/sales/busy");   // the cloud answers 409
+        assertThat(h.post("till-a", "/sales", "w1", null).statusCode()).isEqualTo(201);
+
+        reload("""
+                entryPoints:
+                  web: { address: "127.0.0.1:%d" }
+                admin: { address: "127.0.0.1:%d" }
+                journal: { dir: "%s" }
+                http:
+                  routers:
+                    pos: { rule: "PathPrefix(`/`)", service: plain }
+                  services:
+                    plain:
+                      loadBalancer: { endpoints: [ { url: "%s" } ] }
+                %s""".formatted(h.port, h.adminPort, dir.resolve("journal"), h.edgeUrl, inv("edge")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !h.gateway.runtime().services().containsKey("pos"));
+
+        // pos back with other settings, in a snapshot that fails after pos was built.
+        String edge = h.edgeUrl;
+        h.edgeUrl = third.url();
+        reload(h.yaml("        notReachedStatuses: [409, 502, 503, 504]\n" + inv("store")));
+        h.edgeUrl = edge;
+        await().atMost(Duration.ofSeconds(10)).until(() -> services.failed.get() >= 1);
+        assertThat(h.gateway.runtime().services()).doesNotContainKey("pos");
+
+        reload(h.yaml(inv("edge")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.gateway.runtime().services().containsKey("pos"));
+        HttpResponse<String> busy = h.post("till-a", "/sales/busy", "w2", null);
+        assertThat(busy.statusCode()).as(busy.body()).isEqualTo(409);
+        assertThat(h.post("till-a", "/sales", "w3", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-a").size() == 3);
+        assertThat(h.edge.receivedBodies("till-a")).containsExactly("w1", "w2", "w3");
+        assertThat(third.received()).isEmpty();
+
+        h.gateway.close();
+        h.gateway = null;
+        try (var journal = io.outpost.journal.embedded.EmbeddedJournal.open(io.outpost.journal.embedded.JournalOptions
+                .builder(dir.resolve("journal").resolve("pos")).replicas("cloud", "edge").build())) {
+            assertThat(journal.backlog("edge")).isZero();
+        }
+    }
+
+    @Test
     void replicationCountersKeepTheirValuesAndKeepCountingAfterTheReplacedSnapshotIsRetired() throws Exception {
         h = new Harness(dir).start();
         h.edge.reject("/sales/dup");   // the edge answers 409: one divergence
