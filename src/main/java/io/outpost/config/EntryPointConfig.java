@@ -9,15 +9,16 @@ import java.util.Optional;
  * A port the gateway listens on. Timeouts follow Traefik's responding timeouts: {@code readTimeout}
  * bounds reading a whole request (0 = none), {@code idleTimeout} closes idle keep-alive connections,
  * and {@code graceTimeout} is how long shutdown waits for requests in flight. With {@code tls} the entry
- * point terminates TLS. {@code forwardedHeaders} says whose {@code X-Forwarded-*} headers are kept.
+ * point terminates TLS. {@code forwardedHeaders} says whose forwarding headers are kept.
  */
 public record EntryPointConfig(HostPort address, Duration readTimeout, Duration idleTimeout, Duration graceTimeout,
                                Optional<TlsConfig.EntryPoint> tls, ForwardedHeaders forwardedHeaders) {
 
     /**
-     * Traefik's {@code forwardedHeaders}: the {@code X-Forwarded-*} and {@code X-Real-Ip} headers of a
-     * client in {@code trustedIPs} (or of any client with {@code insecure}) are kept; everyone
-     * else's are replaced by the gateway's own values. The default trusts nobody.
+     * Traefik's {@code forwardedHeaders}: the {@code X-Forwarded-*}, {@code X-Real-Ip} and
+     * {@code Forwarded} headers of a client in {@code trustedIPs} (or of any client with
+     * {@code insecure}) are kept; everyone else's are removed, and the gateway's own
+     * {@code X-Forwarded-*} values replace them. The default trusts nobody.
      */
     public record ForwardedHeaders(List<Cidr> trustedIPs, boolean insecure) {
         public static final ForwardedHeaders NONE = new ForwardedHeaders(List.of(), false);

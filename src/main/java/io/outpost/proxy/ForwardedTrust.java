@@ -5,10 +5,12 @@ import io.outpost.middleware.ClientAddress;
 import java.util.List;
 
 /**
- * Which clients of an entry point may send {@code X-Forwarded-*} headers that the gateway keeps, as
- * Traefik's {@code entryPoints.<name>.forwardedHeaders} decides: a client inside {@code trustedIPs}
- * (another proxy in front of the gateway), or every client with {@code insecure}. Everyone else's
- * are replaced by the gateway's own values. The decision is made once per connection.
+ * Which clients of an entry point may send {@code X-Forwarded-*}, {@code X-Real-Ip} and RFC 7239
+ * {@code Forwarded} headers that the gateway keeps, as Traefik's
+ * {@code entryPoints.<name>.forwardedHeaders} decides: a client inside {@code trustedIPs} (another
+ * proxy in front of the gateway), or every client with {@code insecure}. Everyone else's are
+ * removed, and the gateway's own {@code X-Forwarded-*} values replace them. The decision is made
+ * once per connection.
  */
 public final class ForwardedTrust {
 

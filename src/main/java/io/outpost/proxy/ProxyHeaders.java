@@ -111,29 +111,32 @@ final class ProxyHeaders {
     }
 
     /**
-     * What an untrusted client's request loses before the gateway sets its own values: the
-     * forwarding headers Traefik removes ({@code forwardedHeaders}), lower case, each starting with
-     * {@code x-}.
+     * What an untrusted client's request loses before the gateway sets its own values, lower case:
+     * the forwarding headers Traefik removes ({@code forwardedHeaders}), and RFC 7239's
+     * {@code Forwarded}, which says the same things (for, host, proto) to services that read it.
      */
     private static final CharSequence[] UNTRUSTED = {
             X_FORWARDED_FOR, X_FORWARDED_PROTO, X_FORWARDED_HOST, X_FORWARDED_PORT,
             AsciiString.cached("x-forwarded-prefix"), AsciiString.cached("x-forwarded-server"),
             AsciiString.cached("x-forwarded-uri"), AsciiString.cached("x-forwarded-method"),
             AsciiString.cached("x-forwarded-tls-client-cert"), AsciiString.cached("x-forwarded-tls-client-cert-info"),
-            X_REAL_IP};
+            X_REAL_IP, AsciiString.cached("forwarded")};
+    private static final int UNTRUSTED_FIRST_LETTERS = RawHeaders.firstLetters(UNTRUSTED);
 
     /**
      * Sets the forwarding headers. From a {@code trusted} client (an entry point's
      * {@code forwardedHeaders}: a proxy in front of the gateway), its {@code X-Forwarded-For} chain
-     * is kept and extended, and the {@code X-Forwarded-*} and {@code X-Real-Ip} values it sent are
-     * kept. From any other client they are all removed first, so that it cannot pose as another
-     * address, host or scheme to the service, and the gateway's own values replace them.
+     * is kept and extended, and the {@code X-Forwarded-*}, {@code X-Real-Ip} and {@code Forwarded}
+     * values it sent are kept. From any other client they are all removed first, so that it cannot
+     * pose as another address, host or scheme to the service, and the gateway's own values replace
+     * them. The gateway writes no {@code Forwarded} of its own, as neither Traefik nor Envoy does: a
+     * {@code Forwarded} header that reaches a service came from a trusted proxy.
      */
     static void addForwarded(HttpHeaders headers, String clientIp, boolean secure, String host, boolean trusted) {
         AsciiString proto = secure ? HTTPS : HTTP;
         if (!trusted) {
             if (headers instanceof RawHeaders raw) {
-                raw.removeAll(UNTRUSTED);
+                raw.removeAll(UNTRUSTED, UNTRUSTED_FIRST_LETTERS);
             } else {
                 for (CharSequence name : UNTRUSTED) {
                     headers.remove(name);

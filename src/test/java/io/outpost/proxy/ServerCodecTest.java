@@ -71,6 +71,26 @@ class ServerCodecTest {
     }
 
     @Test
+    void anUntrustedClientsForwardedFieldsGoWhileFieldsWithSimilarNamesStay() {
+        List<Object> m = receive("GET / HTTP/1.1\r\nHost: shop.example\r\nFORWARDED: for=6.6.6.6\r\n"
+                + "From: a@example.com\r\nForwarded-Extra: 1\r\nX-Forwarded: 2\r\nforwarded: proto=https\r\n\r\n");
+        HttpRequest request = (HttpRequest) m.get(0);
+        ProxyHeaders.addForwarded(request.headers(), "10.0.0.1", false, "shop.example", false);
+        assertThat(upstreamHead(request)).isEqualTo("GET / HTTP/1.1\r\nHost: shop.example\r\n"
+                + "From: a@example.com\r\nForwarded-Extra: 1\r\nX-Forwarded: 2\r\n"
+                + "x-forwarded-for: 10.0.0.1\r\nx-forwarded-proto: http\r\nx-forwarded-host: shop.example\r\n"
+                + "x-forwarded-port: 80\r\nx-real-ip: 10.0.0.1\r\nvia: 1.1 outpost\r\n\r\n");
+    }
+
+    @Test
+    void aTrustedClientsForwardedFieldsStayAsSent() {
+        List<Object> m = receive("GET / HTTP/1.1\r\nHost: shop.example\r\nForwarded: for=6.6.6.6\r\n\r\n");
+        HttpRequest request = (HttpRequest) m.get(0);
+        ProxyHeaders.addForwarded(request.headers(), "10.0.0.1", false, "shop.example", true);
+        assertThat(upstreamHead(request)).startsWith("GET / HTTP/1.1\r\nHost: shop.example\r\nForwarded: for=6.6.6.6\r\n");
+    }
+
+    @Test
     void pipelinedRequestsWithLengthAndChunkedBodies() {
         List<Object> m = receive("POST /one HTTP/1.1\nHost: x\nContent-Length: 3\n\nabc"
                 + "PUT /two HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"

@@ -95,6 +95,35 @@ class ForwardedHeadersTest {
         }
     }
 
+    /** RFC 7239: two field lines, the name in another case, as a client may send them. */
+    private static final String SPOOFED_RFC7239 = "Forwarded: for=203.0.113.7;host=admin.internal;proto=https\r\n"
+            + "forwarded: for=\"[2001:db8::7]\"\r\n";
+
+    @Test
+    void anUntrustedClientsForwardedHeaderDoesNotReachTheService() throws Exception {
+        for (int port : new int[] {open, otherNetwork}) {
+            Map<String, List<String>> h = upstreamSaw(port, SPOOFED_RFC7239 + SPOOFED);
+            assertThat(h).as("entry point on %d", port).doesNotContainKey("Forwarded");
+            assertThat(h.get("X-forwarded-for")).containsExactly("127.0.0.1");
+        }
+    }
+
+    @Test
+    void aTrustedClientsForwardedHeaderReachesTheServiceAsSent() throws Exception {
+        for (int port : new int[] {trusting, insecure}) {
+            Map<String, List<String>> h = upstreamSaw(port, SPOOFED_RFC7239);
+            assertThat(h.get("Forwarded")).as("entry point on %d", port)
+                    .containsExactly("for=203.0.113.7;host=admin.internal;proto=https", "for=\"[2001:db8::7]\"");
+        }
+    }
+
+    @Test
+    void theGatewayWritesNoForwardedHeaderOfItsOwn() throws Exception {
+        for (int port : new int[] {open, trusting}) {
+            assertThat(upstreamSaw(port, "")).as("entry point on %d", port).doesNotContainKey("Forwarded");
+        }
+    }
+
     @Test
     void aClientInTrustedIPsKeepsItsForwardingHeadersAndItsChainIsExtended() throws Exception {
         Map<String, List<String>> h = upstreamSaw(trusting, SPOOFED);
