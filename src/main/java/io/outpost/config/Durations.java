@@ -47,7 +47,12 @@ public final class Durations {
         if (s.isEmpty()) {
             throw new IllegalArgumentException("empty duration (expected: a duration such as \"1s\")");
         }
-        return Duration.ofNanos(nanos.setScale(0, RoundingMode.HALF_UP).longValueExact());
+        try {
+            return Duration.ofNanos(nanos.setScale(0, RoundingMode.HALF_UP).longValueExact());
+        } catch (ArithmeticException e) {
+            // Timers count nanoseconds in a long.
+            throw new IllegalArgumentException("\"" + text + "\" is too long (expected: a duration under 292 years)");
+        }
     }
 
     /** Renders {@code d} the way {@link #parse} reads it, for example {@code 1h30m} or {@code 500ms}. */

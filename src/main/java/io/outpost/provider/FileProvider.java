@@ -153,7 +153,7 @@ public final class FileProvider implements ConfigProvider {
                         log.trace("{} is still changing", file);
                     }
                     if (running) {
-                        reload();
+                        reloadOrLog();
                     }
                 }
             }
@@ -161,6 +161,20 @@ public final class FileProvider implements ConfigProvider {
             // close() was called
         } catch (RuntimeException e) {
             log.error("configuration watcher for {} stopped", file, e);
+        }
+    }
+
+    /**
+     * One reload from the watcher: a failure that escapes it (a bug in checking one file) is logged
+     * and the watcher carries on, so the next save is still read; otherwise hot reload would stop for
+     * good while the gateway keeps running.
+     */
+    private void reloadOrLog() {
+        try {
+            reload();
+        } catch (RuntimeException e) {
+            log.error("configuration {} could not be checked; keeping the last good configuration", file, e);
+            report(new Reload(Outcome.REJECTED, List.of(new ConfigError(file.toString(), "could not be checked: " + e))));
         }
     }
 

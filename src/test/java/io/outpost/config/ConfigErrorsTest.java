@@ -37,6 +37,14 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aDurationTooLongForTheClockIsAnErrorNotACrash() {
+        assertThat(errorsIn("s: { loadBalancer: { endpoints: [ { url: \"http://s\" } ], "
+                + "healthCheck: { path: /h, interval: 99999999999999h } } }")).containsExactly(
+                "http.services.s.loadBalancer.healthCheck.interval: \"99999999999999h\" is too long "
+                        + "(expected: a duration under 292 years)");
+    }
+
+    @Test
     void unknownKeyNamesTheExpectedOnes() {
         assertThat(errors(EP + "http: { routers: { api: { rul: \"Path(`/`)\", service: s } }, services: { s: " + LB + " } }"))
                 .containsExactly(

@@ -143,4 +143,17 @@ class FileProviderTest {
         await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 1);
         assertThat(provider.current()).map(FileProviderTest::port).contains(18086);
     }
+
+    @Test
+    void aFileThatOnceFailedToBeCheckedDoesNotStopTheWatcher() throws IOException {
+        start(config(18080), true);
+
+        Files.writeString(file, config(18080).replace("[ { url: \"http://127.0.0.1:9001\" } ]",
+                "[ { url: \"http://127.0.0.1:9001\" } ], healthCheck: { path: /h, interval: 99999999999999h }"));
+        await().atMost(Duration.ofSeconds(2)).until(() -> reloads.stream().anyMatch(r -> r.outcome() == Outcome.REJECTED));
+
+        Files.writeString(file, config(18089));
+        await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 2);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18089);
+    }
 }
