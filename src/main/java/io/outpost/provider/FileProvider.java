@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * Watches one configuration file and pushes every new valid snapshot to a listener. It watches the
  * parent directory (editors and Kubernetes replace files rather than write them in place) and also
  * compares the file's modification time and size on a short period, for file systems where watch
- * events do not arrive. Bursts of events are debounced, content that did not change is skipped by
- * hash, and an invalid file is logged error by error while the last good snapshot stays in force.
+ * events do not arrive. Bursts of events are debounced, content that did not change since it was
+ * last applied is skipped by hash, and an invalid file is logged error by error while the last good
+ * snapshot stays in force. A rejected file is checked again each time it is saved, even unchanged:
+ * what made it invalid (a certificate file it names, say) may have been fixed outside it.
  *
  * <p>The listener runs on the provider's own daemon thread, one call at a time.
  *
@@ -61,6 +63,7 @@ public final class FileProvider implements ConfigProvider {
     private volatile boolean running;
     private WatchService watcher;
     private Thread thread;
+    /** The hash of the bytes last applied; null when the last read was not applied. */
     private byte[] lastHash;
     private FileStamp lastStamp;
 
@@ -81,7 +84,10 @@ public final class FileProvider implements ConfigProvider {
         }
     }
 
-    /** Applied: pushed to the listener. Rejected: invalid, last good kept. Unchanged: same bytes as last time. */
+    /**
+     * Applied: pushed to the listener. Rejected: invalid, unreadable or refused by the listener; last good
+     * kept. Unchanged: the same bytes as the snapshot in force.
+     */
     public enum Outcome { APPLIED, REJECTED, UNCHANGED }
 
     public static Builder builder(Path file, Consumer<OutpostConfig> listener) {
@@ -221,18 +227,24 @@ public final class FileProvider implements ConfigProvider {
             byte[] hash = sha256(bytes);
             if (Arrays.equals(hash, lastHash)) {
                 report(new Reload(Outcome.UNCHANGED, List.of()));
-                return current == null ? loader.parse(new String(bytes, StandardCharsets.UTF_8), file.toString())
-                        : new ConfigResult.Valid(current, List.of());
+                return new ConfigResult.Valid(current, List.of());
             }
-            lastHash = hash;
+            // Until this read is applied, the same bytes are checked again when saved again.
+            lastHash = null;
             ConfigResult result = loader.parse(new String(bytes, StandardCharsets.UTF_8), file.toString());
             result.warnings().forEach(w -> log.warn("configuration warning: {}", w));
             if (result instanceof ConfigResult.Valid valid) {
-                current = valid.config();
+                OutpostConfig config = valid.config();
                 log.info("configuration {} loaded: {} routers, {} services", file,
-                        current.http().routers().size(), current.http().services().size());
-                push(current);
-                report(new Reload(Outcome.APPLIED, List.of()));
+                        config.http().routers().size(), config.http().services().size());
+                Optional<ConfigError> refused = push(config);
+                if (refused.isEmpty()) {
+                    current = config;
+                    lastHash = hash;
+                    report(new Reload(Outcome.APPLIED, List.of()));
+                } else {
+                    report(new Reload(Outcome.REJECTED, List.of(refused.get())));
+                }
             } else {
                 log.error("configuration {} rejected with {} error(s); keeping the last good configuration",
                         file, result.errors().size());
@@ -245,11 +257,18 @@ public final class FileProvider implements ConfigProvider {
         }
     }
 
-    private void push(OutpostConfig config) {
+    /** Hands {@code config} to the listener; empty when it was applied, else why not. */
+    private Optional<ConfigError> push(OutpostConfig config) {
+        String kept = current == null ? "" : "; keeping the last good configuration";
         try {
             listener.accept(config);
+            return Optional.empty();
+        } catch (SnapshotRejectedException e) {
+            log.error("configuration {} cannot be applied: {}{}", file, e.getMessage(), kept);
+            return Optional.of(new ConfigError(file.toString(), "cannot be applied: " + e.getMessage()));
         } catch (RuntimeException e) {
-            log.error("configuration listener failed on the snapshot from {}", file, e);
+            log.error("configuration listener failed on the snapshot from {}{}", file, kept, e);
+            return Optional.of(new ConfigError(file.toString(), "cannot be applied: " + e));
         }
     }
 

@@ -19,6 +19,7 @@ import io.outpost.proxy.GatewayContext;
 import io.outpost.proxy.ProxyServer;
 import io.outpost.proxy.Transport;
 import io.outpost.provider.FileProvider;
+import io.outpost.provider.SnapshotRejectedException;
 import io.outpost.tls.TlsRuntime;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -79,6 +80,8 @@ public final class Gateway implements AutoCloseable {
     private OutpostConfig boundConfig;
     /** The {@code accessLog} section the current writer was made for; null before the first. */
     private AccessLogConfig accessLogConfig;
+    /** Why the last snapshot could not be built; for the start-up failure message. */
+    private volatile String lastApplyFailure = "see the log";
 
     private Gateway(Path file, Options options) {
         this.options = options;
@@ -114,7 +117,7 @@ public final class Gateway implements AutoCloseable {
         }
         OutpostConfig config = first.orElseThrow();
         if (runtime.get() == null) {
-            throw new IllegalStateException("configuration could not be applied; see the log");
+            throw new IllegalStateException("configuration could not be applied: " + lastApplyFailure);
         }
         boundConfig = config;
         try {
@@ -138,14 +141,17 @@ public final class Gateway implements AutoCloseable {
         admin.start();
     }
 
-    /** Builds and swaps in a new snapshot; on failure the running one stays. */
+    /**
+     * Builds and swaps in a new snapshot. On failure the running one stays, and the provider is told
+     * so that it reads the file again on its next save.
+     */
     private void apply(OutpostConfig config) {
         GatewayRuntime next;
         try {
             next = builder.build(config, runtime.get());
         } catch (RuntimeException e) {
-            log.error("configuration rejected, the previous one keeps serving: {}", e.getMessage());
-            return;
+            lastApplyFailure = String.valueOf(e.getMessage());
+            throw new SnapshotRejectedException(lastApplyFailure, e);
         }
         if (boundConfig != null && !boundConfig.entryPoints().equals(config.entryPoints())) {
             log.warn("entry point changes take effect after a restart");

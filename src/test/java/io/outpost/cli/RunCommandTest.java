@@ -65,6 +65,22 @@ class RunCommandTest {
                         + site.certFile() + ", CN=site.test)");
     }
 
+    @Test
+    void aSnapshotThatCannotBeBuiltSaysWhyInOneLine() throws Exception {
+        Path file = Files.writeString(dir.resolve("outpost.yaml"), """
+                entryPoints: { web: { address: "127.0.0.1:%d" } }
+                admin: { address: "127.0.0.1:%d" }
+                accessLog: { enabled: false }
+                http:
+                  middlewares:
+                    auth: { jwt: { secretEnv: OUTPOST_UNSET_JWT_SECRET_FOR_RUN_TEST } }
+                """.formatted(freePort(), freePort()));
+
+        assertThat(run(file)).isEqualTo(1);
+        assertThat(err.toString().lines()).containsExactly("outpost: the gateway did not start: configuration could not "
+                + "be applied: middleware auth: secretEnv: environment variable OUTPOST_UNSET_JWT_SECRET_FOR_RUN_TEST is not set");
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();

@@ -7,6 +7,7 @@ import io.outpost.config.ConfigResult;
 import io.outpost.config.OutpostConfig;
 import io.outpost.provider.FileProvider.Outcome;
 import io.outpost.provider.FileProvider.Reload;
+import io.outpost.tls.TestPki;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,6 +145,72 @@ class FileProviderTest {
         assertThat(provider.current()).map(FileProviderTest::port).contains(18086);
     }
 
+    /**
+     * Kubernetes mounts a ConfigMap as {@code outpost.yaml -> ..data/outpost.yaml} and {@code ..data ->
+     * ..<timestamp>}; an update writes a new timestamped directory and renames a new {@code ..data}
+     * link over the old one, so the file's own name never changes.
+     */
+    @Test
+    void aConfigMapStyleSymlinkSwapIsPickedUp() throws Exception {
+        Path first = Files.createDirectory(dir.resolve("..2024_01_01_00_00_00.1"));
+        Files.writeString(first.resolve("outpost.yaml"), config(18080));
+        Files.createSymbolicLink(dir.resolve("..data"), first.getFileName());
+        file = Files.createSymbolicLink(dir.resolve("outpost.yaml"), Path.of("..data", "outpost.yaml"));
+        provider = FileProvider.builder(file, pushed::add).onReload(reloads::add).build();
+        assertThat(provider.start().isValid()).isTrue();
+
+        Path second = Files.createDirectory(dir.resolve("..2024_01_01_00_01_00.2"));
+        Files.writeString(second.resolve("outpost.yaml"), config(18087));
+        Path link = Files.createSymbolicLink(dir.resolve("..data_tmp"), second.getFileName());
+        Files.move(link, dir.resolve("..data"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.delete(first.resolve("outpost.yaml"));
+        Files.delete(first);
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 2);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18087);
+    }
+
+    @Test
+    void aFileDeletedThenRecreatedIsPickedUpAndTheLastGoodOneServesMeanwhile() throws Exception {
+        start(config(18080), true);
+
+        Files.delete(file);
+        await().atMost(Duration.ofSeconds(2)).until(() -> reloads.stream().anyMatch(r -> r.outcome() == Outcome.REJECTED));
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18080);
+
+        Files.writeString(file, config(18088));
+        await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 2);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18088);
+    }
+
+    /**
+     * Whether a file is valid can depend on more than its bytes: here a CA file it names. Once that
+     * file exists, saving the configuration again (without changing it) must apply it.
+     */
+    @Test
+    void aRejectedFileIsCheckedAgainWhenSavedAgainUnchanged() throws Exception {
+        Path ca = dir.resolve("certs").resolve("ca.pem");
+        String content = """
+                entryPoints: { web: { address: "127.0.0.1:18080" } }
+                http:
+                  routers: { a: { rule: "Path(`/a`)", service: s } }
+                  services:
+                    s:
+                      loadBalancer:
+                        endpoints: [ { url: "https://127.0.0.1:9443" } ]
+                        tls: { caFiles: ["%s"] }
+                """.formatted(ca);
+        ConfigResult first = start(content, true);
+        assertThat(first.isValid()).isFalse();
+
+        Files.createDirectory(ca.getParent());
+        Files.move(TestPki.ca(ca.getParent(), "ca").certFile(), ca);
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 1);
+        assertThat(reloads).extracting(Reload::outcome).doesNotContain(Outcome.UNCHANGED);
+    }
+
     @Test
     void aFileThatOnceFailedToBeCheckedDoesNotStopTheWatcher() throws IOException {
         start(config(18080), true);
@@ -155,5 +222,30 @@ class FileProviderTest {
         Files.writeString(file, config(18089));
         await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 2);
         assertThat(provider.current()).map(FileProviderTest::port).contains(18089);
+    }
+
+    @Test
+    void aSnapshotTheListenerRefusesIsTriedAgainWhenTheFileIsSavedAgain() throws IOException {
+        java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean();
+        file = Files.writeString(dir.resolve("outpost.yaml"), config(18080));
+        provider = FileProvider.builder(file, c -> {
+            if (refuse.get()) {
+                throw new SnapshotRejectedException("journal directory is locked", null);
+            }
+            pushed.add(c);
+        }).onReload(reloads::add).build();
+        provider.start();
+
+        refuse.set(true);
+        Files.writeString(file, config(18090));
+        await().atMost(Duration.ofSeconds(2)).until(() -> reloads.stream().anyMatch(r -> r.outcome() == Outcome.REJECTED));
+        assertThat(reloads.get(reloads.size() - 1).errors()).extracting(Object::toString)
+                .containsExactly(file.toAbsolutePath() + ": cannot be applied: journal directory is locked");
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18080);
+
+        refuse.set(false);
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+        await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 2);
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18090);
     }
 }
