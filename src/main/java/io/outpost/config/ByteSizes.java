@@ -38,10 +38,12 @@ public final class ByteSizes {
                     + "' (expected: B, KB, MB, GB, KiB, MiB or GiB)");
         };
         BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(unit));
-        try {
-            return bytes.longValueExact();
-        } catch (ArithmeticException e) {
+        if (bytes.stripTrailingZeros().scale() > 0) {
             throw new IllegalArgumentException("\"" + text + "\" is not a whole number of bytes");
         }
+        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+            throw new IllegalArgumentException("\"" + text + "\" is too large (expected: at most " + Long.MAX_VALUE + " bytes)");
+        }
+        return bytes.longValueExact();
     }
 }

@@ -218,6 +218,11 @@ final class Node {
         }
         long bytes;
         if (child.json.isIntegralNumber()) {
+            if (!child.json.canConvertToLong()) {
+                child.error(child.json.asText() + (child.json.bigIntegerValue().signum() > 0
+                        ? " is too large (expected: at most " + Long.MAX_VALUE + " bytes)" : " (expected: a size > 0)"));
+                return fallback;
+            }
             bytes = child.json.asLong();
         } else {
             Optional<Long> parsed = child.parse(ByteSizes::parse);

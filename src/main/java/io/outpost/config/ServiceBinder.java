@@ -87,10 +87,12 @@ final class ServiceBinder {
 
     private static double factor(Node body) {
         Optional<Double> factor = body.optNumber("overprovisioningFactor");
-        if (factor.isPresent() && factor.get() < 1) {
+        if (factor.isPresent() && !Double.isFinite(factor.get())) {
+            body.at("overprovisioningFactor").error(factor.get() + " (expected: a finite number >= 1)");
+        } else if (factor.isPresent() && factor.get() < 1) {
             body.at("overprovisioningFactor").error(factor.get() + " (expected: >= 1)");
         }
-        return factor.filter(f -> f >= 1).orElse(ServiceConfig.LoadBalancer.DEFAULT_OVERPROVISIONING_FACTOR);
+        return factor.filter(f -> f >= 1 && Double.isFinite(f)).orElse(ServiceConfig.LoadBalancer.DEFAULT_OVERPROVISIONING_FACTOR);
     }
 
     private static Optional<EndpointConfig> endpoint(Node item) {

@@ -53,7 +53,9 @@ public final class PriorityLoad {
             throw new IllegalArgumentException("panicThreshold: " + panicThreshold + " (expected: 0-100)");
         }
         int levels = total.length;
-        long factorPercent = Math.round(factor * 100);
+        // Past this, min(100, factor x healthy%) is 100 for any level with a healthy endpoint, and the
+        // product below still fits in a long.
+        long factorPercent = Math.min(Math.round(factor * 100), Long.MAX_VALUE / Integer.MAX_VALUE);
         int[] health = new int[levels];
         int sum = 0;
         for (int i = 0; i < levels; i++) {

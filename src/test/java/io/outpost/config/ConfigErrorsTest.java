@@ -45,6 +45,22 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void sizesAndFactorsTooLargeToHoldAreErrorsNotWrappedValues() {
+        assertThat(errorsIn("""
+                m: { mirroring: { service: s, maxBodySize: 18446744073709551617 } }
+                n: { mirroring: { service: s, maxBodySize: "99999999999GiB" } }
+                o: { mirroring: { service: s, maxBodySize: "1.5" } }
+                s: { loadBalancer: { endpoints: [ { url: "http://s" } ], overprovisioningFactor: 1e400 } }
+                """)).containsExactly(
+                "http.services.m.mirroring.maxBodySize: 18446744073709551617 is too large "
+                        + "(expected: at most 9223372036854775807 bytes)",
+                "http.services.n.mirroring.maxBodySize: \"99999999999GiB\" is too large "
+                        + "(expected: at most 9223372036854775807 bytes)",
+                "http.services.o.mirroring.maxBodySize: \"1.5\" is not a whole number of bytes",
+                "http.services.s.loadBalancer.overprovisioningFactor: Infinity (expected: a finite number >= 1)");
+    }
+
+    @Test
     void unknownKeyNamesTheExpectedOnes() {
         assertThat(errors(EP + "http: { routers: { api: { rul: \"Path(`/`)\", service: s } }, services: { s: " + LB + " } }"))
                 .containsExactly(

@@ -78,6 +78,16 @@ class PriorityLoadTest {
     }
 
     @Test
+    void aHugeFactorGivesEveryLevelWithAHealthyEndpointFullHealthWithoutOverflow() {
+        for (double factor : new double[] {1e17, 1e300, Double.POSITIVE_INFINITY}) {
+            PriorityLoad load = PriorityLoad.compute(new int[] {1, 2}, new int[] {1, 2}, factor, 50);
+            assertThat(load.loads()).as("factor %s", factor).containsExactly(100, 0);
+            PriorityLoad partial = PriorityLoad.compute(new int[] {1, 3}, new int[] {1000, 3}, factor, 50);
+            assertThat(partial.loads()).as("factor %s", factor).containsExactly(100, 0);
+        }
+    }
+
+    @Test
     void rejectsBadArguments() {
         assertThatThrownBy(() -> PriorityLoad.compute(new int[] {1}, new int[] {1}, 0.5, 50))
                 .hasMessageContaining("overprovisioningFactor: 0.5 (expected: >= 1.0)");
