@@ -31,8 +31,16 @@ public record UpstreamUrl(String scheme, String host, int port) implements Scala
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IllegalArgumentException("\"" + text + "\" is not an http(s) URL");
         }
+        if (uri.getHost() == null && uri.getRawAuthority() != null) {
+            // The URI is well formed, but its authority is no host[:port]: an '_' in a name, a port of 10 digits.
+            throw new IllegalArgumentException("\"" + text + "\" has no valid host name (expected: letters, digits, "
+                    + "'-' and '.', or an IP address, for example \"http://10.0.0.1:9000\")");
+        }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("\"" + text + "\" has no host (expected: for example \"http://10.0.0.1:9000\")");
+        }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw new IllegalArgumentException("\"" + text + "\" has a port out of range (expected: 1-65535)");
         }
         String path = uri.getRawPath();
         if ((path != null && !path.isEmpty() && !path.equals("/")) || uri.getRawQuery() != null

@@ -61,6 +61,17 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void endpointUrlWithAPortOutOfRangeOrAHostThatIsNoHostName() {
+        assertThat(errorsIn("""
+                s: { loadBalancer: { endpoints: [ { url: "http://a:99999" }, { url: "http://a:0" }, { url: "http://my_app:80" } ] } }
+                """)).containsExactly(
+                "http.services.s.loadBalancer.endpoints[0].url: \"http://a:99999\" has a port out of range (expected: 1-65535)",
+                "http.services.s.loadBalancer.endpoints[1].url: \"http://a:0\" has a port out of range (expected: 1-65535)",
+                "http.services.s.loadBalancer.endpoints[2].url: \"http://my_app:80\" has no valid host name "
+                        + "(expected: letters, digits, '-' and '.', or an IP address, for example \"http://10.0.0.1:9000\")");
+    }
+
+    @Test
     void unknownKeyNamesTheExpectedOnes() {
         assertThat(errors(EP + "http: { routers: { api: { rul: \"Path(`/`)\", service: s } }, services: { s: " + LB + " } }"))
                 .containsExactly(
