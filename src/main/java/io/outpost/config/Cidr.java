@@ -3,9 +3,22 @@ package io.outpost.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 
-/** An IP range for {@code ipAllowList}. A single address is a range of one. */
+/**
+ * An IP range for {@code ipAllowList}, {@code allow} and {@code forwardedHeaders.trustedIPs}. A single
+ * address is a range of one. The text forms are those of the {@code ClientIP} rule: an IPv4 address is
+ * four decimal octets, and an IPv4-mapped IPv6 range ({@code ::ffff:a.b.c.d/n}, n >= 96) is the IPv4
+ * range it maps.
+ */
 public record Cidr(byte[] network, int prefixLength) implements Scalar {
+
+    private static final String OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    /** Four decimal octets, no leading zeros: the short and octal forms InetAddress also reads are refused. */
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(?:\\." + OCTET + "){3}");
+    /** IPv6 hex groups, optionally ending in an IPv4 address as above. */
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:]*:[0-9a-fA-F:]*(?:" + IPV4.pattern() + ")?");
+    private static final Pattern PREFIX = Pattern.compile("0|[1-9][0-9]{0,2}");
 
     public Cidr {
         network = network.clone();
@@ -21,7 +34,8 @@ public record Cidr(byte[] network, int prefixLength) implements Scalar {
         String s = text.strip();
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
-        if (!addr.matches("[0-9.]+") && !(addr.contains(":") && addr.matches("[0-9a-fA-F:.]+"))) {
+        boolean ipv6 = addr.indexOf(':') >= 0;
+        if (!(ipv6 ? IPV6 : IPV4).matcher(addr).matches()) {
             throw notCidr(text);
         }
         byte[] bytes;
@@ -30,15 +44,27 @@ public record Cidr(byte[] network, int prefixLength) implements Scalar {
         } catch (UnknownHostException e) {
             throw notCidr(text);
         }
-        int max = bytes.length * 8;
+        // InetAddress reads ::ffff:a.b.c.d as the IPv4 address a.b.c.d; its prefix still counts 128 bits.
+        boolean mapped = ipv6 && bytes.length == 4;
+        int max = mapped ? 128 : bytes.length * 8;
         int prefix = max;
         if (slash >= 0) {
             String p = s.substring(slash + 1);
-            if (!p.matches("\\d{1,3}") || Integer.parseInt(p) > max) {
+            if (!PREFIX.matcher(p).matches() || Integer.parseInt(p) > max) {
                 throw notCidr(text);
             }
             prefix = Integer.parseInt(p);
         }
+        if (mapped && prefix >= 96) {
+            prefix -= 96;
+        } else if (mapped) {
+            byte[] v6 = new byte[16];
+            v6[10] = (byte) 0xff;
+            v6[11] = (byte) 0xff;
+            System.arraycopy(bytes, 0, v6, 12, 4);
+            bytes = v6;
+        }
+        max = bytes.length * 8;
         for (int bit = prefix; bit < max; bit++) {
             bytes[bit / 8] &= (byte) ~(0x80 >>> (bit % 8));
         }

@@ -94,6 +94,28 @@ class ValuesTest {
         assertThatThrownBy(() -> Cidr.parse("example.com")).hasMessageContaining("is not an IP range");
     }
 
+    /**
+     * Only the forms {@code ClientIP} accepts: four decimal octets for IPv4. The legacy short forms would
+     * widen or move a range without a word: "192.168.1/24" read as 192.168.0.1/24 covers 192.168.0.0/24.
+     */
+    @Test
+    void cidrsAreReadAsWrittenOrRefused() {
+        for (String text : new String[] {"192.168.1/24", "127.1", "1", "010.0.0.1", "10.0.0.0/08", "0x7f.0.0.1", "1.2.3.4.5"}) {
+            assertThatThrownBy(() -> Cidr.parse(text)).as(text).hasMessageContaining("is not an IP range");
+        }
+        assertThat(Cidr.parse("0.0.0.0/0").toString()).isEqualTo("0.0.0.0/0");
+        assertThat(Cidr.parse("255.255.255.255").prefixLength()).isEqualTo(32);
+    }
+
+    @Test
+    void anIpv4MappedIpv6RangeIsTheIpv4RangeItMaps() {
+        assertThat(Cidr.parse("::ffff:10.0.0.0/104")).isEqualTo(Cidr.parse("10.0.0.0/8"));
+        assertThat(Cidr.parse("::ffff:192.168.1.7")).isEqualTo(Cidr.parse("192.168.1.7"));
+        assertThat(Cidr.parse("::ffff:0.0.0.0/80").network()).hasSize(16);
+        assertThatThrownBy(() -> Cidr.parse("::ffff:10.0.0.0/129")).hasMessageContaining("is not an IP range");
+        assertThatThrownBy(() -> Cidr.parse("::ffff:10.1/104")).hasMessageContaining("is not an IP range");
+    }
+
     @Test
     void statusRangesAndRequestKeys() {
         assertThat(StatusRange.parse("200-399")).isEqualTo(StatusRange.DEFAULT);
