@@ -2,6 +2,7 @@ package io.outpost.config;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,8 +65,20 @@ final class ServiceBinder {
         hashOn = policy.hashing() ? Optional.of(hashOn.orElse(RequestKey.CLIENT_IP)) : Optional.empty();
         List<EndpointConfig> endpoints = new ArrayList<>();
         List<Node> items = body.list("endpoints");
-        for (Node item : items) {
-            endpoint(item).ifPresent(endpoints::add);
+        // The cluster keeps one state (health, connections) per origin: the same one twice cannot be built.
+        Map<UpstreamUrl, Integer> firstIndex = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            Node item = items.get(i);
+            Optional<EndpointConfig> endpoint = endpoint(item);
+            if (endpoint.isEmpty()) {
+                continue;
+            }
+            Integer first = firstIndex.putIfAbsent(endpoint.get().url(), i);
+            if (first != null) {
+                item.at("url").error("\"" + item.at("url").quietText() + "\" is the same endpoint as endpoints[" + first + "]");
+            } else {
+                endpoints.add(endpoint.get());
+            }
         }
         if (!body.has("endpoints")) {
             body.error("missing required key 'endpoints'");

@@ -57,4 +57,17 @@ class CheckMatchesBuildTest {
         assertThat(problems("rl: { rateLimit: { average: 1, period: 1h, burst: 100000000 } }"))
                 .singleElement().asString().startsWith("check: http.middlewares.rl.rateLimit.burst");
     }
+
+    @Test
+    void anEndpointListedTwiceIsACheckError() {
+        ConfigResult result = new ConfigLoader().parse(EP + """
+                http:
+                  services:
+                    s:
+                      loadBalancer:
+                        endpoints: [ { url: "http://127.0.0.1:9001" }, { url: "http://b:80" }, { url: "HTTP://127.0.0.1:9001/" } ]
+                """, "test.yaml");
+        assertThat(result.errors()).extracting(Object::toString).containsExactly(
+                "http.services.s.loadBalancer.endpoints[2].url: \"HTTP://127.0.0.1:9001/\" is the same endpoint as endpoints[0]");
+    }
 }
