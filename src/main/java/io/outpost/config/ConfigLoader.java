@@ -1,11 +1,6 @@
 package io.outpost.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads a YAML file into an {@link OutpostConfig}, reporting every error at once with its key path.
@@ -32,9 +28,6 @@ import org.yaml.snakeyaml.error.MarkedYAMLException;
  * }</pre>
  */
 public final class ConfigLoader {
-
-    private static final ObjectMapper YAML = new ObjectMapper(
-            YAMLFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     private final RuleChecker rules;
     private final CertificateChecker certificates;
@@ -67,13 +60,20 @@ public final class ConfigLoader {
 
     /** Parses {@code yaml}; {@code sourceName} names it in syntax errors. */
     public ConfigResult parse(String yaml, String sourceName) {
-        JsonNode tree;
+        YamlTree.Document document;
         try {
-            tree = YAML.readTree(yaml);
-        } catch (JsonProcessingException e) {
+            document = YamlTree.read(yaml);
+        } catch (YamlTree.Problem e) {
+            return new ConfigResult.Invalid(List.of(syntaxError(e.getMessage(), e.line(), e.column(), sourceName)), List.of());
+        } catch (YAMLException e) {
             return new ConfigResult.Invalid(List.of(syntaxError(e, sourceName)), List.of());
         }
-        if (tree == null || tree.isMissingNode() || tree.isNull()) {
+        if (document.secondDocumentLine() > 0) {
+            return new ConfigResult.Invalid(List.of(new ConfigError(sourceName, "the file holds a second YAML document, from line "
+                    + document.secondDocumentLine() + " (expected: one document per file)")), List.of());
+        }
+        JsonNode tree = document.root();
+        if (tree == null || tree.isNull() || tree.isTextual() && tree.asText().isEmpty()) {
             return new ConfigResult.Invalid(List.of(new ConfigError(sourceName, "the configuration is empty")), List.of());
         }
         if (!tree.isObject()) {
@@ -91,20 +91,23 @@ public final class ConfigLoader {
         return new ConfigResult.Invalid(inFileOrder(problems.all(), tree), warnings);
     }
 
-    private static ConfigError syntaxError(JsonProcessingException e, String sourceName) {
-        JsonLocation at = e.getLocation();
-        int line = at == null ? -1 : at.getLineNr();
-        int column = at == null ? -1 : at.getColumnNr();
-        if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+    private static ConfigError syntaxError(YAMLException e, String sourceName) {
+        int line = -1;
+        int column = -1;
+        if (e instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
             line = marked.getProblemMark().getLine() + 1;
             column = marked.getProblemMark().getColumn() + 1;
         }
         // SnakeYAML's message interleaves its sentences with indented source excerpts; keep the sentences.
-        String first = Objects.requireNonNullElse(e.getOriginalMessage(), e.toString()).lines()
+        String sentences = Objects.requireNonNullElse(e.getMessage(), e.toString()).lines()
                 .filter(l -> !l.isBlank() && !Character.isWhitespace(l.charAt(0)))
                 .map(String::strip).collect(Collectors.joining("; "));
+        return syntaxError(sentences, line, column, sourceName);
+    }
+
+    private static ConfigError syntaxError(String message, int line, int column, String sourceName) {
         String where = line < 0 ? "" : " at line " + line + ", column " + column;
-        return new ConfigError(sourceName, "YAML syntax error" + where + ": " + first);
+        return new ConfigError(sourceName, "YAML syntax error" + where + ": " + message);
     }
 
     /** Sorts errors by where their key (or its nearest existing parent) appears in the file; ties keep binding order. */

@@ -47,7 +47,7 @@ final class Node {
 
     /**
      * False for an absent key and for one with no value ({@code key:}, {@code key: ~} or {@code key: ""}),
-     * which YAML users write for "not set". (With duplicate detection on, Jackson reads {@code key:} as "".)
+     * which YAML users write for "not set".
      */
     boolean present() {
         return json != null && !json.isMissingNode() && !json.isNull() && !(json.isTextual() && json.asText().isEmpty());

@@ -216,6 +216,38 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aFileOfOnlyCommentsOrADocumentMarkerIsEmpty() {
+        assertThat(errors("# nothing yet\n")).containsExactly("test.yaml: the configuration is empty");
+        assertThat(errors("---\n")).containsExactly("test.yaml: the configuration is empty");
+    }
+
+    /** Only the first document would be read: the rest of the file would be ignored without a word. */
+    @Test
+    void aSecondYamlDocumentIsAnError() {
+        assertThat(errors(EP + "---\nadmin: { address: \"127.0.0.1:9\" }\n")).containsExactly(
+                "test.yaml: the file holds a second YAML document, from line 3 (expected: one document per file)");
+    }
+
+    @Test
+    void anAliasToNoAnchorIsAnError() {
+        assertThat(errors(EP + "admin: { auth: { token: *missing } }\n")).containsExactly(
+                "test.yaml: YAML syntax error at line 2, column 25: found undefined alias missing");
+    }
+
+    /** A few lines that expand to billions of values through aliases are refused, not expanded. */
+    @Test
+    void aliasesThatExpandBeyondAMillionValuesAreAnError() {
+        StringBuilder yaml = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (int i = 1; i < 10; i++) {
+            yaml.append("a").append(i).append(": &a").append(i).append(" [");
+            yaml.append(("*a" + (i - 1) + ", ").repeat(9)).append("*a").append(i - 1).append("]\n");
+        }
+        assertThat(errors(yaml.toString())).singleElement().asString()
+                .startsWith("test.yaml: YAML syntax error at line ").endsWith(
+                        ": aliases expand the file to more than 1000000 values (expected: a configuration, not a YAML bomb)");
+    }
+
+    @Test
     void unknownPolicy() {
         assertThat(errorsIn("s: { loadBalancer: { policy: fastest, endpoints: [ { url: \"http://s\" } ] } }")).containsExactly(
                 "http.services.s.loadBalancer.policy: unknown policy 'fastest' (expected one of roundRobin, leastRequest, random, ringHash, maglev)");

@@ -307,4 +307,56 @@ class ConfigLoaderTest {
         assertThat(((ServiceConfig.Weighted) config.http().services().get("s")).sticky().orElseThrow().cookie().name())
                 .isEqualTo("outpost_s");
     }
+
+    /** Anchors and aliases are plain YAML; an alias must read as the value it names, never as its name. */
+    @Test
+    void aliasesReadAsTheValuesTheyName() {
+        OutpostConfig config = valid("""
+                entryPoints: { web: { address: ":8080" } }
+                admin: { auth: { token: &token "a-long-admin-token" } }
+                http:
+                  middlewares:
+                    tag: { headers: { customRequestHeaders: { X-Token: *token } } }
+                  services:
+                    a:
+                      loadBalancer:
+                        endpoints: [ { url: &url "http://a:9000" } ]
+                        healthCheck: &hc { path: /health, interval: 2s }
+                    b:
+                      loadBalancer:
+                        endpoints: [ { url: *url, weight: 2 } ]
+                        healthCheck: *hc
+                """);
+
+        assertThat(config.admin().auth().orElseThrow().token()).isEqualTo("a-long-admin-token");
+        assertThat(((MiddlewareConfig.Headers) config.http().middlewares().get("tag")).customRequestHeaders())
+                .containsEntry("X-Token", "a-long-admin-token");
+        LoadBalancer b = (LoadBalancer) config.http().services().get("b");
+        assertThat(b.endpoints().get(0).url()).isEqualTo(UpstreamUrl.parse("http://a:9000"));
+        assertThat(b.healthCheck().orElseThrow().interval()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    /** The merge key {@code <<} copies a mapping's entries; keys written beside it win. */
+    @Test
+    void mergeKeysCopyEntriesThatAreNotWrittenBesideThem() {
+        OutpostConfig config = valid("""
+                entryPoints: { web: { address: ":8080" } }
+                http:
+                  services:
+                    a:
+                      loadBalancer: &base
+                        policy: leastRequest
+                        endpoints: [ { url: "http://a:9000" } ]
+                        healthCheck: { path: /health }
+                    b:
+                      loadBalancer:
+                        <<: *base
+                        policy: random
+                """);
+
+        LoadBalancer b = (LoadBalancer) config.http().services().get("b");
+        assertThat(b.policy()).isEqualTo(LoadBalancerPolicy.RANDOM);
+        assertThat(b.endpoints()).hasSize(1);
+        assertThat(b.healthCheck()).isPresent();
+    }
 }
