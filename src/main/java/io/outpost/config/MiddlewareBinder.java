@@ -106,6 +106,9 @@ final class MiddlewareBinder {
         return true;
     }
 
+    /** Headers that frame a message on the wire: the gateway sets them, and the middleware refuses them. */
+    private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding", "connection", "upgrade");
+
     private static Map<String, String> headers(Node node) {
         Map<String, String> out = new LinkedHashMap<>();
         if (!node.present()) {
@@ -114,13 +117,28 @@ final class MiddlewareBinder {
         node.entries().forEach((name, value) -> {
             if (!name.matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
                 value.error("'" + name + "' is not a valid header name");
+            } else if (FRAMING.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                value.error("is set by the gateway itself (expected: not Content-Length, Transfer-Encoding, Connection or Upgrade)");
             }
             String text = value.present() && !value.isNull() ? value.text() : "";
-            if (text != null) {
+            if (text != null && !fieldValue(text)) {
+                value.error("has a control or non-Latin-1 character (expected: printable text)");
+            } else if (text != null) {
                 out.put(name, text);
             }
         });
         return out;
+    }
+
+    /** What the middleware can send as a field value: no line breaks or other controls (tab aside), Latin-1. */
+    private static boolean fieldValue(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < ' ' && c != '\t') || c == 0x7f || c > 0xff) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static MiddlewareConfig redirect(Node body) {

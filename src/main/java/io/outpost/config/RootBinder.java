@@ -1,6 +1,5 @@
 package io.outpost.config;
 
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,7 +88,7 @@ final class RootBinder {
             node.at("dir").error("must not be empty");
             return JournalConfig.DEFAULT;
         }
-        return new JournalConfig(Path.of(dir));
+        return node.parsed("dir", TlsBinder::path).map(JournalConfig::new).orElse(JournalConfig.DEFAULT);
     }
 
     private static AccessLogConfig accessLog(Node node) {
@@ -104,6 +103,8 @@ final class RootBinder {
         String path = node.string("path", AccessLogConfig.STDOUT);
         if (path.isBlank()) {
             node.at("path").error("must not be empty (expected: \"stdout\" or a file path)");
+            path = AccessLogConfig.STDOUT;
+        } else if (!path.equals(AccessLogConfig.STDOUT) && node.parsed("path", TlsBinder::path).isEmpty()) {
             path = AccessLogConfig.STDOUT;
         }
         return new AccessLogConfig(enabled,

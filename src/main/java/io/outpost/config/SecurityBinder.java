@@ -1,6 +1,7 @@
 package io.outpost.config;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,10 +37,13 @@ final class SecurityBinder {
     private static MiddlewareConfig jwt(Node body) {
         Optional<String> url = optString(body, "jwksUrl");
         url.ifPresent(u -> checkHttpUrl(body.at("jwksUrl"), u));
-        Optional<Path> file = optString(body, "jwksFile").map(Path::of);
+        Optional<String> fileText = optString(body, "jwksFile");
+        Optional<Path> file = fileText.flatMap(f -> body.parsed("jwksFile", TlsBinder::path));
+        file.filter(f -> !Files.isRegularFile(f) || !Files.isReadable(f))
+                .ifPresent(f -> body.at("jwksFile").error(f + ": no such readable file"));
         Optional<String> secret = optString(body, "secret");
         Optional<String> secretEnv = optString(body, "secretEnv");
-        int sources = (url.isPresent() ? 1 : 0) + (file.isPresent() ? 1 : 0) + (secret.isPresent() ? 1 : 0)
+        int sources = (url.isPresent() ? 1 : 0) + (fileText.isPresent() ? 1 : 0) + (secret.isPresent() ? 1 : 0)
                 + (secretEnv.isPresent() ? 1 : 0);
         if (sources != 1) {
             body.error("expected exactly one key source of jwksUrl, jwksFile, secret, secretEnv (found " + sources + ")");

@@ -276,7 +276,8 @@ final class TlsBinder {
         return problem.isEmpty();
     }
 
-    private static Path path(String text) {
+    /** A file path as written; a value the file system cannot take (a NUL character) is an error, not a crash. */
+    static Path path(String text) {
         if (text.isBlank()) {
             throw new IllegalArgumentException("must not be empty (expected: a file path)");
         }

@@ -70,4 +70,24 @@ class CheckMatchesBuildTest {
         assertThat(result.errors()).extracting(Object::toString).containsExactly(
                 "http.services.s.loadBalancer.endpoints[2].url: \"HTTP://127.0.0.1:9001/\" is the same endpoint as endpoints[0]");
     }
+
+    @Test
+    void aFramingHeaderInTheHeadersMiddlewareIsACheckError() {
+        assertThat(problems("h: { headers: { customRequestHeaders: { Content-Length: \"5\" } } }"))
+                .singleElement().asString().isEqualTo("check: http.middlewares.h.headers.customRequestHeaders.Content-Length: "
+                        + "is set by the gateway itself (expected: not Content-Length, Transfer-Encoding, Connection or Upgrade)");
+    }
+
+    @Test
+    void aHeaderValueWithALineBreakIsACheckError() {
+        assertThat(problems("h: { headers: { customResponseHeaders: { X-A: \"a\\r\\nSet-Cookie: x=1\" } } }"))
+                .singleElement().asString().isEqualTo("check: http.middlewares.h.headers.customResponseHeaders.X-A: "
+                        + "has a control or non-Latin-1 character (expected: printable text)");
+    }
+
+    @Test
+    void aJwksFileThatIsNotThereIsACheckError() {
+        assertThat(problems("j: { jwt: { jwksFile: /nonexistent/jwks.json } }"))
+                .singleElement().asString().isEqualTo("check: http.middlewares.j.jwt.jwksFile: /nonexistent/jwks.json: no such readable file");
+    }
 }

@@ -72,6 +72,18 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void aPathTheFileSystemCannotTakeIsAnErrorNotACrash() {
+        assertThat(errors(EP + """
+                journal: { dir: "data\\0journal" }
+                accessLog: { path: "access\\0.log" }
+                http: { middlewares: { j: { jwt: { jwksFile: "jwks\\0.json" } } } }
+                """)).containsExactly(
+                "journal.dir: \"data\u0000journal\" is not a file path",
+                "accessLog.path: \"access\u0000.log\" is not a file path",
+                "http.middlewares.j.jwt.jwksFile: \"jwks\u0000.json\" is not a file path");
+    }
+
+    @Test
     void unknownKeyNamesTheExpectedOnes() {
         assertThat(errors(EP + "http: { routers: { api: { rul: \"Path(`/`)\", service: s } }, services: { s: " + LB + " } }"))
                 .containsExactly(
