@@ -219,11 +219,18 @@ final class SecurityBinder {
     private static void checkHttpUrl(Node node, String text) {
         try {
             URI uri = new URI(text);
-            if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+            if (uri.getRawUserInfo() != null) {
+                // Never repeat the password, here or in /api/config: the value is refused.
+                String shown = text.replace(uri.getRawUserInfo() + "@", "***@");
+                node.error("\"" + shown + "\" holds a user name or password, which the gateway does not send "
+                        + "(expected: scheme://host[:port]/path)");
+            } else if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
                 node.error("\"" + text + "\" is not an http(s) URL");
+            } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
+                node.error("\"" + text + "\" has a port out of range (expected: 1-65535)");
             }
         } catch (java.net.URISyntaxException e) {
-            node.error("\"" + text + "\" is not an http(s) URL");
+            node.error("\"" + text.replaceFirst("//[^/@]*@", "//***@") + "\" is not an http(s) URL");
         }
     }
 }

@@ -104,4 +104,22 @@ class SecurityConfigTest {
             """ + SERVICES).orElseThrow();
         assertThat(config.http().routers().get("r").allow()).isEqualTo(List.of());
     }
+
+    /**
+     * A user name and password in an auth server's URL would never be sent (the gateway does not use
+     * them) and would be shown by /api/config; the error does not repeat the password either.
+     */
+    @Test
+    void credentialsOrAPortOutOfRangeInAnAuthUrlAreErrors() {
+        ConfigResult result = parse("""
+              middlewares:
+                fa: { forwardAuth: { address: "http://gateway:s3cr3t@auth.internal:4181/check" } }
+                jwt: { jwt: { jwksUrl: "https://idp.test:99999/jwks" } }
+            """);
+
+        assertThat(result.errors()).extracting(ConfigError::toString).containsExactly(
+                "http.middlewares.fa.forwardAuth.address: \"http://***@auth.internal:4181/check\" holds a user name or "
+                        + "password, which the gateway does not send (expected: scheme://host[:port]/path)",
+                "http.middlewares.jwt.jwt.jwksUrl: \"https://idp.test:99999/jwks\" has a port out of range (expected: 1-65535)");
+    }
 }
