@@ -2,6 +2,13 @@ package io.outpost.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,13 +56,53 @@ public final class ConfigLoader {
 
     /** Loads {@code file}; an unreadable file is an error like any other. */
     public ConfigResult load(Path file) {
-        String yaml;
+        byte[] bytes;
         try {
-            yaml = Files.readString(file, StandardCharsets.UTF_8);
+            bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            return new ConfigResult.Invalid(List.of(new ConfigError(file.toString(), "cannot read the file: " + e)), List.of());
+            return unreadable(file, e);
         }
-        return parse(yaml, file.toString());
+        return parse(bytes, file.toString());
+    }
+
+    /** What {@link #load} reports for a file that cannot be read, in words rather than an exception's name. */
+    public static ConfigResult unreadable(Path file, IOException e) {
+        String why;
+        if (e instanceof NoSuchFileException) {
+            why = "no such file";
+        } else if (e instanceof AccessDeniedException) {
+            why = "permission denied";
+        } else if (Files.isDirectory(file)) {
+            why = "it is a directory";
+        } else {
+            why = Objects.requireNonNullElse(e.getMessage(), e.toString());
+        }
+        return new ConfigResult.Invalid(List.of(new ConfigError(file.toString(), "cannot read the file: " + why)), List.of());
+    }
+
+    /** Parses the bytes of a file, which must be UTF-8 (as YAML requires); {@code sourceName} names it in errors. */
+    public ConfigResult parse(byte[] utf8, String sourceName) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(utf8);
+        CharBuffer out = CharBuffer.allocate(utf8.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (result.isError()) {
+            int bad = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < bad; i++) {
+                if (utf8[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            return new ConfigResult.Invalid(List.of(new ConfigError(sourceName, String.format(
+                    "cannot read the file: it is not UTF-8 text (byte 0x%02x at line %d, column %d)",
+                    utf8[bad] & 0xff, line, bad - lineStart + 1))), List.of());
+        }
+        decoder.flush(out);
+        return parse(out.flip().toString(), sourceName);
     }
 
     /** Parses {@code yaml}; {@code sourceName} names it in syntax errors. */

@@ -5,7 +5,6 @@ import io.outpost.config.ConfigLoader;
 import io.outpost.config.ConfigResult;
 import io.outpost.config.OutpostConfig;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -219,8 +218,8 @@ public final class FileProvider implements ConfigProvider {
             try {
                 bytes = Files.readAllBytes(file);
             } catch (IOException e) {
-                log.error("configuration {} cannot be read ({}); keeping the last good configuration", file, e.toString());
-                ConfigResult unreadable = loader.load(file);
+                ConfigResult unreadable = ConfigLoader.unreadable(file, e);
+                log.error("configuration {}; keeping the last good configuration", unreadable.errors().get(0));
                 report(new Reload(Outcome.REJECTED, unreadable.errors()));
                 return unreadable;
             }
@@ -231,7 +230,7 @@ public final class FileProvider implements ConfigProvider {
             }
             // Until this read is applied, the same bytes are checked again when saved again.
             lastHash = null;
-            ConfigResult result = loader.parse(new String(bytes, StandardCharsets.UTF_8), file.toString());
+            ConfigResult result = loader.parse(bytes, file.toString());
             result.warnings().forEach(w -> log.warn("configuration warning: {}", w));
             if (result instanceof ConfigResult.Valid valid) {
                 OutpostConfig config = valid.config();

@@ -79,4 +79,18 @@ class CheckCommandTest {
         assertThat(check(dir.resolve("absent.yaml"))).isEqualTo(2);
         assertThat(err.toString()).contains("absent.yaml: cannot read the file");
     }
+
+    @Test
+    void aFileThatCannotBeReadSaysWhyInWords() throws IOException {
+        assertThat(check(dir.resolve("absent.yaml"))).isEqualTo(2);
+        assertThat(check(dir)).isEqualTo(2);
+        Path latin1 = Files.write(dir.resolve("latin1.yaml"),
+                "entryPoints: { web: { address: \":8080\" } } # caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(check(latin1)).isEqualTo(2);
+
+        assertThat(err.toString().lines()).containsExactly(
+                dir.resolve("absent.yaml") + ": cannot read the file: no such file",
+                dir + ": cannot read the file: it is a directory",
+                latin1 + ": cannot read the file: it is not UTF-8 text (byte 0xe9 at line 1, column 49)");
+    }
 }

@@ -401,6 +401,6 @@ class ConfigErrorsTest {
         ConfigResult result = new ConfigLoader().load(dir.resolve("absent.yaml"));
 
         assertThat(result.errors()).singleElement().asString()
-                .startsWith(dir.resolve("absent.yaml") + ": cannot read the file: java.nio.file.NoSuchFileException");
+                .startsWith(dir.resolve("absent.yaml") + ": cannot read the file: no such file");
     }
 }

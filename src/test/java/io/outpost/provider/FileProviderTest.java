@@ -248,4 +248,17 @@ class FileProviderTest {
         await().atMost(Duration.ofSeconds(2)).until(() -> pushed.size() == 2);
         assertThat(provider.current()).map(FileProviderTest::port).contains(18090);
     }
+
+    /** What outpost check refuses, a running gateway must refuse too, rather than read it with replaced bytes. */
+    @Test
+    void aFileThatIsNotUtf8IsRejectedAsCheckRejectsIt() throws IOException {
+        start(config(18080), true);
+
+        Files.write(file, (config(18091) + "# caf\u00e9\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        await().atMost(Duration.ofSeconds(2)).until(() -> reloads.stream().anyMatch(r -> r.outcome() == Outcome.REJECTED));
+
+        assertThat(reloads.get(reloads.size() - 1).errors()).extracting(Object::toString).singleElement().asString()
+                .endsWith("cannot read the file: it is not UTF-8 text (byte 0xe9 at line 5, column 6)");
+        assertThat(provider.current()).map(FileProviderTest::port).contains(18080);
+    }
 }
