@@ -21,6 +21,9 @@ final class ServicePartsBinder {
         String path = node.requiredString("path");
         if (node.has("path") && !path.startsWith("/")) {
             node.at("path").error("\"" + path + "\" must start with '/'");
+        } else if (node.has("path") && !path.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '#')) {
+            node.at("path").error("\"" + path + "\" must not contain whitespace, control characters, '#' or non-ASCII "
+                    + "characters (expected: a path such as /health, %-encoded where needed)");
         }
         Duration interval = node.positiveDuration("interval", HealthCheckConfig.DEFAULT_INTERVAL);
         Duration timeout = node.positiveDuration("timeout", HealthCheckConfig.DEFAULT_TIMEOUT);

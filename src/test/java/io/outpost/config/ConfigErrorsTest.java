@@ -83,6 +83,23 @@ class ConfigErrorsTest {
                 "http.middlewares.j.jwt.jwksFile: \"jwks\u0000.json\" is not a file path");
     }
 
+    /** The path goes into the probe's request line as written: a space there makes every probe a 400. */
+    @Test
+    void aHealthCheckPathThatCannotGoInARequestLine() {
+        assertThat(errorsIn("""
+                a: { loadBalancer: { endpoints: [ { url: "http://a" } ], healthCheck: { path: "/health check" } } }
+                b: { loadBalancer: { endpoints: [ { url: "http://b" } ], healthCheck: { path: "/health#top" } } }
+                c: { loadBalancer: { endpoints: [ { url: "http://c" } ], healthCheck: { path: "/sant\u00e9?full=1" } } }
+                d: { loadBalancer: { endpoints: [ { url: "http://d" } ], healthCheck: { path: "/health?full=1" } } }
+                """)).containsExactly(
+                "http.services.a.loadBalancer.healthCheck.path: \"/health check\" must not contain whitespace, control "
+                        + "characters, '#' or non-ASCII characters (expected: a path such as /health, %-encoded where needed)",
+                "http.services.b.loadBalancer.healthCheck.path: \"/health#top\" must not contain whitespace, control "
+                        + "characters, '#' or non-ASCII characters (expected: a path such as /health, %-encoded where needed)",
+                "http.services.c.loadBalancer.healthCheck.path: \"/sant\u00e9?full=1\" must not contain whitespace, control "
+                        + "characters, '#' or non-ASCII characters (expected: a path such as /health, %-encoded where needed)");
+    }
+
     @Test
     void unknownKeyNamesTheExpectedOnes() {
         assertThat(errors(EP + "http: { routers: { api: { rul: \"Path(`/`)\", service: s } }, services: { s: " + LB + " } }"))
