@@ -1,6 +1,5 @@
 package io.outpost.config;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -218,19 +217,9 @@ final class SecurityBinder {
 
     private static void checkHttpUrl(Node node, String text) {
         try {
-            URI uri = new URI(text);
-            if (uri.getRawUserInfo() != null) {
-                // Never repeat the password, here or in /api/config: the value is refused.
-                String shown = text.replace(uri.getRawUserInfo() + "@", "***@");
-                node.error("\"" + shown + "\" holds a user name or password, which the gateway does not send "
-                        + "(expected: scheme://host[:port]/path)");
-            } else if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                node.error("\"" + text + "\" is not an http(s) URL");
-            } else if (uri.getPort() == 0 || uri.getPort() > 65535) {
-                node.error("\"" + text + "\" has a port out of range (expected: 1-65535)");
-            }
-        } catch (java.net.URISyntaxException e) {
-            node.error("\"" + text.replaceFirst("//[^/@]*@", "//***@") + "\" is not an http(s) URL");
+            HttpUrls.parse(text, "");
+        } catch (IllegalArgumentException e) {
+            node.error(e.getMessage());
         }
     }
 }

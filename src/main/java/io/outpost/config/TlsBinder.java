@@ -160,18 +160,8 @@ final class TlsBinder {
                 : RootBinder.missing(node, "storage", Optional.empty());
         storage.filter(Files::isDirectory).ifPresent(p -> node.at("storage")
                 .error(p + " is a directory (expected: a file, for example data/acme.json)"));
-        URI caServer = node.parsed("caServer", text -> {
-            URI uri;
-            try {
-                uri = URI.create(text);
-            } catch (IllegalArgumentException e) {
-                uri = null;
-            }
-            if (uri == null || uri.getHost() == null || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
-                throw new IllegalArgumentException("\"" + text + "\" is not an http(s) URL (expected: the ACME directory URL)");
-            }
-            return uri;
-        }).orElse(TlsConfig.Acme.LETS_ENCRYPT);
+        URI caServer = node.parsed("caServer", text -> HttpUrls.parse(text, " (expected: the ACME directory URL)"))
+                .orElse(TlsConfig.Acme.LETS_ENCRYPT);
         if (node.at("tlsChallenge").present() || node.at("tlsChallenge").isObject()) {
             node.at("tlsChallenge").error("is not supported yet (expected: httpChallenge)");
         }

@@ -237,6 +237,21 @@ class TlsConfigErrorsTest {
     }
 
     @Test
+    void anAcmeDirectoryUrlWithCredentialsOrAPortOutOfRange() {
+        String yaml = """
+                entryPoints: { web: { address: "127.0.0.1:8080" } }
+                certificatesResolvers:
+                  a: { acme: { storage: "%s", caServer: "https://acct:s3cr3t@ca.internal/dir", httpChallenge: { entryPoint: web } } }
+                  b: { acme: { storage: "%s", caServer: "https://ca.internal:70000/dir", httpChallenge: { entryPoint: web } } }
+                """.formatted(dir.resolve("a.json"), dir.resolve("b.json"));
+        assertThat(errors(yaml)).extracting(ConfigError::toString).containsExactly(
+                "certificatesResolvers.a.acme.caServer: \"https://***@ca.internal/dir\" holds a user name or password, "
+                        + "which the gateway does not send (expected: scheme://host[:port]/path)",
+                "certificatesResolvers.b.acme.caServer: \"https://ca.internal:70000/dir\" has a port out of range "
+                        + "(expected: 1-65535)");
+    }
+
+    @Test
     void resolverKeys() {
         String yaml = """
                 entryPoints: { web: { address: "127.0.0.1:8080" } }
