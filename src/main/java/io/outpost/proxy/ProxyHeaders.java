@@ -112,14 +112,16 @@ final class ProxyHeaders {
 
     /**
      * What an untrusted client's request loses before the gateway sets its own values, lower case:
-     * the forwarding headers Traefik removes ({@code forwardedHeaders}), and RFC 7239's
-     * {@code Forwarded}, which says the same things (for, host, proto) to services that read it.
+     * the forwarding headers Traefik removes ({@code forwardedHeaders}, {@code X-Forwarded-Scheme} and
+     * {@code X-Scheme} included: Rack reads the first), and RFC 7239's {@code Forwarded}, which says the
+     * same things (for, host, proto) to services that read it.
      */
     private static final CharSequence[] UNTRUSTED = {
             X_FORWARDED_FOR, X_FORWARDED_PROTO, X_FORWARDED_HOST, X_FORWARDED_PORT,
             AsciiString.cached("x-forwarded-prefix"), AsciiString.cached("x-forwarded-server"),
             AsciiString.cached("x-forwarded-uri"), AsciiString.cached("x-forwarded-method"),
             AsciiString.cached("x-forwarded-tls-client-cert"), AsciiString.cached("x-forwarded-tls-client-cert-info"),
+            AsciiString.cached("x-forwarded-scheme"), AsciiString.cached("x-scheme"),
             X_REAL_IP, AsciiString.cached("forwarded")};
     private static final int UNTRUSTED_FIRST_LETTERS = RawHeaders.firstLetters(UNTRUSTED);
 

@@ -117,6 +117,23 @@ class ForwardedHeadersTest {
         }
     }
 
+    /** The scheme headers Rack and others read, which Traefik strips as well. */
+    private static final String SPOOFED_SCHEME = "X-Forwarded-Scheme: https\r\nX-Scheme: https\r\n";
+
+    @Test
+    void anUntrustedClientsSchemeHeadersDoNotReachTheService() throws Exception {
+        Map<String, List<String>> h = upstreamSaw(open, SPOOFED_SCHEME);
+        assertThat(h).doesNotContainKeys("X-forwarded-scheme", "X-scheme");
+        assertThat(h.get("X-forwarded-proto")).containsExactly("http");
+    }
+
+    @Test
+    void aTrustedClientsSchemeHeadersReachTheService() throws Exception {
+        Map<String, List<String>> h = upstreamSaw(trusting, SPOOFED_SCHEME);
+        assertThat(h.get("X-forwarded-scheme")).containsExactly("https");
+        assertThat(h.get("X-scheme")).containsExactly("https");
+    }
+
     @Test
     void theGatewayWritesNoForwardedHeaderOfItsOwn() throws Exception {
         for (int port : new int[] {open, trusting}) {
