@@ -111,7 +111,8 @@ final class ProxyHeaders {
     }
 
     /**
-     * What an untrusted client's request loses before the gateway sets its own values, lower case:
+     * What an untrusted client's request loses before the gateway sets its own values, lower case (and
+     * also when written with {@code _} for {@code -}, as Traefik removes them):
      * the forwarding headers Traefik removes ({@code forwardedHeaders}, {@code X-Forwarded-Scheme} and
      * {@code X-Scheme} included: Rack reads the first), and RFC 7239's {@code Forwarded}, which says the
      * same things (for, host, proto) to services that read it.
@@ -140,9 +141,7 @@ final class ProxyHeaders {
             if (headers instanceof RawHeaders raw) {
                 raw.removeAll(UNTRUSTED, UNTRUSTED_FIRST_LETTERS);
             } else {
-                for (CharSequence name : UNTRUSTED) {
-                    headers.remove(name);
-                }
+                RawHeaders.removeAll(headers, UNTRUSTED);
             }
             headers.add(X_FORWARDED_FOR, clientIp);
             headers.add(X_FORWARDED_PROTO, proto);

@@ -88,6 +88,61 @@ final class RawHeaders extends HttpHeaders {
         return true;
     }
 
+    /** As {@link #nameIs}, with an {@code _} of the field matching a {@code -} of {@code name}. */
+    private boolean nameIsLoosely(int i, CharSequence name) {
+        int start = at[4 * i];
+        int len = at[4 * i + 1] - start;
+        if (len != name.length()) {
+            return false;
+        }
+        for (int k = 0; k < len; k++) {
+            int a = head[start + k];
+            int b = name.charAt(k);
+            if (a != b && lower(a) != lower(b) && !(a == '_' && b == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Removes {@code names} (lower case) from ordinary headers, and their forms written with {@code _}
+     * for {@code -}; the second pass, which allocates, runs only when a field name has an {@code _}.
+     */
+    static void removeAll(HttpHeaders headers, CharSequence[] names) {
+        for (CharSequence name : names) {
+            headers.remove(name);
+        }
+        List<String> underscored = null;
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext(); ) {
+            CharSequence field = it.next().getKey();
+            if (indexOf(field, '_') >= 0) {
+                String dashed = field.toString().replace('_', '-');
+                for (CharSequence name : names) {
+                    if (dashed.equalsIgnoreCase(name.toString())) {
+                        if (underscored == null) {
+                            underscored = new ArrayList<>(2);
+                        }
+                        underscored.add(field.toString());
+                        break;
+                    }
+                }
+            }
+        }
+        if (underscored != null) {
+            underscored.forEach(headers::remove);
+        }
+    }
+
+    private static int indexOf(CharSequence s, char c) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private static int lower(int c) {
         return c >= 'A' && c <= 'Z' ? c + 32 : c;
     }
@@ -359,21 +414,20 @@ final class RawHeaders extends HttpHeaders {
 
     /**
      * Removes every field named in {@code names} (lower case, starting with the letters
-     * {@code firstLetters} holds: {@link #firstLetters}) in one pass over the head: a request
-     * without such fields costs a check of one byte per field and allocates nothing.
+     * {@code firstLetters} holds: {@link #firstLetters}) in one pass over the head, written with
+     * {@code _} for {@code -} too ({@code X_Forwarded_For}), which CGI-style servers read as the same
+     * field. A request without such fields costs a check of one byte per field and allocates nothing.
      */
     void removeAll(CharSequence[] names, int firstLetters) {
         if (full != null) {
-            for (CharSequence name : names) {
-                full.remove(name);
-            }
+            removeAll(full, names);
             return;
         }
         for (int i = 0; i < count; i++) {
             int first = (head[at[4 * i]] | 0x20) - 'a';
             if (first >= 0 && first < 26 && (firstLetters & (1 << first)) != 0) {
                 for (CharSequence name : names) {
-                    if (nameIs(i, name)) {
+                    if (nameIsLoosely(i, name)) {
                         removed |= 1L << i;
                         break;
                     }

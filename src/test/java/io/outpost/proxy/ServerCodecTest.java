@@ -83,6 +83,21 @@ class ServerCodecTest {
     }
 
     @Test
+    void underscoreFormsOfForwardingFieldsGoFromRawAndOrdinaryHeadersAlike() {
+        String fields = "X_Forwarded_For: 6.6.6.6\r\nx_real_ip: 6.6.6.6\r\nX_Other: 1\r\nX-Forwarded_Host: evil\r\n";
+        HttpRequest raw = (HttpRequest) receive("GET / HTTP/1.1\r\nHost: shop.example\r\n" + fields + "\r\n").get(0);
+        io.netty.handler.codec.http.DefaultHttpHeaders ordinary = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        fields.lines().forEach(l -> ordinary.add(l.substring(0, l.indexOf(':')), l.substring(l.indexOf(':') + 2)));
+
+        for (io.netty.handler.codec.http.HttpHeaders headers : List.of(raw.headers(), ordinary)) {
+            ProxyHeaders.addForwarded(headers, "10.0.0.1", false, "shop.example", false);
+            assertThat(headers.names()).as(headers.getClass().getSimpleName())
+                    .doesNotContain("X_Forwarded_For", "x_real_ip", "X-Forwarded_Host").contains("X_Other");
+            assertThat(headers.getAll("x-forwarded-for")).containsExactly("10.0.0.1");
+        }
+    }
+
+    @Test
     void aTrustedClientsForwardedFieldsStayAsSent() {
         List<Object> m = receive("GET / HTTP/1.1\r\nHost: shop.example\r\nForwarded: for=6.6.6.6\r\n\r\n");
         HttpRequest request = (HttpRequest) m.get(0);

@@ -134,6 +134,16 @@ class ForwardedHeadersTest {
         assertThat(h.get("X-scheme")).containsExactly("https");
     }
 
+    /** CGI and WSGI servers read X_Forwarded_Proto as X-Forwarded-Proto; Traefik strips these forms too. */
+    @Test
+    void anUntrustedClientsUnderscoreFormsDoNotReachTheService() throws Exception {
+        Map<String, List<String>> h = upstreamSaw(open, "X_Forwarded_Proto: https\r\nx_real_ip: 203.0.113.7\r\n"
+                + "X_Forwarded_Scheme: https\r\nX_Custom: kept\r\n");
+        assertThat(h).doesNotContainKeys("X_forwarded_proto", "X_real_ip", "X_forwarded_scheme");
+        assertThat(h.get("X_custom")).containsExactly("kept");
+        assertThat(h.get("X-forwarded-proto")).containsExactly("http");
+    }
+
     @Test
     void theGatewayWritesNoForwardedHeaderOfItsOwn() throws Exception {
         for (int port : new int[] {open, trusting}) {
