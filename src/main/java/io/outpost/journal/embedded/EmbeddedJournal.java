@@ -287,6 +287,10 @@ public final class EmbeddedJournal implements Journal {
         return index;
     }
 
+    GroupCommitWriter writer() {
+        return writer;
+    }
+
     /** The directory this journal lives in. */
     public Path directory() {
         return options.directory();

@@ -66,6 +66,8 @@ final class GroupCommitWriter implements Runnable {
     private long nextSequence;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
     private IOException broken;
+    /** Runs between a write's closed check and its queueing; tests close the journal there. */
+    Runnable beforeQueue = () -> { };
 
     GroupCommitWriter(JournalOptions options, JournalIndex index, ConcurrentNavigableMap<Long, Segment> segments,
             JournalMetrics metrics, long nextSequence) {
@@ -86,24 +88,42 @@ final class GroupCommitWriter implements Runnable {
         thread.start();
     }
 
-    /** Queues a write; fails its future at once when the journal is closed or the queue is full. */
+    /**
+     * Queues a write; fails its future at once when the journal is closed or the queue is full. A write
+     * that races with {@link #close} is either written before the writer stops or failed, never left
+     * in the queue: whoever removes it from the queue completes it.
+     */
     void submit(Op op, CompletableFuture<?> future) {
         if (closed) {
-            future.completeExceptionally(new JournalException("journal " + directory + " is closed"));
-        } else if (!queue.offer(op)) {
+            future.completeExceptionally(closedException());
+            return;
+        }
+        beforeQueue.run();
+        if (!queue.offer(op)) {
             future.completeExceptionally(new JournalException("journal " + directory + ": more than "
                     + (queue.size() + queue.remainingCapacity()) + " writes queued (the disk is not keeping up)"));
+            return;
+        }
+        // close() may have stopped the writer and drained the queue between the check above and the offer.
+        // closed is set before close() queues its Stop, so a write queued behind the Stop sees it here; one
+        // queued ahead of the Stop is taken by the writer or by close(), and then remove() finds nothing.
+        if (closed && queue.remove(op)) {
+            future.completeExceptionally(closedException());
         }
     }
 
-    /** Lets every queued write finish, then stops the thread. */
+    /** Lets every queued write finish, then stops the thread; a write submitted during or after this fails. */
     void close() throws InterruptedException {
         closed = true;
         queue.put(new Stop());
         thread.join();
         List<Op> left = new ArrayList<>();
         queue.drainTo(left);
-        fail(left, new JournalException("journal " + directory + " is closed"));
+        fail(left, closedException());
+    }
+
+    private JournalException closedException() {
+        return new JournalException("journal " + directory + " is closed");
     }
 
     @Override

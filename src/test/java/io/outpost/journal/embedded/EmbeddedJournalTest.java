@@ -10,6 +10,7 @@ import io.outpost.journal.DuplicateIdempotencyKeyException;
 import io.outpost.journal.Entry;
 import io.outpost.journal.EntryDraft;
 import io.outpost.journal.Header;
+import io.outpost.journal.JournalException;
 import io.outpost.journal.Outcome;
 import io.outpost.journal.StoredResponse;
 import java.nio.file.Path;
@@ -19,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -348,6 +351,26 @@ class EmbeddedJournalTest {
         reopen();
         Entry next = append("s", "after"); // numbering continues from the surviving segment's header
         assertThat(next.sequence()).isEqualTo(entries.get(19).sequence() + 1);
+    }
+
+    @Test
+    void writesSubmittedWhileTheJournalClosesFailInsteadOfWaitingForever() {
+        open();
+        Entry a = append("s", "k1");
+        EmbeddedJournal closing = journal;
+        // The journal closes after each write below was checked against "closed" and before it is queued.
+        closing.writer().beforeQueue = closing::close;
+        CompletableFuture<Entry> append = closing.append(draft("s", "k2"));
+        CompletableFuture<Void> commit = closing.commit(a.sequence());
+        journal = null;
+
+        for (CompletableFuture<?> late : List.of(append, commit)) {
+            assertThatThrownBy(() -> late.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(JournalException.class).hasMessageContaining("is closed");
+        }
+        closing.writer().beforeQueue = () -> { };
+        assertThatThrownBy(() -> closing.append(draft("s", "k3")).join()).cause()
+                .isInstanceOf(JournalException.class).hasMessageContaining("is closed");
     }
 
     @Test
