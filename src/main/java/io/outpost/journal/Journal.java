@@ -120,6 +120,16 @@ public interface Journal extends AutoCloseable {
      */
     CompactionResult compact();
 
+    /** How long a settled entry is kept before {@link #compact} may remove it (its stored response with it). */
+    Duration retention();
+
+    /**
+     * Changes the retention of the open journal (a configuration reload); the next {@link #compact} uses it.
+     *
+     * @throws IllegalArgumentException when {@code retention} is negative
+     */
+    void retention(Duration retention);
+
     JournalMetrics metrics();
 
     /** Stops accepting writes, lets queued ones finish, and releases files. */

@@ -243,7 +243,7 @@ public final class Replication {
      * Takes a share of this replication for a reloaded configuration of the same service. Only what
      * may reject the reload happens now (a replica set that changed, a replication already closed); the
      * new settings (endpoints, priorities, timeouts, TLS, health checks, {@code notReachedStatuses},
-     * {@code overprovisioningFactor}) are applied on {@code onActivation}, once the new snapshot serves,
+     * {@code overprovisioningFactor}, {@code retention}) are applied on {@code onActivation}, once the new snapshot serves,
      * so that a snapshot rejected after this service was built leaves the running settings in force.
      * Either way the share is given up with {@link #release} when the new service is closed.
      */
@@ -281,6 +281,7 @@ public final class Replication {
             if (replicator != null) {
                 replicator.notReachedStatuses(newConfig.notReachedStatuses());
                 writes.factor(newConfig.overprovisioningFactor());
+                journal.retention(newConfig.retention());
             }
             Map<String, Endpoint> previous = new HashMap<>();
             replicaList.forEach(r -> r.endpoints().forEach(e -> previous.put(e.id(), e)));

@@ -1,5 +1,6 @@
 package io.outpost.replication;
 
+import io.outpost.config.Durations;
 import io.outpost.config.ServiceConfig;
 import io.outpost.journal.Journal;
 import io.outpost.upstream.Endpoint;
@@ -25,6 +26,8 @@ final class ReplicationStatus {
         j.put("status", journal == null ? "unavailable" : "open");
         if (journal == null) {
             j.put("error", replication.journalError());
+        } else {
+            j.put("retention", Durations.format(journal.retention()));
         }
         out.put("journal", j);
         List<Object> replicas = new ArrayList<>();

@@ -301,6 +301,17 @@ class ServiceReloadTest {
     }
 
     @Test
+    void aReloadedRetentionAppliesToTheOpenJournal() throws Exception {
+        h = new Harness(dir).start();
+        assertThat(h.service().get("journal").get("retention").asText()).isEqualTo("1h");
+
+        reload(h.yaml("        retention: 5m"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> posConfig().retention().equals(Duration.ofMinutes(5)));
+        assertThat(h.service().get("journal").get("retention").asText()).isEqualTo("5m");
+        assertThat(h.post("till-c", "/sales", "kept", null).statusCode()).isEqualTo(201);
+    }
+
+    @Test
     void aStatusAddedToNotReachedStatusesByAReloadSendsTheWriteToTheNextReplica() throws Exception {
         h = new Harness(dir).start();
         h.cloud.reject("/sales/busy");   // the cloud answers 409

@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -66,11 +67,14 @@ public final class EmbeddedJournal implements Journal {
     private final GroupCommitWriter writer;
     private final RecoveryReport report;
     private final FileChannel lockChannel;
+    /** {@code options.retention()} until a reload changes it. */
+    private volatile Duration retention;
 
     private EmbeddedJournal(JournalOptions options, FileChannel lockChannel) throws IOException {
         this.options = options;
         this.clock = options.clock();
         this.lockChannel = lockChannel;
+        this.retention = options.retention();
         this.index = new JournalIndex(options.replicas(), options.cacheBytes());
         this.segments = new ConcurrentSkipListMap<>();
         Recovery recovery = new Recovery(options.directory(), index, segments);
@@ -244,7 +248,7 @@ public final class EmbeddedJournal implements Journal {
     @Override
     public CompactionResult compact() {
         long now = clock.millis();
-        long retention = options.retention().toMillis();
+        long retention = this.retention.toMillis();
         int deleted = 0;
         long removed = 0;
         long bytes = 0;
@@ -276,6 +280,19 @@ public final class EmbeddedJournal implements Journal {
             removed += outcome[0];
         }
         return deleted == 0 ? CompactionResult.NOTHING : new CompactionResult(deleted, removed, bytes);
+    }
+
+    @Override
+    public Duration retention() {
+        return retention;
+    }
+
+    @Override
+    public void retention(Duration retention) {
+        if (Objects.requireNonNull(retention, "retention").isNegative()) {
+            throw new IllegalArgumentException("retention: " + retention + " (expected: >= 0)");
+        }
+        this.retention = retention;
     }
 
     @Override

@@ -374,6 +374,26 @@ class EmbeddedJournalTest {
     }
 
     @Test
+    void aRetentionChangedWhileTheJournalIsOpenDecidesTheNextCompaction() {
+        open(4096);
+        for (int i = 0; i < 10; i++) {
+            Entry e = journal.append(draft("s", "k" + i, 1000)).join();
+            commit(e);
+            answer(e, "cloud", 201);
+            answer(e, "edge", 201);
+        }
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(journal.compact().segmentsDeleted()).isZero();   // opened with 10 minutes
+
+        journal.retention(Duration.ofMinutes(1));
+        assertThat(journal.retention()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(journal.compact().segmentsDeleted()).isPositive();
+        assertThat(journal.findByIdempotencyKey("k0")).isEmpty();
+        assertThatThrownBy(() -> journal.retention(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention: PT-1S");
+    }
+
+    @Test
     void concurrentAppendersShareFsyncs() {
         open();
         List<CompletableFuture<Entry>> futures = new ArrayList<>();
