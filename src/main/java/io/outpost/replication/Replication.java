@@ -354,6 +354,11 @@ public final class Replication {
         return journalError;
     }
 
+    /** Where the journal is kept (or was to be, when it could not be opened). */
+    Path journalDir() {
+        return journalDir;
+    }
+
     Writes writes() {
         return writes;
     }

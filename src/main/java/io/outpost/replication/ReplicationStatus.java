@@ -24,6 +24,7 @@ final class ReplicationStatus {
         out.put("writeMethods", List.copyOf(config.writeMethods()));
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("status", journal == null ? "unavailable" : "open");
+        j.put("dir", replication.journalDir().toString());
         if (journal == null) {
             j.put("error", replication.journalError());
         } else {

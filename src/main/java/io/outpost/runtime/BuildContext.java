@@ -16,7 +16,7 @@ import java.util.function.Function;
  * @param metrics   where it registers its meters
  * @param scheduler for timers and background work that is not on an event loop (health checks, sweeps)
  * @param clock     the wall clock (injected so tests can drive time)
- * @param journalDir the configured {@code journal.dir}
+ * @param journalDir the {@code journal.dir} bound at start (a reload that changes it takes effect after a restart)
  * @param built     services already built in this snapshot, by name (children of weighted/mirroring)
  * @param previous  the services of the snapshot being replaced, by name, so that state such as
  *                  endpoint health, open journals and delivery cursors carries across a reload

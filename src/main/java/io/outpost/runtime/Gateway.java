@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running gateway: a file provider feeding configuration snapshots, the proxy serving the
- * current one, and the admin server showing it. Entry points and the admin address are bound at
- * start; a reload that changes them is logged and needs a restart, as in Traefik.
+ * current one, and the admin server showing it. Entry points, the admin address and
+ * {@code journal.dir} are bound at start; a reload that changes them is logged and needs a restart,
+ * as in Traefik.
  *
  * <pre>{@code
  * try (Gateway gateway = Gateway.start(Path.of("outpost.yaml"), Options.defaults())) {
@@ -78,6 +79,12 @@ public final class Gateway implements AutoCloseable {
     private AdminServer admin;
     private AccessLogWriter accessLog;
     private OutpostConfig boundConfig;
+    /**
+     * The {@code journal.dir} of the first snapshot applied: every later snapshot keeps its journals (and
+     * quota counts) there. A journal stays open and locked across reloads while its service runs, so a
+     * directory changed by a reload would hold a second journal of the same service beside the first.
+     */
+    private volatile Path journalDir;
     /** The {@code accessLog} section the current writer was made for; null before the first. */
     private AccessLogConfig accessLogConfig;
     /** Why the last snapshot could not be built; for the start-up failure message. */
@@ -147,14 +154,20 @@ public final class Gateway implements AutoCloseable {
      */
     private void apply(OutpostConfig config) {
         GatewayRuntime next;
+        Path bound = journalDir == null ? config.journal().dir() : journalDir;
         try {
-            next = builder.build(config, runtime.get());
+            next = builder.build(config, runtime.get(), bound);
         } catch (RuntimeException e) {
             lastApplyFailure = String.valueOf(e.getMessage());
             throw new SnapshotRejectedException(lastApplyFailure, e);
         }
         if (boundConfig != null && !boundConfig.entryPoints().equals(config.entryPoints())) {
             log.warn("entry point changes take effect after a restart");
+        }
+        if (journalDir == null) {
+            journalDir = bound;
+        } else if (!sameDirectory(bound, config.journal().dir())) {
+            log.warn("journal.dir changes take effect after a restart: journals stay in {}", bound);
         }
         installAccessLog(config);
         applyAdminAuth(config);
@@ -173,6 +186,10 @@ public final class Gateway implements AutoCloseable {
         }
         log.info("configuration applied: {} routers, {} services", config.http().routers().size(),
                 config.http().services().size());
+    }
+
+    private static boolean sameDirectory(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     /**

@@ -14,6 +14,7 @@ import io.outpost.proxy.RouteTarget;
 import io.outpost.router.RouteTable;
 import io.outpost.service.Service;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.ArrayList;
@@ -49,11 +50,14 @@ public final class RuntimeBuilder {
      * hand their state to their successors of the same name. Nothing the running snapshot uses changes
      * until the result is {@linkplain GatewayRuntime#activate() activated}; if this throws, what was
      * built is closed and the running snapshot is as it was.
+     *
+     * @param journalDir where journals and quota counts are kept: the {@code journal.dir} the gateway
+     *                   bound at start, which a reload does not change
      */
-    public GatewayRuntime build(OutpostConfig config, GatewayRuntime previous) {
+    public GatewayRuntime build(OutpostConfig config, GatewayRuntime previous, Path journalDir) {
         Map<String, Service> built = new LinkedHashMap<>();
         List<Runnable> onActivation = new ArrayList<>();
-        BuildContext context = new BuildContext(metrics, scheduler, clock, config.journal().dir(), built::get,
+        BuildContext context = new BuildContext(metrics, scheduler, clock, journalDir, built::get,
                 previous == null ? Map.of() : previous.services(), loops, onActivation::add);
         try {
             for (String name : inDependencyOrder(config.http().services())) {
@@ -61,7 +65,7 @@ public final class RuntimeBuilder {
             }
             Map<String, Middleware> middlewares = new HashMap<>();
             for (Map.Entry<String, MiddlewareConfig> e : config.http().middlewares().entrySet()) {
-                middlewares.put(e.getKey(), Middlewares.create(e.getKey(), e.getValue(), context(config)));
+                middlewares.put(e.getKey(), Middlewares.create(e.getKey(), e.getValue(), context(journalDir)));
             }
             Map<String, RouteTable.Builder<RouteTarget>> tables = new HashMap<>();
             for (String ep : config.entryPoints().keySet()) {
@@ -111,8 +115,8 @@ public final class RuntimeBuilder {
         order.add(name);
     }
 
-    private Middlewares.Context context(OutpostConfig config) {
-        return new Middlewares.Context(config.journal().dir().resolve("quota"), clock, System::nanoTime);
+    private Middlewares.Context context(Path journalDir) {
+        return new Middlewares.Context(journalDir.resolve("quota"), clock, System::nanoTime);
     }
 
     /** The service, behind the router's {@code allow} list when it has one (after its middlewares, so auth ran). */

@@ -195,6 +195,53 @@ class ServiceReloadTest {
     }
 
     @Test
+    void aReloadThatChangesTheJournalDirectoryKeepsEveryServiceOnTheBoundOneEvenOneRemovedAndAddedBack()
+            throws Exception {
+        h = new Harness(dir).start();
+        Path bound = dir.resolve("journal");
+        Path other = dir.resolve("journal-2");
+        assertThat(h.admin("POST", "/api/services/pos/replicas/edge/pause").statusCode()).isEqualTo(200);
+        assertThat(h.post("till-d", "/sales", "w1", null).statusCode()).isEqualTo(201);   // owed to the edge
+
+        reload(h.yaml("").replace(bound.toString(), other.toString()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.gateway.runtime().config().journal().dir().equals(other));
+        reload("""
+                entryPoints:
+                  web: { address: "127.0.0.1:%d" }
+                admin: { address: "127.0.0.1:%d" }
+                journal: { dir: "%s" }
+                http:
+                  routers:
+                    pos: { rule: "PathPrefix(`/`)", service: plain }
+                  services:
+                    plain:
+                      loadBalancer: { endpoints: [ { url: "%s" } ] }
+                """.formatted(h.port, h.adminPort, other, h.edgeUrl));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !h.gateway.runtime().services().containsKey("pos"));
+        reload(h.yaml("").replace(bound.toString(), other.toString()));   // back within the 30 s of retirement
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.gateway.runtime().services().containsKey("pos"));
+
+        assertThat(h.service().get("journal").get("dir").asText()).isEqualTo(bound.resolve("pos").toString());
+        assertThat(h.replica("edge").get("paused").asBoolean()).as("the running replication was taken over").isTrue();
+        HttpResponse<String> w2 = h.post("till-d", "/sales", "w2", null);
+        assertThat(w2.statusCode()).as(w2.body()).isEqualTo(201);
+        assertThat(h.admin("POST", "/api/services/pos/replicas/edge/resume").statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-d").size() >= 2);
+        assertThat(h.edge.receivedBodies("till-d")).containsExactly("w1", "w2");
+        assertThat(h.cloud.receivedBodies("till-d")).containsExactly("w1", "w2");
+        assertThat(other.resolve("pos")).doesNotExist();
+
+        // After a restart the directory in the file is the one bound: nothing was left behind in the old one.
+        h.gateway.close();
+        h.gateway = null;
+        try (var journal = io.outpost.journal.embedded.EmbeddedJournal.open(io.outpost.journal.embedded.JournalOptions
+                .builder(bound.resolve("pos")).replicas("cloud", "edge").build())) {
+            assertThat(journal.backlog("edge")).isZero();
+            assertThat(journal.backlog("cloud")).isZero();
+        }
+    }
+
+    @Test
     void aRemovedServiceAddedBackByARejectedReloadAndThenByAnAcceptedOneKeepsOneJournal() throws Exception {
         CountingFactory services = new CountingFactory();
         h = new Harness(dir);
