@@ -25,12 +25,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,9 @@ public final class Replication {
      * of failing to open the locked journal. Guarded by itself, as are {@link #retain} and {@link #release}.
      */
     private static final Map<Path, Replication> OPEN = new HashMap<>();
+
+    /** How a journal is opened; tests wrap the journal to make its writes fail. */
+    static volatile Function<JournalOptions, Journal> openJournal = EmbeddedJournal::open;
 
     /** The longest a closing replication waits for deliveries under way to be answered. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
@@ -112,11 +117,14 @@ public final class Replication {
         Journal opened = null;
         String error = null;
         try {
-            opened = EmbeddedJournal.open(JournalOptions.builder(journalDir)
+            opened = openJournal.apply(JournalOptions.builder(journalDir)
                     .replicas(replicas.keySet().toArray(new String[0])).clock(context.clock())
                     .retention(config.retention()).build());
+            commitInDoubt(opened);
         } catch (JournalException e) {
             error = e.getMessage();
+            closeQuietly(opened, e);
+            opened = null;
             log.error("service {}: journal unavailable, writes will answer 503 (reads keep working): {}", service, error);
         }
         this.journal = opened;
@@ -155,7 +163,12 @@ public final class Replication {
                 return running.retainLocked(config, tls, context.onActivation());
             }
             Replication r = new Replication(service, config, tls, context, options);
-            r.start();
+            try {
+                r.start();
+            } catch (RuntimeException e) {
+                r.close();   // lets go of the journal: the next build opens it again
+                throw e;
+            }
             if (r.journal != null) {
                 OPEN.put(r.journalDir, r);
             }
@@ -167,14 +180,42 @@ public final class Replication {
         return context.journalDir().resolve(service).toAbsolutePath().normalize();
     }
 
+    /**
+     * Commits every entry left in doubt by the last run, before the service serves. If that fails, the caller
+     * closes the journal, so that it is not left open and locked with no owner: the service answers writes
+     * with 503 and the next reload opens the journal again.
+     */
+    private void commitInDoubt(Journal journal) {
+        List<Entry> inDoubt = journal.inDoubt();
+        if (inDoubt.isEmpty()) {
+            return;
+        }
+        log.info("service {}: committing {} writes left in doubt by the last run", service, inDoubt.size());
+        try {
+            CompletableFuture.allOf(inDoubt.stream().map(e -> journal.commit(e.sequence()))
+                    .toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
+        } catch (RuntimeException e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            String reason = cause instanceof TimeoutException ? "not durable within 30 s"
+                    : String.valueOf(cause.getMessage());
+            throw new JournalException("writes left in doubt by the last run could not be committed (" + inDoubt.size()
+                    + "): " + reason, cause);
+        }
+    }
+
+    private static void closeQuietly(Journal journal, Exception primary) {
+        if (journal == null) {
+            return;
+        }
+        try {
+            journal.close();
+        } catch (RuntimeException e) {
+            primary.addSuppressed(e);
+        }
+    }
+
     private void start() {
         if (journal != null) {
-            List<Entry> inDoubt = journal.inDoubt();
-            if (!inDoubt.isEmpty()) {
-                log.info("service {}: committing {} writes left in doubt by the last run", service, inDoubt.size());
-                CompletableFuture.allOf(inDoubt.stream().map(e -> journal.commit(e.sequence()))
-                        .toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
-            }
             long tick = options.tick().toNanos();
             timers.add(context.scheduler().scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS));
             timers.add(context.scheduler().scheduleWithFixedDelay(this::compact, 1, 1, TimeUnit.MINUTES));

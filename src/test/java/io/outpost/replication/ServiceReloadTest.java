@@ -4,18 +4,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.outpost.config.ServiceConfig;
+import io.outpost.journal.Entry;
+import io.outpost.journal.EntryDraft;
+import io.outpost.journal.Header;
+import io.outpost.journal.Journal;
+import io.outpost.journal.JournalException;
+import io.outpost.journal.embedded.EmbeddedJournal;
+import io.outpost.journal.embedded.JournalOptions;
 import io.outpost.runtime.BuildContext;
 import io.outpost.runtime.Gateway;
 import io.outpost.runtime.ServiceFactory;
 import io.outpost.service.Service;
 import io.outpost.upstream.PriorityLoad;
 import io.outpost.upstream.XxHash64;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -165,6 +177,56 @@ class ServiceReloadTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-j").contains("accepted"));
         assertThat(h.cloud.receivedBodies("till-j")).containsExactly("accepted");
         assertThat(h.service().get("journal").get("status").asText()).isEqualTo("open");
+    }
+
+    @Test
+    void aJournalWhoseWritesLeftInDoubtCannotBeCommittedIsLetGoAndOpenedAgainByTheNextReload() throws Exception {
+        Path journalDir = dir.resolve("journal").resolve("pos");
+        try (EmbeddedJournal journal = EmbeddedJournal.open(JournalOptions.builder(journalDir)
+                .replicas("cloud", "edge").build())) {
+            journal.append(new EntryDraft("till-d", "doubt-1", "POST", "/sales",
+                    List.of(new Header("X-Till", "till-d")), "w0".getBytes(StandardCharsets.UTF_8))).join();
+        }   // neither committed nor aborted: in doubt when it opens again
+        h = new Harness(dir);
+        Replication.openJournal = options -> refusingCommits(EmbeddedJournal.open(options));
+        try {
+            h.start();
+        } finally {
+            Replication.openJournal = EmbeddedJournal::open;
+        }
+
+        HttpResponse<String> refused = h.post("till-d", "/sales", "w1", null);
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.body()).contains("writes left in doubt by the last run could not be committed")
+                .contains("the disk refused the commit");
+        assertThat(h.service().get("journal").get("status").asText()).isEqualTo("unavailable");
+        try (EmbeddedJournal journal = EmbeddedJournal.open(JournalOptions.builder(journalDir)
+                .replicas("cloud", "edge").build())) {   // closed and unlocked: not "in use"
+            assertThat(journal.inDoubt()).extracting(Entry::idempotencyKey).containsExactly("doubt-1");
+        }
+
+        reload(h.yaml("        maxBodySize: 1000"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> posConfig().maxBodySize() == 1000);
+        HttpResponse<String> accepted = h.post("till-d", "/sales", "w1", null);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-d").size() >= 2);
+        assertThat(h.cloud.receivedBodies("till-d")).containsExactly("w0", "w1");
+        assertThat(h.edge.receivedBodies("till-d")).containsExactly("w0", "w1");
+    }
+
+    /** The journal, whose commit records the disk refuses. */
+    private static Journal refusingCommits(Journal real) {
+        return (Journal) Proxy.newProxyInstance(Journal.class.getClassLoader(), new Class<?>[] {Journal.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("commit")) {
+                        return CompletableFuture.failedFuture(new JournalException("the disk refused the commit"));
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Test
