@@ -1,5 +1,6 @@
 package io.outpost.cli;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -7,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import io.outpost.testing.Backend;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,7 +42,7 @@ class GracefulShutdownTest {
                 }
                 Backend.respond(ex, 200, "finished\n");
             });
-            int port = freePort();
+            int port = Ports.free();
             Path config = dir.resolve("outpost.yaml");
             Files.writeString(config, """
                     entryPoints:
@@ -55,7 +55,7 @@ class GracefulShutdownTest {
                       services:
                         slow:
                           loadBalancer: { endpoints: [ { url: "%s" } ] }
-                    """.formatted(port, freePort(), backend.url()));
+                    """.formatted(port, Ports.free(), backend.url()));
             Process gateway = new ProcessBuilder(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "-c", config.toString()))
@@ -91,9 +91,4 @@ class GracefulShutdownTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.outpost.cli;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outpost.tls.TestPki;
@@ -37,7 +38,7 @@ class RunCommandTest {
                     entryPoints: { web: { address: "127.0.0.1:%d" } }
                     admin: { address: "127.0.0.1:%d" }
                     accessLog: { enabled: false }
-                    """.formatted(taken.getLocalPort(), freePort()));
+                    """.formatted(taken.getLocalPort(), Ports.free()));
 
             assertThat(run(file)).isEqualTo(1);
         }
@@ -57,7 +58,7 @@ class RunCommandTest {
                     tls: { certificates: [ { certFile: "%s", keyFile: "%s" } ] }
                 admin: { address: "127.0.0.1:%d" }
                 accessLog: { enabled: false }
-                """.formatted(freePort(), site.certFile(), other.keyFile(), freePort()));
+                """.formatted(Ports.free(), site.certFile(), other.keyFile(), Ports.free()));
 
         assertThat(run(file)).isEqualTo(2);
         assertThat(err.toString().lines()).containsExactly(file + ": invalid configuration",
@@ -74,16 +75,11 @@ class RunCommandTest {
                 http:
                   middlewares:
                     auth: { jwt: { secretEnv: OUTPOST_UNSET_JWT_SECRET_FOR_RUN_TEST } }
-                """.formatted(freePort(), freePort()));
+                """.formatted(Ports.free(), Ports.free()));
 
         assertThat(run(file)).isEqualTo(1);
         assertThat(err.toString().lines()).containsExactly("outpost: the gateway did not start: configuration could not "
                 + "be applied: middleware auth: secretEnv: environment variable OUTPOST_UNSET_JWT_SECRET_FOR_RUN_TEST is not set");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.outpost.demo;
 
+import io.outpost.testing.Ports;
 import static io.outpost.demo.Clients.get;
 import static io.outpost.demo.Clients.json;
 import static io.outpost.demo.Clients.post;
@@ -25,7 +26,7 @@ class DemoEndToEndTest {
 
     @Test
     void salesMadeWhileTheLinkIsDownReachTheCloudOnceInOrder() throws Exception {
-        DemoPorts ports = new DemoPorts(Clients.freePort(), Clients.freePort(), 0, 0, 0, 0);
+        DemoPorts ports = new DemoPorts(Ports.free(), Ports.free(), 0, 0, 0, 0);
         try (Demo demo = Demo.start(new Demo.Settings(dir, false, ports),
                 file -> Gateway.start(file, Gateway.Options.defaults().workers(1)))) {
             String sales = "http://127.0.0.1:" + ports.gateway() + "/pos/sales";

@@ -1,5 +1,6 @@
 package io.outpost.observability;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,7 +10,6 @@ import io.outpost.proxy.AccessLog;
 import io.outpost.runtime.Gateway;
 import io.outpost.testing.Backend;
 import io.outpost.testing.RawHttp;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +27,7 @@ class AccessLogTest {
     @Test
     void writesOneJsonLinePerRequest() throws Exception {
         Path log = dir.resolve("access.log");
-        int port = freePort();
+        int port = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path config = dir.resolve("outpost.yaml");
             Files.writeString(config, """
@@ -41,7 +41,7 @@ class AccessLogTest {
                       services:
                         b:
                           loadBalancer: { endpoints: [ { url: "%s" } ] }
-                    """.formatted(port, freePort(), log, backend.url()));
+                    """.formatted(port, Ports.free(), log, backend.url()));
             try (Gateway gateway = Gateway.start(config, Gateway.Options.defaults().workers(1));
                  RawHttp raw = new RawHttp(port)) {
                 raw.send("POST /api/sales?x=1 HTTP/1.1\r\nHost: shop\r\nX-Request-Id: rid-7\r\nContent-Length: 3\r\n\r\nabc");
@@ -72,7 +72,7 @@ class AccessLogTest {
     @Test
     void requestsRefusedAsMalformedGetALineToo() throws Exception {
         Path log = dir.resolve("access.log");
-        int port = freePort();
+        int port = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path config = dir.resolve("outpost.yaml");
             Files.writeString(config, """
@@ -86,7 +86,7 @@ class AccessLogTest {
                       services:
                         b:
                           loadBalancer: { endpoints: [ { url: "%s" } ] }
-                    """.formatted(port, freePort(), log, backend.url()));
+                    """.formatted(port, Ports.free(), log, backend.url()));
             try (Gateway gateway = Gateway.start(config, Gateway.Options.defaults().workers(1))) {
                 List<String> requests = List.of(
                         "GARBAGE\r\n\r\n",
@@ -146,8 +146,8 @@ class AccessLogTest {
     @Test
     void keepsWritingLinesAfterAnAccessLogAddedByAReloadIsFollowedByAnotherReload() throws Exception {
         Path log = dir.resolve("access.log");
-        int port = freePort();
-        int admin = freePort();
+        int port = Ports.free();
+        int admin = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path config = dir.resolve("outpost.yaml");
             String routers = """
@@ -192,9 +192,4 @@ class AccessLogTest {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

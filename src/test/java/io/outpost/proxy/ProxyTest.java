@@ -1,5 +1,6 @@
 package io.outpost.proxy;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -7,7 +8,6 @@ import io.outpost.service.RoundRobinService;
 import io.outpost.testing.Backend;
 import io.outpost.testing.ProxyHarness;
 import io.outpost.testing.RawHttp;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -104,10 +104,7 @@ class ProxyTest {
 
     @Test
     void deadUpstreamIs502WithReason() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
+        int dead = Ports.free();
         HttpResponse<String> r = getThrough("http://127.0.0.1:" + dead, "/x");
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(r.body()).contains("connection refused by http://127.0.0.1:" + dead);
@@ -130,10 +127,7 @@ class ProxyTest {
 
     @Test
     void connectFailureMovesToTheNextEndpoint() throws Exception {
-        int dead;
-        try (ServerSocket s = new ServerSocket(0)) {
-            dead = s.getLocalPort();
-        }
+        int dead = Ports.free();
         try (ProxyHarness p = new ProxyHarness(new RoundRobinService("svc",
                 List.of(UpstreamTarget.of("http://127.0.0.1:" + dead), UpstreamTarget.of(backend.url())),
                 ForwardOptions.DEFAULTS))) {

@@ -1,7 +1,7 @@
 package io.outpost.replication;
 
+import io.outpost.testing.Ports;
 import io.outpost.runtime.Gateway;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,8 +38,8 @@ final class Harness implements AutoCloseable {
         this.dir = dir;
         this.cloud = cloudTls == null ? ReplicaServer.start("cloud") : ReplicaServer.startTls("cloud", cloudTls);
         this.edge = ReplicaServer.start("edge");
-        this.port = freePort();
-        this.adminPort = freePort();
+        this.port = Ports.free();
+        this.adminPort = Ports.free();
         this.file = dir.resolve("outpost.yaml");
         this.cloudUrl = cloud.url();
         this.edgeUrl = edge.url();
@@ -112,11 +112,6 @@ final class Harness implements AutoCloseable {
         throw new AssertionError("no replica " + name);
     }
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Override
     public void close() {

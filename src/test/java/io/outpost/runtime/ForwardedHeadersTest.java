@@ -1,5 +1,6 @@
 package io.outpost.runtime;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outpost.testing.Backend;
@@ -32,10 +33,10 @@ class ForwardedHeadersTest {
     @BeforeEach
     void start() throws Exception {
         backend = Backend.start("b");
-        open = GatewayTest.freePort();
-        trusting = GatewayTest.freePort();
-        otherNetwork = GatewayTest.freePort();
-        insecure = GatewayTest.freePort();
+        open = Ports.free();
+        trusting = Ports.free();
+        otherNetwork = Ports.free();
+        insecure = Ports.free();
         Path file = dir.resolve("outpost.yaml");
         Files.writeString(file, """
                 entryPoints:
@@ -57,7 +58,7 @@ class ForwardedHeadersTest {
                   services:
                     b:
                       loadBalancer: { endpoints: [ { url: "%s" } ] }
-                """.formatted(open, trusting, otherNetwork, insecure, GatewayTest.freePort(), backend.url()));
+                """.formatted(open, trusting, otherNetwork, insecure, Ports.free(), backend.url()));
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
     }
 

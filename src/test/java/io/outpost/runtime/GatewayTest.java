@@ -1,5 +1,6 @@
 package io.outpost.runtime;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -7,7 +8,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.outpost.testing.Backend;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,8 +38,8 @@ class GatewayTest {
     void start() throws Exception {
         blue = Backend.start("blue");
         green = Backend.start("green");
-        port = freePort();
-        adminPort = freePort();
+        port = Ports.free();
+        adminPort = Ports.free();
         file = dir.resolve("outpost.yaml");
         write(routes("PathPrefix(`/`)", "blue"));
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
@@ -191,9 +191,4 @@ class GatewayTest {
                                 .anySatisfy(s -> assertThat(s).startsWith("http.routers.r.service")));
     }
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.outpost.runtime;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -66,8 +67,8 @@ class ReloadHealthChecksTest {
     private void start() throws Exception {
         a = Backend.start("a").on("/health", this::countHealth).on("/ready", this::countReady);
         b = Backend.start("b").on("/health", this::countHealth).on("/ready", this::countReady);
-        port = GatewayTest.freePort();
-        adminPort = GatewayTest.freePort();
+        port = Ports.free();
+        adminPort = Ports.free();
         file = dir.resolve("outpost.yaml");
         write(config("/health", false));
         gateway = Gateway.start(file, new Gateway.Options(1, Clock.systemUTC(), services));

@@ -1,11 +1,11 @@
 package io.outpost.service;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outpost.testing.Backend;
 import io.outpost.testing.ProxyHarness;
 import io.outpost.upstream.FakeTicker;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,10 +31,8 @@ class LoadBalancerRetryTest {
         scheduler.shutdownNow();
     }
 
-    private static String deadUrl() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return "http://127.0.0.1:" + s.getLocalPort();
-        }
+    private static String deadUrl() {
+        return "http://127.0.0.1:" + Ports.free();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.outpost.service;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +12,6 @@ import io.outpost.config.RetryConfig;
 import io.outpost.testing.Backend;
 import io.outpost.testing.ProxyHarness;
 import io.outpost.upstream.FakeTicker;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,10 +79,8 @@ class LoadBalancerServiceTest {
         return counts;
     }
 
-    private static int deadPort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private static int deadPort() {
+        return Ports.free();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.outpost.tls;
 
+import io.outpost.testing.Ports;
 import io.outpost.testing.MutableClock;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,8 +54,8 @@ class AcmePebbleTest {
     }
 
     private void start(boolean alwaysValid, Duration validity) throws Exception {
-        web = EntryPointTlsTest.freePort();
-        websecure = EntryPointTlsTest.freePort();
+        web = Ports.free();
+        websecure = Ports.free();
         pebble = validity == null ? Pebble.start(dir, web, alwaysValid) : Pebble.start(dir, web, alwaysValid, validity);
         backend = Backend.start("shop");
         Path file = dir.resolve("outpost.yaml");
@@ -81,7 +82,7 @@ class AcmePebbleTest {
                   services:
                     shop:
                       loadBalancer: { endpoints: [ { url: "%s" } ] }
-                """.formatted(web, websecure, EntryPointTlsTest.freePort(), storage(), pebble.directory(),
+                """.formatted(web, websecure, Ports.free(), storage(), pebble.directory(),
                 pebble.listenerCa(), DOMAIN, backend.url()));
         gateway = Gateway.start(file, new Gateway.Options(1, clock, new io.outpost.runtime.ServiceFactory()));
     }

@@ -1,5 +1,6 @@
 package io.outpost.tls;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -51,8 +52,8 @@ class AcmeUnreachableCaTest {
         new AcmeStorage(storage).certificate(List.of("stored.outpost.test"), List.of(stored.cert()),
                 stored.keys().getPrivate());
 
-        int web = EntryPointTlsTest.freePort();
-        int websecure = EntryPointTlsTest.freePort();
+        int web = Ports.free();
+        int websecure = Ports.free();
         backend = Backend.start("shop");
         Path file = dir.resolve("outpost.yaml");
         Files.writeString(file, """
@@ -80,7 +81,7 @@ class AcmeUnreachableCaTest {
                   services:
                     shop:
                       loadBalancer: { endpoints: [ { url: "%s" } ] }
-                """.formatted(web, websecure, EntryPointTlsTest.freePort(), storage, silentCa.getLocalPort(),
+                """.formatted(web, websecure, Ports.free(), storage, silentCa.getLocalPort(),
                 backend.url()));
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
 

@@ -1,5 +1,6 @@
 package io.outpost.tls;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +10,6 @@ import io.outpost.runtime.Gateway;
 import io.outpost.testing.Backend;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +57,7 @@ class EntryPointTlsTest {
     /** {@code bodyLimit}: the router's {@code maxBodySize}, or null for none. */
     private void start(String tls, String bodyLimit) throws Exception {
         backend = Backend.start("app");
-        port = freePort();
+        port = Ports.free();
         Path file = dir.resolve("outpost.yaml");
         Files.writeString(file, """
                 entryPoints:
@@ -74,7 +74,7 @@ class EntryPointTlsTest {
                   services:
                     app:
                       loadBalancer: { endpoints: [ { url: "%s" } ] }
-                """.formatted(port, tls, freePort(), bodyLimit == null ? "" : "limit",
+                """.formatted(port, tls, Ports.free(), bodyLimit == null ? "" : "limit",
                         bodyLimit == null ? "1GB" : bodyLimit, backend.url()));
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
     }
@@ -219,7 +219,7 @@ class EntryPointTlsTest {
         OutpostConfig config = new ConfigLoader().parse("""
                 entryPoints:
                   websecure: { address: "127.0.0.1:%d", tls: { certificates: [ %s ] } }
-                """.formatted(freePort(), files(site)), "test.yaml").orElseThrow();
+                """.formatted(Ports.free(), files(site)), "test.yaml").orElseThrow();
         Path scratch = Files.createDirectory(dir.resolve("next"));
         Files.copy(TestPki.leaf(scratch, "site", ca, "site.test").keyFile(), site.keyFile(),
                 StandardCopyOption.REPLACE_EXISTING);
@@ -243,9 +243,4 @@ class EntryPointTlsTest {
         Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(60)));
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.outpost.tls;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outpost.runtime.Gateway;
@@ -28,8 +29,8 @@ class Http01ChallengesTest {
     @BeforeEach
     void start() throws Exception {
         backend = Backend.start("app");
-        web = EntryPointTlsTest.freePort();
-        other = EntryPointTlsTest.freePort();
+        web = Ports.free();
+        other = Ports.free();
         Path file = Files.writeString(dir.resolve("outpost.yaml"), """
                 entryPoints:
                   web: { address: "127.0.0.1:%d" }
@@ -41,7 +42,7 @@ class Http01ChallengesTest {
                     app: { rule: "PathPrefix(`/`)", service: app }
                   services:
                     app: { loadBalancer: { endpoints: [ { url: "%s" } ] } }
-                """.formatted(web, other, EntryPointTlsTest.freePort(), backend.url()));
+                """.formatted(web, other, Ports.free(), backend.url()));
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
         gateway.tls().challenges().add("web", "Shop.Example.com", "tok3n", "tok3n.key-authorization");
     }

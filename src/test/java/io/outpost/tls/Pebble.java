@@ -1,5 +1,6 @@
 package io.outpost.tls;
 
+import io.outpost.testing.Ports;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -37,8 +38,8 @@ final class Pebble implements AutoCloseable {
         TestPki.Issued ca = TestPki.ca(home, "pebble-listener-ca");
         TestPki.Issued cert = TestPki.leaf(home, "pebble-listener", ca, "localhost", "127.0.0.1");
         caFile = ca.certFile();
-        port = EntryPointTlsTest.freePort();
-        int dns = EntryPointTlsTest.freePort();
+        port = Ports.free();
+        int dns = Ports.free();
         Path config = home.resolve("pebble-config.json");
         Files.writeString(config, """
                 { "pebble": {
@@ -51,12 +52,12 @@ final class Pebble implements AutoCloseable {
                     "ocspResponderURL": "",
                     "externalAccountBindingRequired": false%s
                 } }
-                """.formatted(port, EntryPointTlsTest.freePort(), cert.certFile(), cert.keyFile(), httpChallengePort,
-                EntryPointTlsTest.freePort(),
+                """.formatted(port, Ports.free(), cert.certFile(), cert.keyFile(), httpChallengePort,
+                Ports.free(),
                 validitySeconds > 0 ? ",\n    \"certificateValidityPeriod\": " + validitySeconds : ""));
         log = home.resolve("pebble.log");
         start(List.of(DNS_BINARY.toString(), "-dns01", "127.0.0.1:" + dns, "-http01", "", "-https01", "",
-                "-tlsalpn01", "", "-management", "127.0.0.1:" + EntryPointTlsTest.freePort(),
+                "-tlsalpn01", "", "-management", "127.0.0.1:" + Ports.free(),
                 "-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""), Map.of(), home.resolve("challtestsrv.log"));
         start(List.of(BINARY.toString(), "-config", config.toString(), "-dnsserver", "127.0.0.1:" + dns),
                 alwaysValid ? Map.of("PEBBLE_VA_ALWAYS_VALID", "1", "PEBBLE_VA_NOSLEEP", "1", "PEBBLE_WFE_NONCEREJECT", "0")

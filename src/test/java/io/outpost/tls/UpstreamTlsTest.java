@@ -1,5 +1,6 @@
 package io.outpost.tls;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -52,7 +53,7 @@ class UpstreamTlsTest {
      * and {@code more} follows the services (more services, or another section of {@code http}).
      */
     private void start(String tls, String route, String more) throws Exception {
-        port = EntryPointTlsTest.freePort();
+        port = Ports.free();
         Path file = dir.resolve("outpost.yaml");
         Files.writeString(file, """
                 entryPoints:
@@ -67,7 +68,7 @@ class UpstreamTlsTest {
                       loadBalancer:
                         endpoints: [ { url: "https://127.0.0.1:%d" } ]
                         tls: %s
-                """.formatted(port, EntryPointTlsTest.freePort(), route, backend.port(), tls) + more);
+                """.formatted(port, Ports.free(), route, backend.port(), tls) + more);
         gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
     }
 

@@ -1,11 +1,11 @@
 package io.outpost.middleware.auth;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outpost.config.MiddlewareConfig;
 import io.outpost.testing.Backend;
 import io.outpost.testing.RawHttp;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -89,10 +89,7 @@ class ForwardAuthMiddlewareTest {
 
     @Test
     void anUnreachableAuthServerIs503() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = Ports.free();
         try (SecurityFixture f = SecurityFixture.start(middleware("http://127.0.0.1:" + closedPort + "/auth"))) {
             RawHttp.Response r = f.get("/orders", "X-Token: good");
             assertThat(r.status()).isEqualTo(503);

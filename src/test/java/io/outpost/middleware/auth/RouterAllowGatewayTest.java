@@ -1,10 +1,10 @@
 package io.outpost.middleware.auth;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.outpost.runtime.Gateway;
 import io.outpost.testing.Backend;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,16 +20,11 @@ class RouterAllowGatewayTest {
     @TempDir
     Path dir;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Test
     void allowRunsAfterTheRoutersAuthenticationAndQuotaCountsGoUnderTheJournal() throws Exception {
-        int port = freePort();
-        int admin = freePort();
+        int port = Ports.free();
+        int admin = Ports.free();
         Path file = dir.resolve("outpost.yaml");
         try (Backend inventory = Backend.start("inventory")) {
             Files.writeString(file, """
