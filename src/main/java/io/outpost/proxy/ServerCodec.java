@@ -53,6 +53,9 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
      */
     static final class RequestDecoder extends MessageDecoder {
         private final ArrayDeque<HttpMethod> methods;
+        /** The request line of a head being refused, when it could be read; set on the error path only. */
+        private HttpMethod refusedMethod;
+        private String refusedTarget;
 
         RequestDecoder(ArrayDeque<HttpMethod> methods) {
             this.methods = methods;
@@ -61,13 +64,15 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
         @Override
         void malformed(ChannelHandlerContext ctx, RuntimeException cause, boolean inHead, List<Object> out) {
             if (inHead) {
-                DefaultHttpRequest failed = new DefaultHttpRequest(HttpVersion.HTTP_1_0, HttpMethod.GET, "/bad-request",
-                        new DefaultHttpHeaders(false));
+                RefusedHead failed = refusedMethod == null ? new RefusedHead(HttpMethod.GET, "/bad-request", false)
+                        : new RefusedHead(refusedMethod, refusedTarget, true);
+                refusedMethod = null;
+                refusedTarget = null;
                 failed.setDecoderResult(DecoderResult.failure(cause));
                 out.add(failed);
                 // Its 400 is a response too: without a method of its own, the encoder would take
                 // it for an answer to the request before (a HEAD, say) and drop its body.
-                methods.add(failed.method());
+                methods.add(HttpMethod.GET);
             } else {
                 DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
                 failed.setDecoderResult(DecoderResult.failure(cause));
@@ -94,17 +99,83 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
             }
             if (end < 0) {
                 if (in.readableBytes() >= MAX_INITIAL_LINE + MAX_HEADER_SIZE) {
-                    throw new TooLongHttpHeaderException("HTTP header is larger than " + MAX_HEADER_SIZE + " bytes.");
+                    throw fieldsTooLarge(in, r, firstLf);
                 }
                 return;
             }
             if (end - firstLf - 1 > MAX_HEADER_SIZE) {
-                throw new TooLongHttpHeaderException("HTTP header is larger than " + MAX_HEADER_SIZE + " bytes.");
+                throw fieldsTooLarge(in, r, firstLf);
             }
             byte[] h = new byte[end - r];
             in.readBytes(h);
             int lineEnd = HeadFields.lineEnd(h, 0);
-            // Request line: method SP request-target SP HTTP-version
+            long spaces = requestLine(h, lineEnd);
+            int sp1 = (int) (spaces >>> 32);
+            int sp2 = (int) spaces;
+            HttpMethod method = method(h, sp1);
+            String uri = new String(h, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+            HttpVersion version = h[sp2 + 8] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
+            HeadFields f = fields;
+            try {
+                f.parse(h, HeadFields.indexOf(h, (byte) '\n', 0, h.length) + 1);
+                if (f.transferEncoding && f.contentLengthFields > 0) {
+                    throw new SmugglingException();
+                }
+                if (f.contentLengthFields > 1) {
+                    throw new HeadFields.MalformedHeadException("Multiple Content-Length values found");
+                }
+                if (f.transferEncoding && version == HttpVersion.HTTP_1_0) {
+                    // RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+                    // framing; an HTTP/1.0 hop behind this one would read the chunks differently.
+                    throw new HeadFields.MalformedHeadException("Transfer-Encoding in an HTTP/1.0 request");
+                }
+                if (f.transferEncoding && !f.chunked) {
+                    // RFC 9112 section 6.3: without chunked last, a request body's length is unknowable.
+                    throw new HeadFields.MalformedHeadException("unsupported Transfer-Encoding");
+                }
+            } catch (RuntimeException e) {
+                // The request line was fine: the refused request is logged with its method and target.
+                refusedMethod = method;
+                refusedTarget = uri;
+                throw e;
+            }
+            out.add(new DefaultHttpRequest(version, method, uri, f.headers(h)));
+            methods.add(method);
+            if (f.chunked) {
+                expectChunks();
+            } else {
+                expectLength(Math.max(f.contentLength, 0), out);
+            }
+        }
+
+        /**
+         * The failure for fields over {@link #MAX_HEADER_SIZE} bytes. A request line that arrived whole
+         * ({@code firstLf} found) is read first, here on the error path only, so that the refused request
+         * is logged with its method and target.
+         */
+        private TooLongHttpHeaderException fieldsTooLarge(ByteBuf in, int start, int firstLf) {
+            if (firstLf >= 0) {
+                byte[] line = new byte[firstLf + 1 - start];
+                in.getBytes(start, line);
+                try {
+                    int lineEnd = HeadFields.lineEnd(line, 0);
+                    long spaces = requestLine(line, lineEnd);
+                    int sp1 = (int) (spaces >>> 32);
+                    int sp2 = (int) spaces;
+                    refusedMethod = method(line, sp1);
+                    refusedTarget = new String(line, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
+                } catch (IllegalArgumentException e) {
+                    // The line is malformed too: the request is logged without it.
+                }
+            }
+            return new TooLongHttpHeaderException("HTTP header is larger than " + MAX_HEADER_SIZE + " bytes.");
+        }
+
+        /**
+         * Checks the request line {@code method SP request-target SP HTTP-version} that ends at
+         * {@code lineEnd}; returns the positions of its two spaces, packed as {@code sp1 << 32 | sp2}.
+         */
+        private static long requestLine(byte[] h, int lineEnd) {
             int sp1 = HeadFields.indexOf(h, (byte) ' ', 0, lineEnd);
             int sp2 = HeadFields.indexOf(h, (byte) ' ', sp1 + 1, lineEnd);
             if (sp1 == 0 || sp1 >= lineEnd || sp2 >= lineEnd || sp2 == sp1 + 1 || lineEnd - sp2 != 9
@@ -122,34 +193,30 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
                     throw new HeadFields.MalformedHeadException("invalid character in the request target");
                 }
             }
-            HttpMethod method = sp1 == 3 && h[0] == 'G' && h[1] == 'E' && h[2] == 'T' ? HttpMethod.GET
+            return (long) sp1 << 32 | sp2;
+        }
+
+        private static HttpMethod method(byte[] h, int sp1) {
+            return sp1 == 3 && h[0] == 'G' && h[1] == 'E' && h[2] == 'T' ? HttpMethod.GET
                     : HttpMethod.valueOf(new String(h, 0, sp1, StandardCharsets.US_ASCII));
-            String uri = new String(h, sp1 + 1, sp2 - sp1 - 1, StandardCharsets.ISO_8859_1);
-            HttpVersion version = h[sp2 + 8] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
-            HeadFields f = fields;
-            f.parse(h, HeadFields.indexOf(h, (byte) '\n', 0, h.length) + 1);
-            if (f.transferEncoding && f.contentLengthFields > 0) {
-                throw new SmugglingException();
-            }
-            if (f.contentLengthFields > 1) {
-                throw new HeadFields.MalformedHeadException("Multiple Content-Length values found");
-            }
-            if (f.transferEncoding && version == HttpVersion.HTTP_1_0) {
-                // RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
-                // framing; an HTTP/1.0 hop behind this one would read the chunks differently.
-                throw new HeadFields.MalformedHeadException("Transfer-Encoding in an HTTP/1.0 request");
-            }
-            if (f.transferEncoding && !f.chunked) {
-                // RFC 9112 section 6.3: without chunked last, a request body's length is unknowable.
-                throw new HeadFields.MalformedHeadException("unsupported Transfer-Encoding");
-            }
-            out.add(new DefaultHttpRequest(version, method, uri, f.headers(h)));
-            methods.add(method);
-            if (f.chunked) {
-                expectChunks();
-            } else {
-                expectLength(Math.max(f.contentLength, 0), out);
-            }
+        }
+    }
+
+    /**
+     * A request head the decoder refused (its decoder result is the failure). When its request line could
+     * be read, {@link #method()} and {@link #uri()} are that line's; else they are placeholders.
+     */
+    static final class RefusedHead extends DefaultHttpRequest {
+        private final boolean lineRead;
+
+        RefusedHead(HttpMethod method, String target, boolean lineRead) {
+            super(HttpVersion.HTTP_1_0, method, target, new DefaultHttpHeaders(false));
+            this.lineRead = lineRead;
+        }
+
+        /** True when the method and target are the ones the client sent. */
+        boolean lineRead() {
+            return lineRead;
         }
     }
 

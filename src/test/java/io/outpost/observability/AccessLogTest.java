@@ -123,6 +123,70 @@ class AccessLogTest {
     }
 
     @Test
+    void requestsRefusedAfterTheirRequestLineWasReadAreLoggedWithMethodAndPath() throws Exception {
+        Path log = dir.resolve("access.log");
+        int port = freePort();
+        try (Backend backend = Backend.start("b")) {
+            Path config = dir.resolve("outpost.yaml");
+            Files.writeString(config, """
+                    entryPoints:
+                      web: { address: "127.0.0.1:%d" }
+                    admin: { address: "127.0.0.1:%d" }
+                    accessLog: { format: json, path: "%s" }
+                    http:
+                      routers:
+                        api: { rule: "PathPrefix(`/api`)", service: b }
+                      services:
+                        b:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                    """.formatted(port, freePort(), log, backend.url()));
+            List<String> requests = List.of(
+                    "GET /api/big?q=1 HTTP/1.1\r\nHost: shop\r\nX-Fill: " + "f".repeat(17_000) + "\r\n\r\n",
+                    "POST /api/two-lengths HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+                    "PUT /api/both?v=2 HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\n"
+                            + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                    "DELETE /api/bad-field HTTP/1.1\r\nHost: shop\r\nBad Field: 1\r\n\r\n",
+                    "GET /api/big-and-broken HTTP/9.9\r\nX-Fill: " + "f".repeat(17_000) + "\r\n\r\n");
+            try (Gateway gateway = Gateway.start(config, Gateway.Options.defaults().workers(1))) {
+                for (String request : requests) {
+                    try (RawHttp raw = new RawHttp(port)) {
+                        raw.send(request);
+                        assertThat(raw.read().status()).isIn(400, 431);
+                    }
+                }
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> Files.exists(log) && Files.readAllLines(log).size() == requests.size());
+            }
+            List<String> lines = Files.readAllLines(log);
+            ObjectMapper json = new ObjectMapper();
+            JsonNode big = json.readTree(lines.get(0));
+            assertThat(big.get("status").asInt()).isEqualTo(431);
+            assertThat(big.get("method").asText()).isEqualTo("GET");
+            assertThat(big.get("path").asText()).isEqualTo("/api/big");
+            JsonNode twoLengths = json.readTree(lines.get(1));
+            assertThat(twoLengths.get("status").asInt()).isEqualTo(400);
+            assertThat(twoLengths.get("method").asText()).isEqualTo("POST");
+            assertThat(twoLengths.get("path").asText()).isEqualTo("/api/two-lengths");
+            JsonNode both = json.readTree(lines.get(2));
+            assertThat(both.get("method").asText()).isEqualTo("PUT");
+            assertThat(both.get("path").asText()).isEqualTo("/api/both");
+            JsonNode badField = json.readTree(lines.get(3));
+            assertThat(badField.get("method").asText()).isEqualTo("DELETE");
+            assertThat(badField.get("path").asText()).isEqualTo("/api/bad-field");
+            for (JsonNode line : List.of(big, twoLengths, both, badField)) {
+                for (String unknown : List.of("host", "request_id", "router", "service", "upstream")) {
+                    assertThat(line.get(unknown).asText()).as(unknown).isEmpty();
+                }
+            }
+            JsonNode bigAndBroken = json.readTree(lines.get(4));
+            assertThat(bigAndBroken.get("status").asInt()).isEqualTo(431);
+            assertThat(bigAndBroken.get("method").asText()).as("a request line that is not HTTP/1.x").isEmpty();
+            assertThat(bigAndBroken.get("path").asText()).isEmpty();
+            assertThat(backend.hits()).isZero();
+        }
+    }
+
+    @Test
     void aRequestLineThatCouldNotBeReadIsADashInCommonLogFormat() {
         Instant now = Instant.parse("2024-05-01T10:00:00Z");
         assertThat(AccessLogWriter.common(new Line("", "", 400), now))

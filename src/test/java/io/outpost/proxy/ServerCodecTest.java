@@ -159,6 +159,46 @@ class ServerCodecTest {
     }
 
     @Test
+    void aHeadRefusedAfterItsRequestLineKeepsThatLine() {
+        for (String bad : List.of("POST /a?b=1 HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+                "POST /a?b=1 HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "POST /a?b=1 HTTP/1.1\r\nX : a\r\n\r\n",
+                "POST /a?b=1 HTTP/1.1\r\nX: " + "b".repeat(ServerCodec.MAX_HEADER_SIZE) + "\r\n\r\n",
+                "POST /a?b=1 HTTP/1.1\r\nX: " + "b".repeat(ServerCodec.MAX_HEADER_SIZE + ServerCodec.MAX_INITIAL_LINE))) {
+            EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec());
+            ch.writeInbound(Unpooled.copiedBuffer(bad, StandardCharsets.ISO_8859_1));
+            HttpRequest r = ch.readInbound();
+            assertThat(r.decoderResult().isFailure()).as(bad).isTrue();
+            assertThat(((ServerCodec.RefusedHead) r).lineRead()).as(bad).isTrue();
+            assertThat(r.method()).as(bad).isEqualTo(HttpMethod.POST);
+            assertThat(r.uri()).as(bad).isEqualTo("/a?b=1");
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void aHeadRefusedInItsRequestLineOrAfterAGoodRequestKeepsNoLine() {
+        for (String bad : List.of("GET / HTTP/2.0\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
+                "GET /" + "a".repeat(ServerCodec.MAX_INITIAL_LINE) + " HTTP/1.1\r\n",
+                "GET / HTTP/3.0\r\nX: " + "b".repeat(ServerCodec.MAX_HEADER_SIZE) + "\r\n\r\n",
+                "GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGARBAGE\r\n\r\n")) {
+            EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec());
+            ch.writeInbound(Unpooled.copiedBuffer(bad, StandardCharsets.ISO_8859_1));
+            Object m;
+            HttpRequest failed = null;
+            while ((m = ch.readInbound()) != null) {
+                if (m instanceof HttpRequest r && r.decoderResult().isFailure()) {
+                    failed = r;
+                }
+                ReferenceCountUtil.release(m);
+            }
+            assertThat(failed).as(bad).isNotNull();
+            assertThat(((ServerCodec.RefusedHead) failed).lineRead()).as(bad).isFalse();
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void brokenChunkFramingEndsInAFailedLastContent() {
         List<Object> m = receive("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n");
         LastHttpContent last = (LastHttpContent) m.get(m.size() - 1);
