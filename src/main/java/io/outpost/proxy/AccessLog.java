@@ -1,6 +1,6 @@
 package io.outpost.proxy;
 
-/** Receives every finished request; implementations must not block the event loop. */
+/** Receives every finished request (the access log, the request metrics); implementations must not block the event loop. */
 @FunctionalInterface
 public interface AccessLog {
 
@@ -40,5 +40,10 @@ public interface AccessLog {
 
         /** The upstream that answered (its pool key), or empty. */
         String upstream();
+
+        /** The entry point the request came in on, or empty. */
+        default String entryPoint() {
+            return "";
+        }
     }
 }

@@ -72,6 +72,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return secure;
     }
 
+    String entryPoint() {
+        return entryPoint;
+    }
+
     String clientIp() {
         return clientIp;
     }
@@ -258,7 +262,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         releaseBacklog();
         ChannelFuture written = ctx.writeAndFlush(response);
-        gateway.accessLog().log(RejectedRequest.of(request, info, clientIp, status.code(), responseBytes),
+        gateway.finished(RejectedRequest.of(request, info, entryPoint, clientIp, status.code(), responseBytes),
                 gateway.nanoTime() - start);
         LingeringClose.after(written, ctx, lingering, gateway::nanoTime);
     }
@@ -290,7 +294,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         }
         current = null;
         gateway.exchangeEnded();
-        gateway.accessLog().log(ex, gateway.nanoTime() - ex.startNanos());
+        gateway.finished(ex, gateway.nanoTime() - ex.startNanos());
         if (!keepAlive || gateway.draining()) {
             closing = true;
             // Input may still be on its way: the rest of a body not read, requests pipelined

@@ -20,6 +20,7 @@ public final class GatewayContext {
     private final LongSupplier nanoClock;
     private final AtomicReference<Routing> routing = new AtomicReference<>(Routing.EMPTY);
     private volatile AccessLog accessLog = AccessLog.NONE;
+    private volatile AccessLog requestMetrics = AccessLog.NONE;
     private volatile boolean draining;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final List<UpstreamPool> pools = new CopyOnWriteArrayList<>();
@@ -47,6 +48,17 @@ public final class GatewayContext {
 
     public AccessLog accessLog() {
         return accessLog;
+    }
+
+    /** What counts and times every finished request; unlike the access log, it is never off in a gateway. */
+    public void requestMetrics(AccessLog metrics) {
+        this.requestMetrics = metrics;
+    }
+
+    /** A request is over: it goes to the request metrics and the access log. */
+    void finished(AccessLog.Entry entry, long durationNanos) {
+        requestMetrics.log(entry, durationNanos);
+        accessLog.log(entry, durationNanos);
     }
 
     long nanoTime() {

@@ -108,6 +108,7 @@ public final class ProxyExchange implements Exchange, AccessLog.Entry {
     @Override public long requestBytes() { return bodyBytes; }
     @Override public String uri() { return request.uri(); }
     @Override public String upstream() { return target == null ? "" : target.key(); }
+    @Override public String entryPoint() { return frontend.entryPoint(); }
     public long startNanos() { return startNanos; }
     public UpstreamTarget target() { return target; }
 

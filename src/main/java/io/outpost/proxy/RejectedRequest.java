@@ -9,22 +9,23 @@ import io.netty.handler.codec.http.HttpRequest;
  * a head refused after its request line was read (fields too large, two {@code Content-Length}s)
  * keeps that line's method and path, and nothing from its fields.
  */
-record RejectedRequest(String requestId, String clientIp, String method, String host, String path, String uri,
-                       int status, long responseBytes) implements AccessLog.Entry {
+record RejectedRequest(String requestId, String entryPoint, String clientIp, String method, String host, String path,
+                       String uri, int status, long responseBytes) implements AccessLog.Entry {
 
     /** {@code info}: the routing view of the target, null when it could not be read. */
-    static RejectedRequest of(HttpRequest request, RequestInfo info, String clientIp, int status, long responseBytes) {
+    static RejectedRequest of(HttpRequest request, RequestInfo info, String entryPoint, String clientIp, int status,
+                              long responseBytes) {
         if (!request.decoderResult().isSuccess()) {
             if (request instanceof ServerCodec.RefusedHead head && head.lineRead()) {
-                return new RejectedRequest("", clientIp, head.method().name(), "", pathOf(head.uri()), head.uri(),
-                        status, responseBytes);
+                return new RejectedRequest("", entryPoint, clientIp, head.method().name(), "", pathOf(head.uri()),
+                        head.uri(), status, responseBytes);
             }
-            return new RejectedRequest("", clientIp, "", "", "", "", status, responseBytes);
+            return new RejectedRequest("", entryPoint, clientIp, "", "", "", "", status, responseBytes);
         }
         String uri = request.uri();
         String path = info != null ? info.path() : pathOf(uri);
         String requestId = request.headers().get(ProxyHeaders.X_REQUEST_ID);
-        return new RejectedRequest(requestId == null ? "" : requestId, clientIp, request.method().name(),
+        return new RejectedRequest(requestId == null ? "" : requestId, entryPoint, clientIp, request.method().name(),
                 info == null ? "" : info.host(), path, uri, status, responseBytes);
     }
 

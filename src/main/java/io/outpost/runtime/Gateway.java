@@ -12,6 +12,7 @@ import io.outpost.config.EntryPointConfig;
 import io.outpost.config.OutpostConfig;
 import io.outpost.config.RuleChecker;
 import io.outpost.observability.AccessLogWriter;
+import io.outpost.observability.RequestMetrics;
 import io.outpost.proxy.AccessLog;
 import io.outpost.proxy.EntryPoint;
 import io.outpost.proxy.ForwardedTrust;
@@ -21,6 +22,7 @@ import io.outpost.proxy.Transport;
 import io.outpost.provider.FileProvider;
 import io.outpost.provider.SnapshotRejectedException;
 import io.outpost.tls.TlsRuntime;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -75,6 +77,13 @@ public final class Gateway implements AutoCloseable {
     private final FileProvider provider;
     private final TlsRuntime tls;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final RequestMetrics requestMetrics = new RequestMetrics(metrics);
+    /**
+     * Held while a snapshot is built and swapped in, and while meters of what the serving configuration no
+     * longer has are removed: a sweep must never run against an older configuration than the one whose
+     * services were just built (it would remove meters they hold).
+     */
+    private final Object swapLock = new Object();
     private ProxyServer proxy;
     private AdminServer admin;
     private AccessLogWriter accessLog;
@@ -101,6 +110,9 @@ public final class Gateway implements AutoCloseable {
         this.builder = new RuntimeBuilder(options.services(), metrics, scheduler, options.clock(), loops);
         this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT, System::nanoTime,
                 90_000);
+        context.requestMetrics(requestMetrics);
+        Gauge.builder("outpost.requests.in.flight", context, GatewayContext::inFlight)
+                .description("requests between their head and the end of their response").register(metrics);
         this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
         this.provider = FileProvider.builder(file, this::apply).loader(new ConfigLoader(RuleChecker.installed())).build();
     }
@@ -153,6 +165,12 @@ public final class Gateway implements AutoCloseable {
      * so that it reads the file again on its next save.
      */
     private void apply(OutpostConfig config) {
+        synchronized (swapLock) {
+            swapIn(config);
+        }
+    }
+
+    private void swapIn(OutpostConfig config) {
         GatewayRuntime next;
         Path bound = journalDir == null ? config.journal().dir() : journalDir;
         try {
@@ -180,6 +198,7 @@ public final class Gateway implements AutoCloseable {
         if (proxy != null) {
             tls.certificates(config);
         }
+        sweepMeters(config);
         if (previous != null) {
             // In-flight requests finish on the snapshot they started with; its services stop later.
             retire(previous);
@@ -240,10 +259,22 @@ public final class Gateway implements AutoCloseable {
             }
             if (retiring.remove(previous)) {
                 previous.close();
+                synchronized (swapLock) {
+                    // A request that was still running on it may have brought back meters of a removed router.
+                    GatewayRuntime current = runtime.get();
+                    if (current != null) {
+                        sweepMeters(current.config());
+                    }
+                }
             }
         }, "outpost-retire");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Removes the meters of routers that {@code config}, the one serving, no longer has. */
+    private void sweepMeters(OutpostConfig config) {
+        requestMetrics.retain(config);
     }
 
     public GatewayRuntime runtime() {

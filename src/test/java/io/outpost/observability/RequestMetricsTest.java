@@ -1,0 +1,217 @@
+package io.outpost.observability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outpost.proxy.AccessLog;
+import io.outpost.runtime.Gateway;
+import io.outpost.testing.Backend;
+import io.outpost.testing.RawHttp;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code GET /metrics} as a Prometheus user reads it: requests by router, service, method and code, and their durations. */
+class RequestMetricsTest {
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private static String config(int port, int admin, String routers, String backend, int deadPort) {
+        return """
+                entryPoints:
+                  web: { address: "127.0.0.1:%d" }
+                admin: { address: "127.0.0.1:%d" }
+                http:
+                  routers:
+                %s
+                  middlewares:
+                    small: { maxBodySize: { limit: 4 } }
+                  services:
+                    b:
+                      loadBalancer: { endpoints: [ { url: "%s" } ] }
+                    dead:
+                      loadBalancer: { endpoints: [ { url: "http://127.0.0.1:%d" } ] }
+                """.formatted(port, admin, routers, backend, deadPort);
+    }
+
+    private static final String ROUTERS = """
+                api: { rule: "PathPrefix(`/api`)", service: b }
+                upload: { rule: "PathPrefix(`/upload`)", service: b, middlewares: [small] }
+                gone: { rule: "PathPrefix(`/gone`)", service: dead }
+            """;
+
+    @Test
+    void everyRequestIsCountedAndTimedWithBoundedLabels() throws Exception {
+        int port = freePort();
+        int admin = freePort();
+        try (Backend backend = Backend.start("b")) {
+            Path file = dir.resolve("outpost.yaml");
+            Files.writeString(file, config(port, admin, ROUTERS, backend.url(), freePort()));
+            try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
+                 RawHttp raw = new RawHttp(port)) {
+                raw.send("GET /api/a?id=1 HTTP/1.1\r\nHost: shop\r\n\r\n");
+                assertThat(raw.read().status()).isEqualTo(200);
+                raw.send("POST /api/b HTTP/1.1\r\nHost: shop\r\nContent-Length: 3\r\n\r\nabc");
+                assertThat(raw.read().status()).isEqualTo(200);
+                raw.send("BREW /api/c HTTP/1.1\r\nHost: shop\r\n\r\n");
+                assertThat(raw.read().status()).isEqualTo(200);
+                raw.send("GET /nowhere/1234 HTTP/1.1\r\nHost: shop\r\n\r\n");
+                assertThat(raw.read().status()).isEqualTo(404);
+                raw.send("GET /gone HTTP/1.1\r\nHost: shop\r\n\r\n");
+                assertThat(raw.read().status()).isEqualTo(502);
+                raw.send("POST /upload HTTP/1.1\r\nHost: shop\r\nContent-Length: 10\r\n\r\n0123456789");
+                assertThat(raw.read().status()).isEqualTo(413);
+                try (RawHttp bad = new RawHttp(port)) {
+                    bad.send("POST /api/x HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx");
+                    assertThat(bad.read().status()).isEqualTo(400);
+                }
+
+                HttpResponse<String> scrape = await().atMost(Duration.ofSeconds(5)).until(
+                        () -> client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
+                                .build(), HttpResponse.BodyHandlers.ofString()),
+                        r -> r.body().contains("code=\"400\""));
+                assertThat(scrape.headers().firstValue("content-type")).contains("text/plain; version=0.0.4; charset=utf-8");
+                String text = scrape.body();
+                assertThat(text)
+                        .contains("# TYPE outpost_requests_total counter")
+                        .contains("outpost_requests_total{code=\"200\",entrypoint=\"web\",method=\"GET\",router=\"api\",service=\"b\"} 1.0")
+                        .contains("outpost_requests_total{code=\"200\",entrypoint=\"web\",method=\"POST\",router=\"api\",service=\"b\"} 1.0")
+                        .contains("outpost_requests_total{code=\"200\",entrypoint=\"web\",method=\"OTHER\",router=\"api\",service=\"b\"} 1.0")
+                        .contains("outpost_requests_total{code=\"404\",entrypoint=\"web\",method=\"GET\",router=\"\",service=\"\"} 1.0")
+                        .contains("outpost_requests_total{code=\"502\",entrypoint=\"web\",method=\"GET\",router=\"gone\",service=\"dead\"} 1.0")
+                        .contains("outpost_requests_total{code=\"413\",entrypoint=\"web\",method=\"POST\",router=\"upload\",service=\"b\"} 1.0")
+                        .contains("outpost_requests_total{code=\"400\",entrypoint=\"web\",method=\"POST\",router=\"\",service=\"\"} 1.0")
+                        .contains("# TYPE outpost_request_duration_seconds histogram")
+                        .contains("outpost_request_duration_seconds_count{code=\"200\",entrypoint=\"web\",router=\"api\",service=\"b\"} 3")
+                        .contains("outpost_request_duration_seconds_bucket{code=\"502\",entrypoint=\"web\",router=\"gone\",service=\"dead\",le=\"+Inf\"} 1")
+                        .contains("outpost_request_duration_seconds_count{code=\"404\",entrypoint=\"web\",router=\"\",service=\"\"} 1")
+                        .contains("outpost_request_duration_seconds_count{code=\"413\",entrypoint=\"web\",router=\"upload\",service=\"b\"} 1")
+                        .contains("outpost_request_bytes_total{entrypoint=\"web\",router=\"api\",service=\"b\"} 3.0")
+                        .contains("outpost_requests_in_flight 0.0");
+                assertThat(text).as("no path, method or client address becomes a label")
+                        .doesNotContain("BREW").doesNotContain("/nowhere").doesNotContain("127.0.0.1\"");
+            }
+        }
+    }
+
+    @Test
+    void aRemovedRouterStopsBeingReportedAndCountsFromZeroWhenAddedBack() throws Exception {
+        int port = freePort();
+        int admin = freePort();
+        int dead = freePort();
+        try (Backend backend = Backend.start("b")) {
+            Path file = dir.resolve("outpost.yaml");
+            Files.writeString(file, config(port, admin, ROUTERS, backend.url(), dead));
+            try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1))) {
+                get(port, "/api/one", 200);
+                get(port, "/api/two", 200);
+                scrapeUntilItContains(gateway,
+                        "outpost_requests_total{code=\"200\",entrypoint=\"web\",method=\"GET\",router=\"api\",service=\"b\"} 2.0");
+
+                // The router is removed: its series go, the others stay.
+                Files.writeString(file, config(port, admin, """
+                            upload: { rule: "PathPrefix(`/upload`)", service: b, middlewares: [small] }
+                            gone: { rule: "PathPrefix(`/gone`)", service: dead }
+                        """, backend.url(), dead));
+                await().atMost(Duration.ofSeconds(10)).until(() -> !gateway.runtime().config().http().routers().containsKey("api"));
+                get(port, "/gone", 502);
+                String without = scrapeUntilItContains(gateway,
+                        "outpost_requests_total{code=\"502\",entrypoint=\"web\",method=\"GET\",router=\"gone\",service=\"dead\"} 1.0");
+                assertThat(without).doesNotContain("router=\"api\"");
+
+                // Added back, to another service: counted from zero, under that service only.
+                Files.writeString(file, config(port, admin, ROUTERS.replace("service: b }", "service: dead }"), backend.url(), dead));
+                await().atMost(Duration.ofSeconds(10)).until(() -> gateway.runtime().config().http().routers().containsKey("api"));
+                get(port, "/gone", 502);
+                get(port, "/api/three", 502);
+                String back = scrapeUntilItContains(gateway,
+                        "outpost_requests_total{code=\"502\",entrypoint=\"web\",method=\"GET\",router=\"api\",service=\"dead\"} 1.0",
+                        "outpost_requests_total{code=\"502\",entrypoint=\"web\",method=\"GET\",router=\"gone\",service=\"dead\"} 2.0");
+                assertThat(back).doesNotContain("router=\"api\",service=\"b\"");
+            }
+        }
+    }
+
+    @Test
+    void countsEveryRecordFromManyThreadsAtOnce() throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RequestMetrics metrics = new RequestMetrics(registry);
+        int threads = 4;
+        int each = 20_000;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> running = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            Thread thread = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < each; i++) {
+                    // Every thread meets new combinations of labels while the others record.
+                    metrics.log(new Finished("web", "api", "b", i % 2 == 0 ? "GET" : "POST", 200 + (i + id) % 5), 1_000);
+                }
+            });
+            thread.start();
+            running.add(thread);
+        }
+        start.countDown();
+        for (Thread thread : running) {
+            thread.join();
+        }
+        double total = registry.find("outpost.requests").counters().stream().mapToDouble(c -> c.count()).sum();
+        assertThat(total).isEqualTo(threads * each);
+        assertThat(registry.find("outpost.requests").counters()).hasSize(10);
+        assertThat(registry.find("outpost.request.duration").timers().stream().mapToLong(t -> t.count()).sum())
+                .isEqualTo(threads * each);
+        assertThat(registry.get("outpost.request.bytes").counter().count()).isEqualTo(threads * each * 3);
+    }
+
+    private record Finished(String entryPoint, String routerName, String serviceName, String method, int status)
+            implements AccessLog.Entry {
+        @Override public String requestId() { return "r"; }
+        @Override public String clientIp() { return "10.0.0.1"; }
+        @Override public String host() { return "shop"; }
+        @Override public String path() { return "/api"; }
+        @Override public String uri() { return "/api"; }
+        @Override public long requestBytes() { return 3; }
+        @Override public long responseBytes() { return 5; }
+        @Override public String upstream() { return ""; }
+    }
+
+    /** Recording follows the last response byte, so a scrape right after a response may not show it yet. */
+    private static String scrapeUntilItContains(Gateway gateway, String... lines) {
+        return await().atMost(Duration.ofSeconds(5)).until(() -> gateway.metrics().scrape(),
+                text -> Arrays.stream(lines).allMatch(text::contains));
+    }
+
+    private static void get(int port, String path, int status) throws Exception {
+        try (RawHttp raw = new RawHttp(port)) {
+            raw.send("GET " + path + " HTTP/1.1\r\nHost: shop\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(status);
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
