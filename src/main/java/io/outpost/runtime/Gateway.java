@@ -13,6 +13,7 @@ import io.outpost.config.OutpostConfig;
 import io.outpost.config.RuleChecker;
 import io.outpost.observability.AccessLogWriter;
 import io.outpost.observability.RequestMetrics;
+import io.outpost.service.MirroringService;
 import io.outpost.proxy.AccessLog;
 import io.outpost.proxy.EntryPoint;
 import io.outpost.proxy.ForwardedTrust;
@@ -272,9 +273,10 @@ public final class Gateway implements AutoCloseable {
         t.start();
     }
 
-    /** Removes the meters of routers that {@code config}, the one serving, no longer has. */
+    /** Removes the meters of routers, services and mirrors that {@code config}, the one serving, no longer has. */
     private void sweepMeters(OutpostConfig config) {
         requestMetrics.retain(config);
+        MirroringService.retainMeters(metrics, config.http().services());
     }
 
     public GatewayRuntime runtime() {

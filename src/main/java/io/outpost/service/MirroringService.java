@@ -1,6 +1,7 @@
 package io.outpost.service;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -36,6 +37,8 @@ public final class MirroringService implements Service {
 
     /** Mirror copies in flight per mirror; more are dropped rather than queued. */
     static final int MAX_IN_FLIGHT = 256;
+
+    private static final String REQUESTS_METER = "outpost.mirror.requests";
 
     private static final Set<String> NOT_COPIED = Set.of("connection", "content-length", "expect", "host", "upgrade",
             "keep-alive", "transfer-encoding", "te", "trailer", "proxy-connection", "proxy-authorization", "via",
@@ -79,8 +82,26 @@ public final class MirroringService implements Service {
     }
 
     private static Counter counter(MeterRegistry metrics, String service, String mirror, String outcome) {
-        return Counter.builder("outpost.mirror.requests").description("Requests copied to a mirror, or not")
+        return Counter.builder(REQUESTS_METER).description("Requests copied to a mirror, or not")
                 .tags("service", service, "mirror", mirror, "outcome", outcome).register(metrics);
+    }
+
+    /**
+     * Removes the counters of mirrors that {@code services} (the configuration now serving) no longer has,
+     * so that a removed mirror or mirroring service stops being reported. The counters of a mirror that is
+     * still configured are left alone: its service in the new snapshot holds the same counters (a reload
+     * does not reset them), and removing them would leave it counting into meters no scrape shows.
+     */
+    public static void retainMeters(MeterRegistry metrics, Map<String, ServiceConfig> services) {
+        for (Meter meter : metrics.find(REQUESTS_METER).meters()) {
+            String service = meter.getId().getTag("service");
+            String mirror = meter.getId().getTag("mirror");
+            boolean configured = services.get(service) instanceof ServiceConfig.Mirroring m
+                    && m.mirrors().stream().anyMatch(x -> x.name().equals(mirror));
+            if (!configured) {
+                metrics.remove(meter);
+            }
+        }
     }
 
     @Override

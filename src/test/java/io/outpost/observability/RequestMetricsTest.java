@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outpost.config.ServiceConfig;
 import io.outpost.proxy.AccessLog;
 import io.outpost.runtime.Gateway;
 import io.outpost.testing.Backend;
@@ -144,6 +145,49 @@ class RequestMetricsTest {
                         "outpost_requests_total{code=\"502\",entrypoint=\"web\",method=\"GET\",router=\"api\",service=\"dead\"} 1.0",
                         "outpost_requests_total{code=\"502\",entrypoint=\"web\",method=\"GET\",router=\"gone\",service=\"dead\"} 2.0");
                 assertThat(back).doesNotContain("router=\"api\",service=\"b\"");
+            }
+        }
+    }
+
+    @Test
+    void aRemovedMirrorStopsBeingReportedWhileAKeptOneKeepsCounting() throws Exception {
+        int port = freePort();
+        int admin = freePort();
+        try (Backend main = Backend.start("main"); Backend shadow = Backend.start("shadow")) {
+            String head = """
+                    entryPoints:
+                      web: { address: "127.0.0.1:%d" }
+                    admin: { address: "127.0.0.1:%d" }
+                    http:
+                      routers:
+                        api: { rule: "PathPrefix(`/`)", service: mirrored }
+                      services:
+                        main:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                        shadow:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                        other:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                    """.formatted(port, admin, main.url(), shadow.url(), shadow.url());
+            String both = head + """
+                        mirrored:
+                          mirroring: { service: main, mirrors: [ { name: shadow, percent: 100 }, { name: other, percent: 100 } ] }
+                    """;
+            Path file = dir.resolve("outpost.yaml");
+            Files.writeString(file, both);
+            try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1))) {
+                get(port, "/a", 200);
+                scrapeUntilItContains(gateway,
+                        "outpost_mirror_requests_total{mirror=\"shadow\",outcome=\"mirrored\",service=\"mirrored\"} 1.0",
+                        "outpost_mirror_requests_total{mirror=\"other\",outcome=\"mirrored\",service=\"mirrored\"} 1.0");
+
+                Files.writeString(file, both.replace(", { name: other, percent: 100 }", ""));
+                await().atMost(Duration.ofSeconds(10)).until(() -> ((ServiceConfig.Mirroring) gateway.runtime().config()
+                        .http().services().get("mirrored")).mirrors().size() == 1);
+                get(port, "/b", 200);
+                String after = scrapeUntilItContains(gateway,
+                        "outpost_mirror_requests_total{mirror=\"shadow\",outcome=\"mirrored\",service=\"mirrored\"} 2.0");
+                assertThat(after).doesNotContain("mirror=\"other\"");
             }
         }
     }
