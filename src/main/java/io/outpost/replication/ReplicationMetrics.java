@@ -27,6 +27,8 @@ final class ReplicationMetrics implements AutoCloseable {
     private final List<Meter> meters = new ArrayList<>();
     private final Map<String, Counter> deliveries = new ConcurrentHashMap<>();
     private final Map<String, Counter> divergences = new ConcurrentHashMap<>();
+    /** Guarded by {@link #meters}. */
+    private boolean closed;
 
     ReplicationMetrics(MeterRegistry registry, String service) {
         this.registry = registry;
@@ -60,13 +62,19 @@ final class ReplicationMetrics implements AutoCloseable {
     /** Counts a delivery; {@code outcome} is a status class ({@code 2xx}) or {@code not_reached}. */
     void delivery(String replica, String kind, int status) {
         String outcome = status == 0 ? "not_reached" : (status / 100) + "xx";
-        deliveries.computeIfAbsent(replica + '\0' + kind + '\0' + outcome, k -> register(Counter
+        Counter c = deliveries.computeIfAbsent(replica + '\0' + kind + '\0' + outcome, k -> register(Counter
                 .builder("outpost.replication.deliveries").description("deliveries of journaled writes")
-                .tags("service", service, "replica", replica, "kind", kind, "outcome", outcome))).increment();
+                .tags("service", service, "replica", replica, "kind", kind, "outcome", outcome)));
+        if (c != null) {
+            c.increment();
+        }
     }
 
     void divergence(String replica) {
-        divergenceCounter(replica).increment();
+        Counter c = divergenceCounter(replica);
+        if (c != null) {
+            c.increment();
+        }
     }
 
     private Counter divergenceCounter(String replica) {
@@ -75,17 +83,26 @@ final class ReplicationMetrics implements AutoCloseable {
                 .tags("service", service, "replica", r)));
     }
 
+    /**
+     * Registers a meter of this service, or returns null once it is closed: a delivery that was under way
+     * when it closed may still end, and a meter it registered would outlive the service (and be counted on
+     * by a service of the same name opened later).
+     */
     private Counter register(Counter.Builder builder) {
-        Counter c = builder.register(registry);
         synchronized (meters) {
+            if (closed) {
+                return null;
+            }
+            Counter c = builder.register(registry);
             meters.add(c);
+            return c;
         }
-        return c;
     }
 
     @Override
     public void close() {
         synchronized (meters) {
+            closed = true;
             meters.forEach(registry::remove);
             meters.clear();
         }
