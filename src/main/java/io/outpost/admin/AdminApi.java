@@ -43,10 +43,36 @@ public final class AdminApi {
                     "address", ep.localAddress().getHostString() + ":" + ep.localAddress().getPort())));
             return AdminResponse.json(200, out);
         }));
-        server.route("/metrics", (m, p, b) -> AdminResponse.text(200, "text/plain; version=0.0.4; charset=utf-8",
-                gateway.metrics().scrape()));
+        server.route("/metrics", new Metrics(gateway));
         server.route("/api/config", (m, p, b) -> withRuntime(gateway,
                 rt -> AdminResponse.json(ConfigJson.render(rt.config()))));
+    }
+
+    /**
+     * {@code GET /metrics}: the Prometheus text format (0.0.4), or OpenMetrics 1.0 for a scraper that asks
+     * for it in {@code Accept}, as Prometheus does by default.
+     */
+    static final class Metrics implements AdminHandler {
+        static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
+        static final String OPEN_METRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+        private final Gateway gateway;
+
+        Metrics(Gateway gateway) {
+            this.gateway = gateway;
+        }
+
+        @Override
+        public AdminResponse handle(String method, List<String> params, byte[] body) {
+            return handle(method, params, body, null);
+        }
+
+        @Override
+        public AdminResponse handle(String method, List<String> params, byte[] body, String accept) {
+            String type = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("application/openmetrics-text")
+                    ? OPEN_METRICS : TEXT;
+            return AdminResponse.text(200, type, gateway.metrics().scrape(type));
+        }
     }
 
     private static AdminResponse withRuntime(Gateway gateway, java.util.function.Function<GatewayRuntime, AdminResponse> f) {

@@ -15,4 +15,12 @@ public interface AdminHandler {
      * @param body   the request body (admin requests are small and read in full)
      */
     AdminResponse handle(String method, List<String> params, byte[] body);
+
+    /**
+     * The same, told the request's {@code Accept} header (null when absent), for an endpoint that answers
+     * in more than one format; the others ignore it.
+     */
+    default AdminResponse handle(String method, List<String> params, byte[] body, String accept) {
+        return handle(method, params, body);
+    }
 }

@@ -98,6 +98,10 @@ public final class AdminServer implements AutoCloseable {
     }
 
     AdminResponse dispatch(String method, String path, byte[] body, String authorization) {
+        return dispatch(method, path, body, authorization, null);
+    }
+
+    AdminResponse dispatch(String method, String path, byte[] body, String authorization, String accept) {
         String token = bearerToken;
         if (token != null && !path.equals("/health") && !path.equals("/ready")
                 && !constantTimeEquals("Bearer " + token, authorization)) {
@@ -113,7 +117,7 @@ public final class AdminServer implements AutoCloseable {
                     return AdminResponse.error(405, "method " + method + " is not allowed on " + path
                             + " (allowed: " + allow + ")").withHeader("Allow", allow);
                 }
-                return route.getValue().handler().handle(method, params, body);
+                return route.getValue().handler().handle(method, params, body, accept);
             }
         }
         return AdminResponse.error(404, "no admin endpoint at " + path);
@@ -160,7 +164,8 @@ public final class AdminServer implements AutoCloseable {
                 String path = new QueryStringDecoder(request.uri()).path();
                 try {
                     answer = dispatch(request.method().name(), path, ByteBufUtil.getBytes(request.content()),
-                            request.headers().get(HttpHeaderNames.AUTHORIZATION));
+                            request.headers().get(HttpHeaderNames.AUTHORIZATION),
+                            request.headers().get(HttpHeaderNames.ACCEPT));
                 } catch (RuntimeException e) {
                     log.error("admin endpoint {} failed", path, e);
                     answer = AdminResponse.error(500, "internal error: " + e.getMessage());

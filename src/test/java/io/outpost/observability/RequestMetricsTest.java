@@ -112,6 +112,36 @@ class RequestMetricsTest {
     }
 
     @Test
+    void aScraperThatAsksForOpenMetricsGetsIt() throws Exception {
+        int port = freePort();
+        int admin = freePort();
+        try (Backend backend = Backend.start("b")) {
+            Path file = dir.resolve("outpost.yaml");
+            Files.writeString(file, config(port, admin, ROUTERS, backend.url(), freePort()));
+            try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1))) {
+                get(port, "/api/a", 200);
+                scrapeUntilItContains(gateway, "outpost_requests_total{code=\"200\"");
+                URI metrics = URI.create("http://127.0.0.1:" + admin + "/metrics");
+                // What Prometheus sends by default.
+                HttpResponse<String> open = client.send(HttpRequest.newBuilder(metrics).header("Accept",
+                        "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
+                                + "text/plain;version=0.0.4;q=0.5,*/*;q=0.1").build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(open.statusCode()).isEqualTo(200);
+                assertThat(open.headers().firstValue("content-type"))
+                        .contains("application/openmetrics-text; version=1.0.0; charset=utf-8");
+                assertThat(open.body()).endsWith("# EOF\n")
+                        .contains("# TYPE outpost_requests counter")
+                        .contains("outpost_requests_total{code=\"200\",entrypoint=\"web\",method=\"GET\",router=\"api\",service=\"b\"} 1.0");
+
+                HttpResponse<String> text = client.send(HttpRequest.newBuilder(metrics).header("Accept", "text/plain")
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(text.headers().firstValue("content-type")).contains("text/plain; version=0.0.4; charset=utf-8");
+                assertThat(text.body()).doesNotContain("# EOF").contains("# TYPE outpost_requests_total counter");
+            }
+        }
+    }
+
+    @Test
     void aRemovedRouterStopsBeingReportedAndCountsFromZeroWhenAddedBack() throws Exception {
         int port = freePort();
         int admin = freePort();
