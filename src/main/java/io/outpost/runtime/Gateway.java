@@ -12,6 +12,7 @@ import io.outpost.config.EntryPointConfig;
 import io.outpost.config.OutpostConfig;
 import io.outpost.config.RuleChecker;
 import io.outpost.observability.AccessLogWriter;
+import io.outpost.observability.EndpointMetrics;
 import io.outpost.observability.RequestMetrics;
 import io.outpost.service.MirroringService;
 import io.outpost.proxy.AccessLog;
@@ -79,6 +80,10 @@ public final class Gateway implements AutoCloseable {
     private final TlsRuntime tls;
     private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final RequestMetrics requestMetrics = new RequestMetrics(metrics);
+    private final EndpointMetrics endpointMetrics = new EndpointMetrics(metrics, () -> {
+        GatewayRuntime serving = runtime.get();
+        return serving == null ? Map.of() : serving.services();
+    });
     /**
      * Held while a snapshot is built and swapped in, and while meters of what the serving configuration no
      * longer has are removed: a sweep must never run against an older configuration than the one whose
@@ -199,7 +204,7 @@ public final class Gateway implements AutoCloseable {
         if (proxy != null) {
             tls.certificates(config);
         }
-        sweepMeters(config);
+        sweepMeters(next);
         if (previous != null) {
             // In-flight requests finish on the snapshot they started with; its services stop later.
             retire(previous);
@@ -264,7 +269,7 @@ public final class Gateway implements AutoCloseable {
                     // A request that was still running on it may have brought back meters of a removed router.
                     GatewayRuntime current = runtime.get();
                     if (current != null) {
-                        sweepMeters(current.config());
+                        sweepMeters(current);
                     }
                 }
             }
@@ -273,10 +278,14 @@ public final class Gateway implements AutoCloseable {
         t.start();
     }
 
-    /** Removes the meters of routers, services and mirrors that {@code config}, the one serving, no longer has. */
-    private void sweepMeters(OutpostConfig config) {
-        requestMetrics.retain(config);
-        MirroringService.retainMeters(metrics, config.http().services());
+    /**
+     * Removes the meters of routers, services, mirrors and endpoints that {@code serving}, the snapshot serving,
+     * no longer has, and adds those of its new endpoints.
+     */
+    private void sweepMeters(GatewayRuntime serving) {
+        requestMetrics.retain(serving.config());
+        MirroringService.retainMeters(metrics, serving.config().http().services());
+        endpointMetrics.retain(serving.services());
     }
 
     public GatewayRuntime runtime() {

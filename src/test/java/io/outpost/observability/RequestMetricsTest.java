@@ -223,6 +223,50 @@ class RequestMetricsTest {
     }
 
     @Test
+    void endpointHealthIsAGaugePerEndpointThatGoesWithTheEndpoint() throws Exception {
+        int port = freePort();
+        int admin = freePort();
+        int dead = freePort();
+        try (Backend live = Backend.start("live")) {
+            String services = """
+                    entryPoints:
+                      web: { address: "127.0.0.1:%d" }
+                    admin: { address: "127.0.0.1:%d" }
+                    http:
+                      routers:
+                        api: { rule: "PathPrefix(`/`)", service: pool }
+                      services:
+                        pool:
+                          loadBalancer:
+                            endpoints: [ { url: "%s" }, { url: "http://127.0.0.1:%d" } ]
+                            healthCheck: { path: /, interval: 100ms, timeout: 100ms, unhealthyThreshold: 1 }
+                        spare:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                    """.formatted(port, admin, live.url(), dead, live.url());
+            Path file = dir.resolve("outpost.yaml");
+            Files.writeString(file, services);
+            try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1))) {
+                String liveId = "http://127.0.0.1:" + live.port();
+                scrapeUntilItContains(gateway,
+                        "outpost_service_endpoint_up{endpoint=\"" + liveId + "\",service=\"pool\"} 1.0",
+                        "outpost_service_endpoint_up{endpoint=\"http://127.0.0.1:" + dead + "\",service=\"pool\"} 0.0",
+                        "outpost_service_endpoint_up{endpoint=\"" + liveId + "\",service=\"spare\"} 1.0");
+
+                // The dead endpoint and the spare service are removed: their gauges go, the live one's health stays.
+                Files.writeString(file, services.replace(", { url: \"http://127.0.0.1:" + dead + "\" }", "")
+                        .replace("""
+                                    spare:
+                                      loadBalancer: { endpoints: [ { url: "%s" } ] }
+                                """.formatted(live.url()), ""));
+                await().atMost(Duration.ofSeconds(10)).until(() -> !gateway.runtime().services().containsKey("spare"));
+                String after = gateway.metrics().scrape();
+                assertThat(after).contains("outpost_service_endpoint_up{endpoint=\"" + liveId + "\",service=\"pool\"} 1.0")
+                        .doesNotContain("service=\"spare\"").doesNotContain(":" + dead + "\"");
+            }
+        }
+    }
+
+    @Test
     void countsEveryRecordFromManyThreadsAtOnce() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RequestMetrics metrics = new RequestMetrics(registry);
