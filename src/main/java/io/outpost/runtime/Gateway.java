@@ -25,6 +25,13 @@ import io.outpost.provider.FileProvider;
 import io.outpost.provider.SnapshotRejectedException;
 import io.outpost.tls.TlsRuntime;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -90,6 +97,8 @@ public final class Gateway implements AutoCloseable {
      * services were just built (it would remove meters they hold).
      */
     private final Object swapLock = new Object();
+    /** Listens to the JVM's GC notifications until the gateway stops. */
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private ProxyServer proxy;
     private AdminServer admin;
     private AccessLogWriter accessLog;
@@ -117,10 +126,22 @@ public final class Gateway implements AutoCloseable {
         this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT, System::nanoTime,
                 90_000);
         context.requestMetrics(requestMetrics);
+        bindProcessMetrics();
         Gauge.builder("outpost.requests.in.flight", context, GatewayContext::inFlight)
                 .description("requests between their head and the end of their response").register(metrics);
         this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
         this.provider = FileProvider.builder(file, this::apply).loader(new ConfigLoader(RuleChecker.installed())).build();
+    }
+
+    /** The JVM's and the process's meters (memory, GC, threads, CPU, open files, uptime), as every exporter has. */
+    private void bindProcessMetrics() {
+        new JvmMemoryMetrics().bindTo(metrics);
+        gcMetrics.bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ClassLoaderMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        new UptimeMetrics().bindTo(metrics);
+        new FileDescriptorMetrics().bindTo(metrics);
     }
 
     /** Loads {@code file}, binds every entry point and the admin server, and starts serving. */
@@ -342,6 +363,7 @@ public final class Gateway implements AutoCloseable {
             accessLog.close();
         }
         tls.close();
+        gcMetrics.close();
         scheduler.shutdownNow();
         if (proxy == null) {
             loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);

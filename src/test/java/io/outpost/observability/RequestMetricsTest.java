@@ -104,7 +104,10 @@ class RequestMetricsTest {
                         .contains("outpost_request_duration_seconds_count{code=\"404\",entrypoint=\"web\",router=\"\",service=\"\"} 1")
                         .contains("outpost_request_duration_seconds_count{code=\"413\",entrypoint=\"web\",router=\"upload\",service=\"b\"} 1")
                         .contains("outpost_request_bytes_total{entrypoint=\"web\",router=\"api\",service=\"b\"} 3.0")
-                        .contains("outpost_requests_in_flight 0.0");
+                        .contains("outpost_requests_in_flight 0.0")
+                        .contains("jvm_memory_used_bytes{").contains("jvm_threads_live_threads ")
+                        .contains("process_cpu_usage ").contains("process_uptime_seconds ")
+                        .contains("process_files_open_files ");
                 assertThat(text).as("no path, method or client address becomes a label")
                         .doesNotContain("BREW").doesNotContain("/nowhere").doesNotContain("127.0.0.1\"");
             }
