@@ -304,9 +304,14 @@ public final class Gateway implements AutoCloseable {
      * no longer has, and adds those of its new endpoints.
      */
     private void sweepMeters(GatewayRuntime serving) {
-        requestMetrics.retain(serving.config());
-        MirroringService.retainMeters(metrics, serving.config().http().services());
-        endpointMetrics.retain(serving.services());
+        try {
+            requestMetrics.retain(serving.config());
+            MirroringService.retainMeters(metrics, serving.config().http().services());
+            endpointMetrics.retain(serving.services());
+        } catch (RuntimeException e) {
+            // Never in the way of the swap or of retiring the replaced snapshot.
+            log.warn("metrics of the replaced configuration could not be updated", e);
+        }
     }
 
     public GatewayRuntime runtime() {
