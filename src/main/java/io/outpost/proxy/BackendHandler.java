@@ -20,6 +20,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     /** When the current exchange's response head is due (System.nanoTime based); 0 when none is awaited. */
     private long deadlineNanos;
     private io.netty.util.concurrent.ScheduledFuture<?> timer;
+    /** When {@link #timer} fires (System.nanoTime based); meaningful while it is set. */
+    private long timerNanos;
 
     BackendHandler(UpstreamPool pool) {
         this.pool = pool;
@@ -46,13 +48,25 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Expects a response head within {@code timeoutNanos}. One timer per connection is kept and
-     * re-armed lazily when it fires early, so a request costs a field write, not a timer.
+     * re-armed lazily when it fires early, so a request costs a field write, not a timer. A timer
+     * that would fire after the deadline (left by an earlier request with a longer timeout: another
+     * service on the same endpoint, or one whose timeout a reload shortened) is replaced.
      */
     void expectResponseWithin(long timeoutNanos) {
-        deadlineNanos = System.nanoTime() + timeoutNanos;
-        if (timer == null) {
-            timer = ctx.executor().schedule(this::onTimer, timeoutNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        long deadline = System.nanoTime() + timeoutNanos;
+        deadlineNanos = deadline;
+        if (timer != null && timerNanos - deadline > 0) {
+            timer.cancel(false);
+            timer = null;
         }
+        if (timer == null) {
+            arm(deadline, timeoutNanos);
+        }
+    }
+
+    private void arm(long at, long delayNanos) {
+        timerNanos = at;
+        timer = ctx.executor().schedule(this::onTimer, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     void responseArrived() {
@@ -68,7 +82,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         }
         long left = deadline - System.nanoTime();
         if (left > 0) {
-            timer = ctx.executor().schedule(this::onTimer, left, java.util.concurrent.TimeUnit.NANOSECONDS);
+            arm(deadline, left);
             return;
         }
         deadlineNanos = 0;

@@ -156,6 +156,35 @@ class ProxyTest {
     }
 
     @Test
+    void aShortHeaderTimeoutHoldsOnAConnectionALongerOneUsedBefore() throws Exception {
+        // Two services with their own timeouts share the pooled connections to one endpoint, as two
+        // routers' services do (or one service whose timeout a reload shortened).
+        backend.on("/late", ex -> {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Backend.respond(ex, 200, "late");
+        });
+        List<UpstreamTarget> endpoint = List.of(UpstreamTarget.of(backend.url()));
+        RoundRobinService patient = new RoundRobinService("patient", endpoint, new ForwardOptions(1000, 60_000, true));
+        RoundRobinService hasty = new RoundRobinService("hasty", endpoint, new ForwardOptions(1000, 300, true));
+        try (ProxyHarness p = new ProxyHarness(ex -> (ex.path().startsWith("/late") ? hasty : patient).handle(ex));
+             RawHttp raw = new RawHttp(p.port())) {
+            raw.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(raw.read().status()).isEqualTo(200);
+            assertThat(p.context.upstreamConnections()).isEqualTo(1);
+            long start = System.nanoTime();
+            raw.send("GET /late HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response late = raw.read();
+            assertThat(late.status()).isEqualTo(504);
+            assertThat(late.body()).contains("within 300ms");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2500));
+        }
+    }
+
+    @Test
     void headAnd204And304HaveNoBody() throws Exception {
         backend.on("/empty", ex -> Backend.respond(ex, 204, ""));
         backend.on("/nm", ex -> Backend.respond(ex, 304, ""));
