@@ -48,13 +48,16 @@ class RequestMetricsTest {
                       loadBalancer: { endpoints: [ { url: "%s" } ] }
                     dead:
                       loadBalancer: { endpoints: [ { url: "http://127.0.0.1:%d" } ] }
-                """.formatted(port, admin, routers, backend, deadPort);
+                    slow:
+                      loadBalancer: { endpoints: [ { url: "%s" } ], timeouts: { responseHeader: 200ms } }
+                """.formatted(port, admin, routers, backend, deadPort, backend);
     }
 
     private static final String ROUTERS = """
                 api: { rule: "PathPrefix(`/api`)", service: b }
                 upload: { rule: "PathPrefix(`/upload`)", service: b, middlewares: [small] }
                 gone: { rule: "PathPrefix(`/gone`)", service: dead }
+                late: { rule: "PathPrefix(`/late`)", service: slow }
             """;
 
     @Test
@@ -62,6 +65,14 @@ class RequestMetricsTest {
         int port = freePort();
         int admin = freePort();
         try (Backend backend = Backend.start("b")) {
+            backend.on("/late", ex -> {
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Backend.respond(ex, 200, "late");
+            });
             Path file = dir.resolve("outpost.yaml");
             Files.writeString(file, config(port, admin, ROUTERS, backend.url(), freePort()));
             try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
@@ -78,6 +89,7 @@ class RequestMetricsTest {
                 assertThat(raw.read().status()).isEqualTo(502);
                 raw.send("POST /upload HTTP/1.1\r\nHost: shop\r\nContent-Length: 10\r\n\r\n0123456789");
                 assertThat(raw.read().status()).isEqualTo(413);
+                get(port, "/late", 504);
                 try (RawHttp bad = new RawHttp(port)) {
                     bad.send("POST /api/x HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx");
                     assertThat(bad.read().status()).isEqualTo(400);
@@ -97,12 +109,15 @@ class RequestMetricsTest {
                         .contains("outpost_requests_total{code=\"404\",entrypoint=\"web\",method=\"GET\",router=\"\",service=\"\"} 1.0")
                         .contains("outpost_requests_total{code=\"502\",entrypoint=\"web\",method=\"GET\",router=\"gone\",service=\"dead\"} 1.0")
                         .contains("outpost_requests_total{code=\"413\",entrypoint=\"web\",method=\"POST\",router=\"upload\",service=\"b\"} 1.0")
+                        .contains("outpost_requests_total{code=\"504\",entrypoint=\"web\",method=\"GET\",router=\"late\",service=\"slow\"} 1.0")
                         .contains("outpost_requests_total{code=\"400\",entrypoint=\"web\",method=\"POST\",router=\"\",service=\"\"} 1.0")
                         .contains("# TYPE outpost_request_duration_seconds histogram")
                         .contains("outpost_request_duration_seconds_count{code=\"200\",entrypoint=\"web\",router=\"api\",service=\"b\"} 3")
                         .contains("outpost_request_duration_seconds_bucket{code=\"502\",entrypoint=\"web\",router=\"gone\",service=\"dead\",le=\"+Inf\"} 1")
                         .contains("outpost_request_duration_seconds_count{code=\"404\",entrypoint=\"web\",router=\"\",service=\"\"} 1")
                         .contains("outpost_request_duration_seconds_count{code=\"413\",entrypoint=\"web\",router=\"upload\",service=\"b\"} 1")
+                        .contains("outpost_request_duration_seconds_bucket{code=\"504\",entrypoint=\"web\",router=\"late\",service=\"slow\",le=\"0.1\"} 0")
+                        .contains("outpost_request_duration_seconds_bucket{code=\"504\",entrypoint=\"web\",router=\"late\",service=\"slow\",le=\"0.25\"} 1")
                         .contains("outpost_request_bytes_total{entrypoint=\"web\",router=\"api\",service=\"b\"} 3.0")
                         .contains("outpost_requests_in_flight 0.0")
                         .contains("jvm_memory_used_bytes{").contains("jvm_threads_live_threads ")
