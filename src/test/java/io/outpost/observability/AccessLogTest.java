@@ -125,7 +125,7 @@ class AccessLogTest {
     @Test
     void requestsRefusedAfterTheirRequestLineWasReadAreLoggedWithMethodAndPath() throws Exception {
         Path log = dir.resolve("access.log");
-        int port = freePort();
+        int port = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path config = dir.resolve("outpost.yaml");
             Files.writeString(config, """
@@ -139,7 +139,7 @@ class AccessLogTest {
                       services:
                         b:
                           loadBalancer: { endpoints: [ { url: "%s" } ] }
-                    """.formatted(port, freePort(), log, backend.url()));
+                    """.formatted(port, Ports.free(), log, backend.url()));
             List<String> requests = List.of(
                     "GET /api/big?q=1 HTTP/1.1\r\nHost: shop\r\nX-Fill: " + "f".repeat(17_000) + "\r\n\r\n",
                     "POST /api/two-lengths HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
