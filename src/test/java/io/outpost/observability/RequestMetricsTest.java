@@ -1,5 +1,6 @@
 package io.outpost.observability;
 
+import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -10,7 +11,6 @@ import io.outpost.proxy.AccessLog;
 import io.outpost.runtime.Gateway;
 import io.outpost.testing.Backend;
 import io.outpost.testing.RawHttp;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,8 +62,8 @@ class RequestMetricsTest {
 
     @Test
     void everyRequestIsCountedAndTimedWithBoundedLabels() throws Exception {
-        int port = freePort();
-        int admin = freePort();
+        int port = Ports.free();
+        int admin = Ports.free();
         try (Backend backend = Backend.start("b")) {
             backend.on("/late", ex -> {
                 try {
@@ -74,7 +74,7 @@ class RequestMetricsTest {
                 Backend.respond(ex, 200, "late");
             });
             Path file = dir.resolve("outpost.yaml");
-            Files.writeString(file, config(port, admin, ROUTERS, backend.url(), freePort()));
+            Files.writeString(file, config(port, admin, ROUTERS, backend.url(), Ports.free()));
             try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
                  RawHttp raw = new RawHttp(port)) {
                 raw.send("GET /api/a?id=1 HTTP/1.1\r\nHost: shop\r\n\r\n");
@@ -131,11 +131,11 @@ class RequestMetricsTest {
 
     @Test
     void aScraperThatAsksForOpenMetricsGetsIt() throws Exception {
-        int port = freePort();
-        int admin = freePort();
+        int port = Ports.free();
+        int admin = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path file = dir.resolve("outpost.yaml");
-            Files.writeString(file, config(port, admin, ROUTERS, backend.url(), freePort()));
+            Files.writeString(file, config(port, admin, ROUTERS, backend.url(), Ports.free()));
             try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1))) {
                 get(port, "/api/a", 200);
                 scrapeUntilItContains(gateway, "outpost_requests_total{code=\"200\"");
@@ -161,9 +161,9 @@ class RequestMetricsTest {
 
     @Test
     void aRemovedRouterStopsBeingReportedAndCountsFromZeroWhenAddedBack() throws Exception {
-        int port = freePort();
-        int admin = freePort();
-        int dead = freePort();
+        int port = Ports.free();
+        int admin = Ports.free();
+        int dead = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path file = dir.resolve("outpost.yaml");
             Files.writeString(file, config(port, admin, ROUTERS, backend.url(), dead));
@@ -199,8 +199,8 @@ class RequestMetricsTest {
 
     @Test
     void aRemovedMirrorStopsBeingReportedWhileAKeptOneKeepsCounting() throws Exception {
-        int port = freePort();
-        int admin = freePort();
+        int port = Ports.free();
+        int admin = Ports.free();
         try (Backend main = Backend.start("main"); Backend shadow = Backend.start("shadow")) {
             String head = """
                     entryPoints:
@@ -242,9 +242,9 @@ class RequestMetricsTest {
 
     @Test
     void endpointHealthIsAGaugePerEndpointThatGoesWithTheEndpoint() throws Exception {
-        int port = freePort();
-        int admin = freePort();
-        int dead = freePort();
+        int port = Ports.free();
+        int admin = Ports.free();
+        int dead = Ports.free();
         try (Backend live = Backend.start("live")) {
             String services = """
                     entryPoints:
@@ -342,12 +342,6 @@ class RequestMetricsTest {
         try (RawHttp raw = new RawHttp(port)) {
             raw.send("GET " + path + " HTTP/1.1\r\nHost: shop\r\n\r\n");
             assertThat(raw.read().status()).isEqualTo(status);
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }
