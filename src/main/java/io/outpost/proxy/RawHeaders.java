@@ -73,23 +73,15 @@ final class RawHeaders extends HttpHeaders {
     private static final int COLON_SPACE = (':' << 8) | ' ';
 
     private boolean nameIs(int i, CharSequence name) {
-        int start = at[4 * i];
-        int len = at[4 * i + 1] - start;
-        if (len != name.length()) {
-            return false;
-        }
-        for (int k = 0; k < len; k++) {
-            int a = head[start + k];
-            int b = name.charAt(k);
-            if (a != b && lower(a) != lower(b)) {
-                return false;
-            }
-        }
-        return true;
+        return nameMatches(i, name, false);
     }
 
     /** As {@link #nameIs}, with an {@code _} of the field matching a {@code -} of {@code name}. */
     private boolean nameIsLoosely(int i, CharSequence name) {
+        return nameMatches(i, name, true);
+    }
+
+    private boolean nameMatches(int i, CharSequence name, boolean underscoreIsDash) {
         int start = at[4 * i];
         int len = at[4 * i + 1] - start;
         if (len != name.length()) {
@@ -98,7 +90,7 @@ final class RawHeaders extends HttpHeaders {
         for (int k = 0; k < len; k++) {
             int a = head[start + k];
             int b = name.charAt(k);
-            if (a != b && lower(a) != lower(b) && !(a == '_' && b == '-')) {
+            if (a != b && lower(a) != lower(b) && !(underscoreIsDash && a == '_' && b == '-')) {
                 return false;
             }
         }

@@ -30,18 +30,7 @@ class AccessLogTest {
         int port = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path config = dir.resolve("outpost.yaml");
-            Files.writeString(config, """
-                    entryPoints:
-                      web: { address: "127.0.0.1:%d" }
-                    admin: { address: "127.0.0.1:%d" }
-                    accessLog: { format: json, path: "%s" }
-                    http:
-                      routers:
-                        api: { rule: "PathPrefix(`/api`)", service: b }
-                      services:
-                        b:
-                          loadBalancer: { endpoints: [ { url: "%s" } ] }
-                    """.formatted(port, Ports.free(), log, backend.url()));
+            Files.writeString(config, jsonLogConfig(port, log, backend));
             try (Gateway gateway = Gateway.start(config, Gateway.Options.defaults().workers(1));
                  RawHttp raw = new RawHttp(port)) {
                 raw.send("POST /api/sales?x=1 HTTP/1.1\r\nHost: shop\r\nX-Request-Id: rid-7\r\nContent-Length: 3\r\n\r\nabc");
@@ -75,18 +64,7 @@ class AccessLogTest {
         int port = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path config = dir.resolve("outpost.yaml");
-            Files.writeString(config, """
-                    entryPoints:
-                      web: { address: "127.0.0.1:%d" }
-                    admin: { address: "127.0.0.1:%d" }
-                    accessLog: { format: json, path: "%s" }
-                    http:
-                      routers:
-                        api: { rule: "PathPrefix(`/api`)", service: b }
-                      services:
-                        b:
-                          loadBalancer: { endpoints: [ { url: "%s" } ] }
-                    """.formatted(port, Ports.free(), log, backend.url()));
+            Files.writeString(config, jsonLogConfig(port, log, backend));
             try (Gateway gateway = Gateway.start(config, Gateway.Options.defaults().workers(1))) {
                 List<String> requests = List.of(
                         "GARBAGE\r\n\r\n",
@@ -128,18 +106,7 @@ class AccessLogTest {
         int port = Ports.free();
         try (Backend backend = Backend.start("b")) {
             Path config = dir.resolve("outpost.yaml");
-            Files.writeString(config, """
-                    entryPoints:
-                      web: { address: "127.0.0.1:%d" }
-                    admin: { address: "127.0.0.1:%d" }
-                    accessLog: { format: json, path: "%s" }
-                    http:
-                      routers:
-                        api: { rule: "PathPrefix(`/api`)", service: b }
-                      services:
-                        b:
-                          loadBalancer: { endpoints: [ { url: "%s" } ] }
-                    """.formatted(port, Ports.free(), log, backend.url()));
+            Files.writeString(config, jsonLogConfig(port, log, backend));
             List<String> requests = List.of(
                     "GET /api/big?q=1 HTTP/1.1\r\nHost: shop\r\nX-Fill: " + "f".repeat(17_000) + "\r\n\r\n",
                     "POST /api/two-lengths HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
@@ -256,4 +223,20 @@ class AccessLogTest {
         }
     }
 
+
+    /** A gateway on {@code port} with an {@code /api} router to {@code backend} and a JSON access log at {@code log}. */
+    private static String jsonLogConfig(int port, Path log, Backend backend) {
+        return """
+                entryPoints:
+                  web: { address: "127.0.0.1:%d" }
+                admin: { address: "127.0.0.1:%d" }
+                accessLog: { format: json, path: "%s" }
+                http:
+                  routers:
+                    api: { rule: "PathPrefix(`/api`)", service: b }
+                  services:
+                    b:
+                      loadBalancer: { endpoints: [ { url: "%s" } ] }
+                """.formatted(port, Ports.free(), log, backend.url());
+    }
 }

@@ -234,18 +234,7 @@ class ServiceReloadTest {
         h = new Harness(dir).start();
         assertThat(h.post("till-1", "/sales", "before", null).statusCode()).isEqualTo(201);
 
-        reload("""
-                entryPoints:
-                  web: { address: "127.0.0.1:%d" }
-                admin: { address: "127.0.0.1:%d" }
-                journal: { dir: "%s" }
-                http:
-                  routers:
-                    pos: { rule: "PathPrefix(`/`)", service: plain }
-                  services:
-                    plain:
-                      loadBalancer: { endpoints: [ { url: "%s" } ] }
-                """.formatted(h.port, h.adminPort, dir.resolve("journal"), h.edgeUrl));
+        reload(withoutReplicatedService(dir.resolve("journal")));
         await().atMost(Duration.ofSeconds(10)).until(() -> !h.gateway.runtime().services().containsKey("pos"));
         reload(h.yaml(""));   // back, well within the 30 s the removed snapshot keeps running
         await().atMost(Duration.ofSeconds(10)).until(() -> h.gateway.runtime().services().containsKey("pos"));
@@ -267,18 +256,7 @@ class ServiceReloadTest {
 
         reload(h.yaml("").replace(bound.toString(), other.toString()));
         await().atMost(Duration.ofSeconds(10)).until(() -> h.gateway.runtime().config().journal().dir().equals(other));
-        reload("""
-                entryPoints:
-                  web: { address: "127.0.0.1:%d" }
-                admin: { address: "127.0.0.1:%d" }
-                journal: { dir: "%s" }
-                http:
-                  routers:
-                    pos: { rule: "PathPrefix(`/`)", service: plain }
-                  services:
-                    plain:
-                      loadBalancer: { endpoints: [ { url: "%s" } ] }
-                """.formatted(h.port, h.adminPort, other, h.edgeUrl));
+        reload(withoutReplicatedService(other));
         await().atMost(Duration.ofSeconds(10)).until(() -> !h.gateway.runtime().services().containsKey("pos"));
         reload(h.yaml("").replace(bound.toString(), other.toString()));   // back within the 30 s of retirement
         await().atMost(Duration.ofSeconds(10)).until(() -> h.gateway.runtime().services().containsKey("pos"));
@@ -480,5 +458,21 @@ class ServiceReloadTest {
         assertThat(h.get(till, "/state").headers().firstValue("X-Replica")).hasValue("cloud");   // reads moved
         HttpResponse<String> second = h.post(till, "/sales", "w2", null);
         assertThat(second.headers().firstValue("X-Replica")).as("the replica that took the write").hasValue("cloud");
+    }
+
+    /** The harness's gateway with {@code pos} replaced by a plain service to the edge: the replicated one is removed. */
+    private String withoutReplicatedService(Path journalDir) {
+        return """
+                entryPoints:
+                  web: { address: "127.0.0.1:%d" }
+                admin: { address: "127.0.0.1:%d" }
+                journal: { dir: "%s" }
+                http:
+                  routers:
+                    pos: { rule: "PathPrefix(`/`)", service: plain }
+                  services:
+                    plain:
+                      loadBalancer: { endpoints: [ { url: "%s" } ] }
+                """.formatted(h.port, h.adminPort, journalDir, h.edgeUrl);
     }
 }
