@@ -12,9 +12,6 @@ import io.outpost.config.EntryPointConfig;
 import io.outpost.config.OutpostConfig;
 import io.outpost.config.RuleChecker;
 import io.outpost.observability.AccessLogWriter;
-import io.outpost.observability.EndpointMetrics;
-import io.outpost.observability.RequestMetrics;
-import io.outpost.service.MirroringService;
 import io.outpost.proxy.AccessLog;
 import io.outpost.proxy.EntryPoint;
 import io.outpost.proxy.ForwardedTrust;
@@ -24,15 +21,6 @@ import io.outpost.proxy.Transport;
 import io.outpost.provider.FileProvider;
 import io.outpost.provider.SnapshotRejectedException;
 import io.outpost.tls.TlsRuntime;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -85,20 +73,13 @@ public final class Gateway implements AutoCloseable {
     private final Set<GatewayRuntime> retiring = ConcurrentHashMap.newKeySet();
     private final FileProvider provider;
     private final TlsRuntime tls;
-    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final RequestMetrics requestMetrics = new RequestMetrics(metrics);
-    private final EndpointMetrics endpointMetrics = new EndpointMetrics(metrics, () -> {
-        GatewayRuntime serving = runtime.get();
-        return serving == null ? Map.of() : serving.services();
-    });
+    private final GatewayMeters meters = new GatewayMeters(runtime::get);
     /**
      * Held while a snapshot is built and swapped in, and while meters of what the serving configuration no
      * longer has are removed: a sweep must never run against an older configuration than the one whose
      * services were just built (it would remove meters they hold).
      */
     private final Object swapLock = new Object();
-    /** Listens to the JVM's GC notifications until the gateway stops. */
-    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     private ProxyServer proxy;
     private AdminServer admin;
     private AccessLogWriter accessLog;
@@ -122,26 +103,12 @@ public final class Gateway implements AutoCloseable {
             return t;
         });
         this.loops = Transport.best().newGroup(options.workers(), "outpost-loop");
-        this.builder = new RuntimeBuilder(options.services(), metrics, scheduler, options.clock(), loops);
+        this.builder = new RuntimeBuilder(options.services(), meters.registry(), scheduler, options.clock(), loops);
         this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT, System::nanoTime,
                 90_000);
-        context.requestMetrics(requestMetrics);
-        bindProcessMetrics();
-        Gauge.builder("outpost.requests.in.flight", context, GatewayContext::inFlight)
-                .description("requests between their head and the end of their response").register(metrics);
+        meters.record(context);
         this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
         this.provider = FileProvider.builder(file, this::apply).loader(new ConfigLoader(RuleChecker.installed())).build();
-    }
-
-    /** The JVM's and the process's meters (memory, GC, threads, CPU, open files, uptime), as every exporter has. */
-    private void bindProcessMetrics() {
-        new JvmMemoryMetrics().bindTo(metrics);
-        gcMetrics.bindTo(metrics);
-        new JvmThreadMetrics().bindTo(metrics);
-        new ClassLoaderMetrics().bindTo(metrics);
-        new ProcessorMetrics().bindTo(metrics);
-        new UptimeMetrics().bindTo(metrics);
-        new FileDescriptorMetrics().bindTo(metrics);
     }
 
     /** Loads {@code file}, binds every entry point and the admin server, and starts serving. */
@@ -225,7 +192,7 @@ public final class Gateway implements AutoCloseable {
         if (proxy != null) {
             tls.certificates(config);
         }
-        sweepMeters(next);
+        meters.sweep(next);
         if (previous != null) {
             // In-flight requests finish on the snapshot they started with; its services stop later.
             retire(previous);
@@ -290,7 +257,7 @@ public final class Gateway implements AutoCloseable {
                     // A request that was still running on it may have brought back meters of a removed router.
                     GatewayRuntime current = runtime.get();
                     if (current != null) {
-                        sweepMeters(current);
+                        meters.sweep(current);
                     }
                 }
             }
@@ -299,28 +266,13 @@ public final class Gateway implements AutoCloseable {
         t.start();
     }
 
-    /**
-     * Removes the meters of routers, services, mirrors and endpoints that {@code serving}, the snapshot serving,
-     * no longer has, and adds those of its new endpoints.
-     */
-    private void sweepMeters(GatewayRuntime serving) {
-        try {
-            requestMetrics.retain(serving.config());
-            MirroringService.retainMeters(metrics, serving.config().http().services());
-            endpointMetrics.retain(serving.services());
-        } catch (RuntimeException e) {
-            // Never in the way of the swap or of retiring the replaced snapshot.
-            log.warn("metrics of the replaced configuration could not be updated", e);
-        }
-    }
-
     public GatewayRuntime runtime() {
         return runtime.get();
     }
 
     /** Where every part of the gateway registers its meters; {@code /metrics} renders it. */
     public PrometheusMeterRegistry metrics() {
-        return metrics;
+        return meters.registry();
     }
 
     public GatewayContext context() {
@@ -368,7 +320,7 @@ public final class Gateway implements AutoCloseable {
             accessLog.close();
         }
         tls.close();
-        gcMetrics.close();
+        meters.close();
         scheduler.shutdownNow();
         if (proxy == null) {
             loops.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
