@@ -23,9 +23,9 @@ public final class AdminApi {
 
     public static void install(AdminServer server, Gateway gateway) {
         server.route("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"));
-        server.route("/ready", (m, p, b) -> gateway.ready()
-                ? AdminResponse.text(200, "text/plain", "ready\n")
-                : AdminResponse.text(503, "text/plain", "not ready\n"));
+        server.route("/ready", (m, p, b) -> gateway.notReady()
+                .map(why -> AdminResponse.text(503, "text/plain", "not ready: " + why + "\n"))
+                .orElseGet(() -> AdminResponse.text(200, "text/plain", "ready\n")));
         server.route("/api/routers", (m, p, b) -> withRuntime(gateway, rt -> AdminResponse.json(200, routers(rt))));
         server.route("/api/services", (m, p, b) -> withRuntime(gateway, rt -> AdminResponse.json(200, services(rt))));
         server.route("/api/services/{name}", (m, p, b) -> withRuntime(gateway, rt -> {

@@ -75,6 +75,13 @@ public final class ReplicatedService implements Service {
     }
 
     @Override
+    public java.util.Optional<String> notReady() {
+        return replication.writes() == null
+                ? java.util.Optional.of("its journal is unavailable (" + replication.journalError() + ")")
+                : java.util.Optional.empty();
+    }
+
+    @Override
     public void handle(ProxyExchange exchange) {
         String session = sessionKeys.of(exchange);
         if (!config.writeMethods().contains(exchange.method())) {

@@ -20,6 +20,7 @@ import io.outpost.proxy.ProxyServer;
 import io.outpost.proxy.Transport;
 import io.outpost.provider.FileProvider;
 import io.outpost.provider.SnapshotRejectedException;
+import io.outpost.service.Service;
 import io.outpost.tls.TlsRuntime;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetSocketAddress;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -293,7 +295,25 @@ public final class Gateway implements AutoCloseable {
     }
 
     public boolean ready() {
-        return runtime.get() != null && proxy != null;
+        return notReady().isEmpty();
+    }
+
+    /**
+     * Why the gateway is not ready, or empty once it serves a configuration with every entry point bound
+     * and every replicated service's journal open (DESIGN: {@code /ready}).
+     */
+    public Optional<String> notReady() {
+        GatewayRuntime serving = runtime.get();
+        if (serving == null || proxy == null) {
+            return Optional.of("no configuration serves yet");
+        }
+        for (Map.Entry<String, Service> s : serving.services().entrySet()) {
+            Optional<String> why = s.getValue().notReady();
+            if (why.isPresent()) {
+                return Optional.of("service " + s.getKey() + ": " + why.get());
+            }
+        }
+        return Optional.empty();
     }
 
     /** Stops accepting, drains in-flight requests for up to the entry points' grace timeout, then stops. */

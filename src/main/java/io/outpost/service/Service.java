@@ -16,6 +16,14 @@ public interface Service {
     }
 
     /**
+     * Why this service cannot do all it is configured for (a replicated service whose journal is not open),
+     * or empty; the gateway is not ready ({@code GET /ready} answers 503) while any service says why.
+     */
+    default java.util.Optional<String> notReady() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Releases timers and health checkers when a configuration snapshot is retired, some time
      * after its successor took over. A successor of the same name may have taken over state
      * (endpoint health, an open journal): such state is released only by its last owner.

@@ -167,6 +167,9 @@ class ServiceReloadTest {
         Files.writeString(dir.resolve("journal"), "a file where the directory should be");
         h.start();
         assertThat(h.post("till-j", "/sales", "refused", null).statusCode()).isEqualTo(503);
+        HttpResponse<String> notReady = h.admin("GET", "/ready");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).contains("service pos: its journal is unavailable");
 
         Files.delete(dir.resolve("journal"));
         reload(h.yaml("        maxBodySize: 1000"));
@@ -177,6 +180,7 @@ class ServiceReloadTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-j").contains("accepted"));
         assertThat(h.cloud.receivedBodies("till-j")).containsExactly("accepted");
         assertThat(h.service().get("journal").get("status").asText()).isEqualTo("open");
+        assertThat(h.admin("GET", "/ready").statusCode()).isEqualTo(200);
     }
 
     @Test
