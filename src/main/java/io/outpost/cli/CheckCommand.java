@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
  * {@code outpost check -c FILE}: validates a file without starting anything, for CI and for editing.
  * Exit 0 when valid; exit 2 with every error, one {@code path: message} per line, on stderr.
  */
-@Command(name = "check", description = "Validate a configuration file and print every error with its key path.")
+@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Validate a configuration file and print every error with its key path.")
 final class CheckCommand implements Callable<Integer> {
 
     static final int INVALID = 2;

@@ -17,7 +17,8 @@ import sun.misc.Signal;
  * cloud and an edge instance, with a link simulator to cut the cloud off. Prints what to try, then
  * runs until SIGINT or SIGTERM and exits 0.
  */
-@Command(name = "demo", description = "Run the gateway with sample cloud and edge replicas and print what to try.")
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Run the gateway with sample cloud and edge replicas and print what to try.")
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "DIR", description = "where sales, journal and logs go (default: data/demo)")

@@ -19,7 +19,8 @@ import sun.misc.Signal;
  * exits 2 with every error (as {@code check}); any other start-up failure (a port in use, a certificate
  * file that changed after validation) exits 1 with one line saying why, not a stack trace.
  */
-@Command(name = "run", description = "Run the gateway with a configuration file (reloaded when it changes).")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Run the gateway with a configuration file (reloaded when it changes).")
 final class RunCommand implements Callable<Integer> {
 
     static final int START_FAILED = 1;

@@ -42,6 +42,9 @@ public final class EndpointMetrics {
             if (service instanceof LoadBalancerService lb) {
                 for (Endpoint e : lb.cluster().endpoints()) {
                     String id = e.id();
+                    if (registry.find(UP).tags("service", name, "endpoint", id).gauge() != null) {
+                        continue; // kept from the snapshot before: it reads whichever snapshot serves
+                    }
                     Gauge.builder(UP, () -> up(name, id))
                             .description("1 while load balancing may use the endpoint (healthy, not ejected), else 0")
                             .tags("service", name, "endpoint", id).register(registry);
