@@ -24,6 +24,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * batch to the index and only then completes the futures. There is no batching delay: an idle
  * journal writes a lone append at once, and under load the batch grows by itself while the previous
  * fsync runs. A failed batch is cut back off the file, so the log never keeps a write that was
- * reported as failed.
+ * reported as failed. A writer that stops while the journal is open (its thread interrupted, or an
+ * exception outside a batch) fails every queued and every later write instead of leaving them
+ * waiting: the journal must be reopened.
  */
 final class GroupCommitWriter implements Runnable {
 
@@ -62,12 +65,16 @@ final class GroupCommitWriter implements Runnable {
     private final BlockingQueue<Op> queue;
     private final Thread thread;
     private volatile boolean closed;
+    /** Why the writer stopped while the journal was open; set before the queue is drained. */
+    private volatile Throwable died;
     private Segment active;
     private long nextSequence;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
     private IOException broken;
     /** Runs between a write's closed check and its queueing; tests close the journal there. */
     Runnable beforeQueue = () -> { };
+    /** Runs on the writer thread once a batch is taken, before it is written; tests stop the writer there. */
+    Runnable beforeBatch = () -> { };
 
     GroupCommitWriter(JournalOptions options, JournalIndex index, ConcurrentNavigableMap<Long, Segment> segments,
             JournalMetrics metrics, long nextSequence) {
@@ -94,8 +101,9 @@ final class GroupCommitWriter implements Runnable {
      * in the queue: whoever removes it from the queue completes it.
      */
     void submit(Op op, CompletableFuture<?> future) {
-        if (closed) {
-            future.completeExceptionally(closedException());
+        JournalException refused = refusal();
+        if (refused != null) {
+            future.completeExceptionally(refused);
             return;
         }
         beforeQueue.run();
@@ -104,18 +112,37 @@ final class GroupCommitWriter implements Runnable {
                     + (queue.size() + queue.remainingCapacity()) + " writes queued (the disk is not keeping up)"));
             return;
         }
-        // close() may have stopped the writer and drained the queue between the check above and the offer.
-        // closed is set before close() queues its Stop, so a write queued behind the Stop sees it here; one
-        // queued ahead of the Stop is taken by the writer or by close(), and then remove() finds nothing.
-        if (closed && queue.remove(op)) {
-            future.completeExceptionally(closedException());
+        // close() may have stopped the writer and drained the queue between the check above and the offer, or
+        // the writer may have died and drained it. closed is set before close() queues its Stop, and died before
+        // the dying writer drains the queue, so a write queued after either drain sees it here; one queued
+        // before is taken by the writer or by the drain, and then remove() finds nothing.
+        if ((closed || died != null) && queue.remove(op)) {
+            future.completeExceptionally(refusal());
         }
     }
 
-    /** Lets every queued write finish, then stops the thread; a write submitted during or after this fails. */
+    /** Why a write is refused at once: the journal is closed, or its writer died; null while it writes. */
+    private JournalException refusal() {
+        if (closed) {
+            return closedException();
+        }
+        Throwable cause = died;
+        return cause == null ? null : diedException(cause);
+    }
+
+    /**
+     * Lets every queued write finish, then stops the thread; a write submitted during or after this fails.
+     * Never waits for a writer that has died: what it left queued is failed.
+     */
     void close() throws InterruptedException {
         closed = true;
-        queue.put(new Stop());
+        Stop stop = new Stop();
+        // Not put(): with the queue full and the writer dead, it would wait forever.
+        while (!queue.offer(stop, 50, TimeUnit.MILLISECONDS)) {
+            if (!thread.isAlive()) {
+                break;
+            }
+        }
         thread.join();
         List<Op> left = new ArrayList<>();
         queue.drainTo(left);
@@ -126,27 +153,47 @@ final class GroupCommitWriter implements Runnable {
         return new JournalException("journal " + directory + " is closed");
     }
 
+    private JournalException diedException(Throwable cause) {
+        String why = cause instanceof InterruptedException ? "its thread was interrupted" : cause.toString();
+        return new JournalException("journal " + directory + ": the writer stopped (" + why
+                + "); no write is accepted until the journal is reopened", cause);
+    }
+
     @Override
     public void run() {
         List<Op> batch = new ArrayList<>();
-        boolean stop = false;
-        while (!stop) {
-            try {
+        try {
+            boolean stop = false;
+            while (!stop) {
                 batch.add(queue.take());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                queue.drainTo(batch, maxBatch - 1);
+                stop = batch.removeIf(op -> op instanceof Stop);
+                beforeBatch.run();
+                try {
+                    writeBatch(batch);
+                } catch (RuntimeException | Error e) {
+                    log.error("journal writer {} failed", directory, e);
+                    fail(batch, new JournalException("journal " + directory + ": writer failed: " + e, e));
+                }
+                batch.clear();
             }
-            queue.drainTo(batch, maxBatch - 1);
-            stop = batch.removeIf(op -> op instanceof Stop);
-            try {
-                writeBatch(batch);
-            } catch (RuntimeException | Error e) {
-                log.error("journal writer {} failed", directory, e);
-                fail(batch, new JournalException("journal " + directory + ": writer failed: " + e, e));
-            }
-            batch.clear();
+        } catch (Throwable e) { // an interrupt, or anything thrown outside a batch: the writer cannot go on
+            died(batch, e);
         }
+    }
+
+    /**
+     * The writer stops while the journal is open: its batch, everything queued and every later write fail
+     * (submit sees {@link #died}), so that no client waits for a write that will never be made.
+     */
+    private void died(List<Op> batch, Throwable cause) {
+        died = cause;
+        fail(batch, diedException(cause));
+        List<Op> left = new ArrayList<>();
+        queue.drainTo(left);
+        fail(left, diedException(cause));
+        log.error("journal writer {} stopped; every queued and later write fails until the journal is reopened",
+                directory, cause);
     }
 
     private void writeBatch(List<Op> batch) {
