@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
@@ -257,6 +258,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             status = HttpResponseStatus.BAD_REQUEST;
         }
         var response = LocalResponses.error(ctx.alloc(), status, cause == null ? null : cause.getMessage());
+        if (HttpMethod.HEAD.equals(request.method())) {
+            // A refused head's method is the one its line starts with, when it could be read (ServerCodec).
+            response = LocalResponses.withoutContent(response);
+        }
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         int responseBytes = response.content().readableBytes();
         closing = true;

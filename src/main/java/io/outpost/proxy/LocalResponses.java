@@ -2,6 +2,7 @@ package io.outpost.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -29,6 +30,19 @@ public final class LocalResponses {
         }
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
         return response;
+    }
+
+    /**
+     * {@code response} as the answer to a HEAD request: without content (RFC 9110 section 9.3.2), its
+     * fields, {@code Content-Length} included, still the ones a GET would get. Releases {@code response}.
+     */
+    static FullHttpResponse withoutContent(FullHttpResponse response) {
+        if (!response.content().isReadable()) {
+            return response;
+        }
+        FullHttpResponse bodiless = response.replace(Unpooled.EMPTY_BUFFER);
+        response.release();
+        return bodiless;
     }
 
     /** A short JSON error: {@code {"status":502,"error":"Bad Gateway","reason":"..."}}. */

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -295,6 +296,9 @@ public final class ProxyExchange implements Exchange, AccessLog.Entry {
         if (!requestComplete && hasBody()) {
             // Rather than read a body nobody wants, end the connection after this answer.
             clientKeepAlive = false;
+        }
+        if (HttpMethod.HEAD.equals(request.method())) {
+            response = LocalResponses.withoutContent(response);
         }
         endAttempt(-response.status().code());
         responseStarted = true;

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
@@ -53,7 +54,10 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
      */
     static final class RequestDecoder extends MessageDecoder {
         private final ArrayDeque<HttpMethod> methods;
-        /** The request line of a head being refused, when it could be read; set on the error path only. */
+        /**
+         * A head being refused, set on the error path only: its method when the line starts with one (a word
+         * and a space), its target when the whole request line could be read.
+         */
         private HttpMethod refusedMethod;
         private String refusedTarget;
 
@@ -64,15 +68,17 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
         @Override
         void malformed(ChannelHandlerContext ctx, RuntimeException cause, boolean inHead, List<Object> out) {
             if (inHead) {
-                RefusedHead failed = refusedMethod == null ? new RefusedHead(HttpMethod.GET, "/bad-request", false)
-                        : new RefusedHead(refusedMethod, refusedTarget, true);
+                boolean lineRead = refusedTarget != null;
+                HttpMethod method = refusedMethod == null ? HttpMethod.GET : refusedMethod;
+                RefusedHead failed = new RefusedHead(method, lineRead ? refusedTarget : "/bad-request", lineRead);
                 refusedMethod = null;
                 refusedTarget = null;
                 failed.setDecoderResult(DecoderResult.failure(cause));
                 out.add(failed);
-                // Its 400 is a response too: without a method of its own, the encoder would take
-                // it for an answer to the request before (a HEAD, say) and drop its body.
-                methods.add(HttpMethod.GET);
+                // Its 400 is a response too, and answers this request: without a method of its own, the
+                // encoder would take it for an answer to the request before (a HEAD, say) and drop its
+                // body; with its own, the answer to a refused HEAD has none (RFC 9110 section 9.3.2).
+                methods.add(method);
             } else {
                 DefaultLastHttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
                 failed.setDecoderResult(DecoderResult.failure(cause));
@@ -92,6 +98,37 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
             if (r == w) {
                 return;
             }
+            try {
+                readRequestHead(in, r, out);
+            } catch (IllegalArgumentException | DecoderException e) {
+                if (refusedMethod == null) {
+                    // A line too long or malformed may still say HEAD: then its answer has no body.
+                    refusedMethod = methodWord(in, r);
+                }
+                throw e;
+            }
+        }
+
+        /**
+         * The method a refused head's line starts with (a word of token characters and a space, the word at
+         * most 20 bytes), or null. The bytes stay in the buffer when the head was read from it.
+         */
+        private static HttpMethod methodWord(ByteBuf in, int start) {
+            int end = Math.min(in.writerIndex(), start + 21);
+            for (int i = start; i < end; i++) {
+                byte b = in.getByte(i);
+                if (b == ' ') {
+                    return i == start ? null
+                            : HttpMethod.valueOf(in.toString(start, i - start, StandardCharsets.US_ASCII));
+                }
+                if (!HeadFields.tchar(b)) {
+                    return null;
+                }
+            }
+            return null;
+        }
+
+        private void readRequestHead(ByteBuf in, int r, List<Object> out) {
             int end = HeadFields.headEnd(in, MAX_INITIAL_LINE + MAX_HEADER_SIZE);
             int firstLf = in.indexOf(r, r + Math.min(in.readableBytes(), MAX_INITIAL_LINE + 1), (byte) '\n');
             if (firstLf < 0 && in.readableBytes() > MAX_INITIAL_LINE || firstLf - r > MAX_INITIAL_LINE) {
@@ -204,7 +241,9 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
 
     /**
      * A request head the decoder refused (its decoder result is the failure). When its request line could
-     * be read, {@link #method()} and {@link #uri()} are that line's; else they are placeholders.
+     * be read, {@link #method()} and {@link #uri()} are that line's; else the target is a placeholder, and
+     * the method is the word the line starts with when there is one (a refused HEAD is answered without a
+     * body), GET otherwise.
      */
     static final class RefusedHead extends DefaultHttpRequest {
         private final boolean lineRead;

@@ -177,6 +177,37 @@ class ServerCodecTest {
     }
 
     @Test
+    void aHeadRefusedBeforeItsLineWasReadKeepsTheMethodItStartsWithAndItsAnswerHasNoBody() {
+        for (String bad : List.of("HEAD /" + "a".repeat(ServerCodec.MAX_INITIAL_LINE) + " HTTP/1.1\r\n",
+                "HEAD / HTTP/2.0\r\n\r\n",
+                "HEAD / HTTP/3.0\r\nX: " + "b".repeat(ServerCodec.MAX_HEADER_SIZE) + "\r\n\r\n")) {
+            EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec());
+            ch.writeInbound(Unpooled.copiedBuffer(bad, StandardCharsets.ISO_8859_1));
+            HttpRequest r = ch.readInbound();
+            assertThat(r.decoderResult().isFailure()).as(bad).isTrue();
+            assertThat(((ServerCodec.RefusedHead) r).lineRead()).as(bad).isFalse();
+            assertThat(r.method()).as(bad).isEqualTo(HttpMethod.HEAD);
+            ch.writeOutbound(LocalResponses.error(ByteBufAllocator.DEFAULT,
+                    io.netty.handler.codec.http.HttpResponseStatus.BAD_REQUEST, "refused"));
+            StringBuilder written = new StringBuilder();
+            ByteBuf b;
+            while ((b = ch.readOutbound()) != null) {
+                written.append(b.toString(StandardCharsets.ISO_8859_1));
+                b.release();
+            }
+            assertThat(written.toString()).as(bad).startsWith("HTTP/1.1 400 ").endsWith("\r\n\r\n");
+            ch.finishAndReleaseAll();
+        }
+        for (String bad : List.of("GARBAGE\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n", " HEAD / HTTP/1.1\r\n\r\n")) {
+            EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec());
+            ch.writeInbound(Unpooled.copiedBuffer(bad, StandardCharsets.ISO_8859_1));
+            HttpRequest r = ch.readInbound();
+            assertThat(r.method()).as(bad).isEqualTo(HttpMethod.GET); // no method: the answer keeps its body
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    @Test
     void aHeadRefusedInItsRequestLineOrAfterAGoodRequestKeepsNoLine() {
         for (String bad : List.of("GET / HTTP/2.0\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n",
                 "GET /" + "a".repeat(ServerCodec.MAX_INITIAL_LINE) + " HTTP/1.1\r\n",
