@@ -295,18 +295,7 @@ class ServiceReloadTest {
         h.cloud.reject("/sales/busy");   // the cloud answers 409
         assertThat(h.post("till-a", "/sales", "w1", null).statusCode()).isEqualTo(201);
 
-        reload("""
-                entryPoints:
-                  web: { address: "127.0.0.1:%d" }
-                admin: { address: "127.0.0.1:%d" }
-                journal: { dir: "%s" }
-                http:
-                  routers:
-                    pos: { rule: "PathPrefix(`/`)", service: plain }
-                  services:
-                    plain:
-                      loadBalancer: { endpoints: [ { url: "%s" } ] }
-                %s""".formatted(h.port, h.adminPort, dir.resolve("journal"), h.edgeUrl, inv("edge")));
+        reload(withoutReplicatedService(dir.resolve("journal")) + inv("edge"));
         await().atMost(Duration.ofSeconds(10)).until(() -> !h.gateway.runtime().services().containsKey("pos"));
 
         // pos back with other settings, in a snapshot that fails after pos was built.
