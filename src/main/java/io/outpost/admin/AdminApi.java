@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * The admin endpoints of DESIGN.md, over a running {@link Gateway}. Reads take GET and HEAD, the
- * pause and resume actions POST; other methods get 405 with {@code Allow}.
+ * pause and resume actions POST; other methods get 405 with {@code Allow}. The dashboard page and
+ * {@code /} (a redirect to it) are served without the token; the API calls the page makes need it.
  */
 public final class AdminApi {
 
@@ -46,6 +47,8 @@ public final class AdminApi {
         server.route("/metrics", new Metrics(gateway));
         server.route("/api/config", (m, p, b) -> withRuntime(gateway,
                 rt -> AdminResponse.json(ConfigJson.render(rt.config()))));
+        server.openRoute("/dashboard", Dashboard.load());
+        server.openRoute("/", Dashboard::redirect);
     }
 
     /**

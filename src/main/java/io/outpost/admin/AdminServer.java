@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin server: health, readiness, the JSON API and metrics, on its own address and its own
+ * The admin server: health, readiness, the JSON API, metrics and the dashboard, on its own address and its own
  * event loop so that a flood of proxied traffic cannot starve it.
  *
  * <pre>{@code
@@ -53,7 +53,8 @@ public final class AdminServer implements AutoCloseable {
     /** The methods of an endpoint that only reads. */
     public static final List<String> READ = List.of("GET", "HEAD");
 
-    private record Route(List<String> methods, AdminHandler handler) {}
+    /** {@code open}: answered without the bearer token, for a route that holds no data. */
+    private record Route(List<String> methods, AdminHandler handler, boolean open) {}
 
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private volatile String bearerToken;
@@ -71,11 +72,20 @@ public final class AdminServer implements AutoCloseable {
 
     /** Adds an endpoint that answers {@code methods} (upper case); others get 405. */
     public AdminServer route(String pattern, List<String> methods, AdminHandler handler) {
-        routes.put(pattern, new Route(List.copyOf(methods), handler));
+        routes.put(pattern, new Route(List.copyOf(methods), handler, false));
         return this;
     }
 
-    /** Demands {@code Authorization: Bearer <token>} on every path but /health and /ready. */
+    /**
+     * Adds a read endpoint answered without the bearer token, like /health and /ready: for static content
+     * that holds no data, such as the dashboard page, whose own API calls still need the token.
+     */
+    public AdminServer openRoute(String pattern, AdminHandler handler) {
+        routes.put(pattern, new Route(READ, handler, true));
+        return this;
+    }
+
+    /** Demands {@code Authorization: Bearer <token>} on every path but /health, /ready and {@link #openRoute open routes}. */
     public void bearerToken(String token) {
         this.bearerToken = token;
     }
@@ -102,23 +112,29 @@ public final class AdminServer implements AutoCloseable {
     }
 
     AdminResponse dispatch(String method, String path, byte[] body, String authorization, String accept) {
+        String[] segments = split(path);
+        Route found = null;
+        List<String> params = null;
+        for (Map.Entry<String, Route> route : routes.entrySet()) {
+            params = match(split(route.getKey()), segments);
+            if (params != null) {
+                found = route.getValue();
+                break;
+            }
+        }
         String token = bearerToken;
-        if (token != null && !path.equals("/health") && !path.equals("/ready")
-                && !constantTimeEquals("Bearer " + token, authorization)) {
+        boolean open = path.equals("/health") || path.equals("/ready") || (found != null && found.open());
+        if (token != null && !open && !constantTimeEquals("Bearer " + token, authorization)) {
             return AdminResponse.error(401, "admin API needs a bearer token");
         }
-        String[] segments = split(path);
-        for (Map.Entry<String, Route> route : routes.entrySet()) {
-            List<String> params = match(split(route.getKey()), segments);
-            if (params != null) {
-                List<String> allowed = route.getValue().methods();
-                if (!allowed.contains(method)) {
-                    String allow = String.join(", ", allowed);
-                    return AdminResponse.error(405, "method " + method + " is not allowed on " + path
-                            + " (allowed: " + allow + ")").withHeader("Allow", allow);
-                }
-                return route.getValue().handler().handle(method, params, body, accept);
+        if (found != null) {
+            List<String> allowed = found.methods();
+            if (!allowed.contains(method)) {
+                String allow = String.join(", ", allowed);
+                return AdminResponse.error(405, "method " + method + " is not allowed on " + path
+                        + " (allowed: " + allow + ")").withHeader("Allow", allow);
             }
+            return found.handler().handle(method, params, body, accept);
         }
         return AdminResponse.error(404, "no admin endpoint at " + path);
     }

@@ -66,6 +66,18 @@ class AdminServerTest {
     }
 
     @Test
+    void anOpenRouteIsAnsweredWithoutTheTokenAndTheOthersStillNeedIt() {
+        server.openRoute("/page", (m, p, b) -> AdminResponse.text(200, "text/html", "<p>page</p>"));
+        server.bearerToken("t0k3n");
+
+        assertThat(call("GET", "/page").status()).isEqualTo(200);
+        assertThat(call("HEAD", "/page").status()).isEqualTo(200);
+        assertThat(call("POST", "/page").status()).isEqualTo(405);
+        assertThat(call("GET", "/api/config").status()).isEqualTo(401);
+        assertThat(call("GET", "/unknown").status()).isEqualTo(401);
+    }
+
+    @Test
     void overHttpA405CarriesAllowAndHeadHasNoBody() throws Exception {
         server.start();
         HttpClient client = HttpClient.newHttpClient();
