@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * A port the gateway listens on. Timeouts follow Traefik's responding timeouts: {@code readTimeout}
- * bounds reading a whole request (0 = none), {@code idleTimeout} closes idle keep-alive connections,
+ * bounds reading a whole request, from its first byte (0 = none), {@code idleTimeout} closes idle keep-alive connections,
  * and {@code graceTimeout} is how long shutdown waits for requests in flight. With {@code tls} the entry
  * point terminates TLS. {@code forwardedHeaders} says whose forwarding headers are kept.
  */

@@ -25,6 +25,7 @@ public final class EntryPoint {
     private final EntryPointTls tls;
     private final ForwardedTrust forwardedTrust;
     private final Lingering lingering;
+    private final long readTimeoutNanos;
     private Channel server;
 
     public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis) {
@@ -42,17 +43,18 @@ public final class EntryPoint {
      */
     public EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis, EntryPointTls tls,
                       ForwardedTrust forwardedTrust) {
-        this(name, address, idleTimeoutMillis, tls, forwardedTrust, Lingering.DEFAULTS);
+        this(name, address, idleTimeoutMillis, tls, forwardedTrust, Lingering.DEFAULTS, 0);
     }
 
     private EntryPoint(String name, InetSocketAddress address, long idleTimeoutMillis, EntryPointTls tls,
-                       ForwardedTrust forwardedTrust, Lingering lingering) {
+                       ForwardedTrust forwardedTrust, Lingering lingering, long readTimeoutNanos) {
         this.forwardedTrust = forwardedTrust;
         this.name = name;
         this.address = address;
         this.idleTimeoutMillis = idleTimeoutMillis;
         this.tls = tls;
         this.lingering = lingering;
+        this.readTimeoutNanos = readTimeoutNanos;
     }
 
     /**
@@ -61,7 +63,20 @@ public final class EntryPoint {
      */
     public EntryPoint lingering(Lingering lingering) {
         return new EntryPoint(name, address, idleTimeoutMillis, tls, forwardedTrust,
-                java.util.Objects.requireNonNull(lingering, "lingering"));
+                java.util.Objects.requireNonNull(lingering, "lingering"), readTimeoutNanos);
+    }
+
+    /**
+     * This entry point, answering 408 to a request not read in full, head and body, within
+     * {@code readTimeout} of its first byte, and closing its connection. Zero (the default here) sets
+     * no bound. The clock starts when a request starts arriving, so time a keep-alive connection
+     * spends idle between requests is the idle timeout's alone.
+     */
+    public EntryPoint readTimeout(java.time.Duration readTimeout) {
+        if (readTimeout.isNegative()) {
+            throw new IllegalArgumentException("readTimeout: " + readTimeout + " (expected: >= 0)");
+        }
+        return new EntryPoint(name, address, idleTimeoutMillis, tls, forwardedTrust, lingering, readTimeout.toNanos());
     }
 
     public String name() {
@@ -92,8 +107,9 @@ public final class EntryPoint {
                         }
                         ch.pipeline()
                                 .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast("codec", new ServerCodec())
-                                .addLast("proxy", new FrontendHandler(gateway, name, tls != null, forwardedTrust, lingering));
+                                .addLast("codec", new ServerCodec(readTimeoutNanos > 0))
+                                .addLast("proxy", new FrontendHandler(gateway, name, tls != null, forwardedTrust, lingering,
+                                        readTimeoutNanos));
                     }
                 });
         server = b.bind(address).sync().channel();

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -22,6 +24,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * pipelined behind a complete request waits in a backlog, with reading paused, until the
  * response before it is done. A connection that ends with input still coming (a body not read, a
  * malformed head) closes through a {@link LingeringClose}, so that the answer reaches the client.
+ * A request not read in full within the read timeout of its first byte is answered 408 (Traefik's
+ * {@code respondingTimeouts.readTimeout}); one timer per connection, re-armed lazily, keeps that
+ * bound, so a request costs a field write.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
@@ -47,6 +53,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private final boolean secure;
     private final ForwardedTrust forwardedTrust;
     private final Lingering lingering;
+    private final long readTimeoutNanos;
 
     private ChannelHandlerContext ctx;
     private UpstreamPool pool;
@@ -59,10 +66,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private boolean reading;
     private int paused;
     private boolean closing;
+    /** When the request being read must have arrived in full ({@link GatewayContext#nanoTime()}); 0: none is. */
+    private long readDeadline;
+    private io.netty.util.concurrent.ScheduledFuture<?> readTimer;
 
     FrontendHandler(GatewayContext gateway, String entryPoint, boolean secure, ForwardedTrust forwardedTrust,
-                    Lingering lingering) {
+                    Lingering lingering, long readTimeoutNanos) {
         this.gateway = gateway;
+        this.readTimeoutNanos = readTimeoutNanos;
         this.entryPoint = entryPoint;
         this.secure = secure;
         this.forwardedTrust = forwardedTrust;
@@ -135,6 +146,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     private void dispatch(Object msg) {
         dispatching = true;
         try {
+            if (msg instanceof LastHttpContent) {
+                readDeadline = 0; // the request is read in full (from here, a body still owed is no one's)
+            } else if (msg instanceof HttpRequest || msg == ServerCodec.HEAD_ARRIVING) {
+                startReadClock();
+            }
             if (msg instanceof HttpRequest request) {
                 startExchange(request);
                 if (msg instanceof HttpContent content && current != null) {
@@ -159,6 +175,55 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             dispatching = false;
         }
         drainBacklog();
+    }
+
+    /** A request starts arriving: it must be read in full within the read timeout. */
+    private void startReadClock() {
+        if (readTimeoutNanos == 0 || readDeadline != 0) {
+            return;
+        }
+        long deadline = gateway.nanoTime() + readTimeoutNanos;
+        readDeadline = deadline == 0 ? 1 : deadline;
+        if (readTimer == null) {
+            // An armed timer fires before this deadline (the timeout is the same for every request):
+            // it re-arms itself for what is left.
+            readTimer = ctx.executor().schedule(this::onReadTimer, readTimeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void onReadTimer() {
+        readTimer = null;
+        long deadline = readDeadline;
+        if (deadline == 0 || closing) {
+            return;
+        }
+        long left = deadline - gateway.nanoTime();
+        if (left > 0) {
+            readTimer = ctx.executor().schedule(this::onReadTimer, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        readDeadline = 0;
+        ProxyExchange ex = current;
+        if (ex == null) {
+            headTimedOut(deadline - readTimeoutNanos);
+        } else if (!ex.requestComplete()) {
+            // Once a response has begun (an upstream answered early), this only closes the connection.
+            ex.fail(HttpResponseStatus.REQUEST_TIMEOUT, "request not read in full within the read timeout");
+        }
+    }
+
+    /** A request head still arriving when the read timeout ran out: 408, then the connection ends. */
+    private void headTimedOut(long startNanos) {
+        FullHttpResponse response = LocalResponses.error(ctx.alloc(), HttpResponseStatus.REQUEST_TIMEOUT,
+                "request head not read in full within the read timeout");
+        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        int responseBytes = response.content().readableBytes();
+        closing = true;
+        releaseBacklog();
+        ChannelFuture written = ctx.writeAndFlush(response);
+        gateway.finished(new RejectedRequest("", entryPoint, clientIp, "", "", "", "",
+                HttpResponseStatus.REQUEST_TIMEOUT.code(), responseBytes), gateway.nanoTime() - startNanos);
+        LingeringClose.after(written, ctx, lingering, gateway::nanoTime);
     }
 
     private void drainBacklog() {
@@ -358,6 +423,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        if (readTimer != null) {
+            readTimer.cancel(false);
+            readTimer = null;
+        }
         ProxyExchange ex = current;
         if (ex != null) {
             ex.onClientClosed();

@@ -32,9 +32,25 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
     static final int MAX_INITIAL_LINE = 8192;
     static final int MAX_HEADER_SIZE = 16384;
 
+    /**
+     * Passed on, ahead of the request, when a request head is still arriving at the end of a read: the
+     * request began then. A head that arrives in one read has no marker; the request begins with it.
+     */
+    static final Object HEAD_ARRIVING = new Object() {
+        @Override
+        public String toString() {
+            return "HEAD_ARRIVING";
+        }
+    };
+
     ServerCodec() {
+        this(false);
+    }
+
+    /** {@code markHeads}: pass on {@link #HEAD_ARRIVING} for heads split across reads. */
+    ServerCodec(boolean markHeads) {
         ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
-        init(new RequestDecoder(methods), new ResponseEncoder(methods));
+        init(new RequestDecoder(methods, markHeads), new ResponseEncoder(methods));
     }
 
     /** Thrown inside the decoder; the decoder turns it into a failed decoder result. */
@@ -60,13 +76,18 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
          */
         private HttpMethod refusedMethod;
         private String refusedTarget;
+        private final boolean markHeads;
+        /** A head's first bytes were read and {@link #HEAD_ARRIVING} passed on; the rest has not arrived. */
+        private boolean headArriving;
 
-        RequestDecoder(ArrayDeque<HttpMethod> methods) {
+        RequestDecoder(ArrayDeque<HttpMethod> methods, boolean markHeads) {
             this.methods = methods;
+            this.markHeads = markHeads;
         }
 
         @Override
         void malformed(ChannelHandlerContext ctx, RuntimeException cause, boolean inHead, List<Object> out) {
+            headArriving = false;
             if (inHead) {
                 boolean lineRead = refusedTarget != null;
                 HttpMethod method = refusedMethod == null ? HttpMethod.GET : refusedMethod;
@@ -100,6 +121,14 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
             }
             try {
                 readRequestHead(in, r, out);
+                if (markHeads) {
+                    if (in.readerIndex() != r) {
+                        headArriving = false;
+                    } else if (!headArriving) {
+                        headArriving = true;
+                        out.add(HEAD_ARRIVING);
+                    }
+                }
             } catch (IllegalArgumentException | DecoderException e) {
                 if (refusedMethod == null) {
                     // A line too long or malformed may still say HEAD: then its answer has no body.

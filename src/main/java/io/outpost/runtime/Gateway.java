@@ -145,7 +145,8 @@ public final class Gateway implements AutoCloseable {
             EntryPointConfig ep = e.getValue();
             entryPoints.add(new EntryPoint(e.getKey(), new InetSocketAddress(ep.address().host(), ep.address().port()),
                     ep.idleTimeout().toMillis(), tls.entryPoint(e.getKey()),
-                    ForwardedTrust.of(ep.forwardedHeaders().insecure(), ep.forwardedHeaders().trustedIPs())));
+                    ForwardedTrust.of(ep.forwardedHeaders().insecure(), ep.forwardedHeaders().trustedIPs()))
+                    .readTimeout(ep.readTimeout()));
         }
         proxy = new ProxyServer(context, Transport.best(), loops, entryPoints);
         proxy.start();
