@@ -34,7 +34,10 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
 
     /**
      * Passed on, ahead of the request, when a request head is still arriving at the end of a read: the
-     * request began then. A head that arrives in one read has no marker; the request begins with it.
+     * request began then. A head that arrives in one read has no marker; the request begins with it. A
+     * head that starts in the read that ended the request before it is marked at its next read (Netty
+     * takes a message decoded from no new input for a decoder fault, so the marker is passed on
+     * directly, never after messages of the same read still waiting to be).
      */
     static final Object HEAD_ARRIVING = new Object() {
         @Override
@@ -124,9 +127,9 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
                 if (markHeads) {
                     if (in.readerIndex() != r) {
                         headArriving = false;
-                    } else if (!headArriving) {
+                    } else if (!headArriving && out.isEmpty()) {
                         headArriving = true;
-                        out.add(HEAD_ARRIVING);
+                        ctx.fireChannelRead(HEAD_ARRIVING);
                     }
                 }
             } catch (IllegalArgumentException | DecoderException e) {
