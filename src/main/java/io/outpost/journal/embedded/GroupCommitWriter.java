@@ -187,13 +187,14 @@ final class GroupCommitWriter implements Runnable {
      * (submit sees {@link #died}), so that no client waits for a write that will never be made.
      */
     private void died(List<Op> batch, Throwable cause) {
+        // Logged before any write fails: whoever sees a write fail for this reason finds it in the log.
+        log.error("journal writer {} stopped; every queued and later write fails until the journal is reopened",
+                directory, cause);
         died = cause;
         fail(batch, diedException(cause));
         List<Op> left = new ArrayList<>();
         queue.drainTo(left);
         fail(left, diedException(cause));
-        log.error("journal writer {} stopped; every queued and later write fails until the journal is reopened",
-                directory, cause);
     }
 
     private void writeBatch(List<Op> batch) {
