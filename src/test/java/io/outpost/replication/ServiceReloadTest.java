@@ -186,8 +186,7 @@ class ServiceReloadTest {
     @Test
     void aJournalWhoseWritesLeftInDoubtCannotBeCommittedIsLetGoAndOpenedAgainByTheNextReload() throws Exception {
         Path journalDir = dir.resolve("journal").resolve("pos");
-        try (EmbeddedJournal journal = EmbeddedJournal.open(JournalOptions.builder(journalDir)
-                .replicas("cloud", "edge").build())) {
+        try (EmbeddedJournal journal = openJournal(journalDir)) {
             journal.append(new EntryDraft("till-d", "doubt-1", "POST", "/sales",
                     List.of(new Header("X-Till", "till-d")), "w0".getBytes(StandardCharsets.UTF_8))).join();
         }   // neither committed nor aborted: in doubt when it opens again
@@ -204,8 +203,7 @@ class ServiceReloadTest {
         assertThat(refused.body()).contains("writes left in doubt by the last run could not be committed")
                 .contains("the disk refused the commit");
         assertThat(h.service().get("journal").get("status").asText()).isEqualTo("unavailable");
-        try (EmbeddedJournal journal = EmbeddedJournal.open(JournalOptions.builder(journalDir)
-                .replicas("cloud", "edge").build())) {   // closed and unlocked: not "in use"
+        try (EmbeddedJournal journal = openJournal(journalDir)) {   // closed and unlocked: not "in use"
             assertThat(journal.inDoubt()).extracting(Entry::idempotencyKey).containsExactly("doubt-1");
         }
 
@@ -278,8 +276,7 @@ class ServiceReloadTest {
         // After a restart the directory in the file is the one bound: nothing was left behind in the old one.
         h.gateway.close();
         h.gateway = null;
-        try (var journal = io.outpost.journal.embedded.EmbeddedJournal.open(io.outpost.journal.embedded.JournalOptions
-                .builder(bound.resolve("pos")).replicas("cloud", "edge").build())) {
+        try (var journal = openJournal(bound.resolve("pos"))) {
             assertThat(journal.backlog("edge")).isZero();
             assertThat(journal.backlog("cloud")).isZero();
         }
@@ -317,8 +314,7 @@ class ServiceReloadTest {
 
         h.gateway.close();
         h.gateway = null;
-        try (var journal = io.outpost.journal.embedded.EmbeddedJournal.open(io.outpost.journal.embedded.JournalOptions
-                .builder(dir.resolve("journal").resolve("pos")).replicas("cloud", "edge").build())) {
+        try (var journal = openJournal(dir.resolve("journal").resolve("pos"))) {
             assertThat(journal.backlog("edge")).isZero();
         }
     }
@@ -374,8 +370,7 @@ class ServiceReloadTest {
         h.gateway = null;
 
         // The replaced snapshot held the journal too; it must not stay open (and locked) after the stop.
-        try (var journal = io.outpost.journal.embedded.EmbeddedJournal.open(io.outpost.journal.embedded.JournalOptions
-                .builder(dir.resolve("journal").resolve("pos")).replicas("cloud", "edge").build())) {
+        try (var journal = openJournal(dir.resolve("journal").resolve("pos"))) {
             assertThat(journal.backlog("cloud")).isZero();
         }
     }
@@ -467,5 +462,10 @@ class ServiceReloadTest {
                     plain:
                       loadBalancer: { endpoints: [ { url: "%s" } ] }
                 """.formatted(h.port, h.adminPort, journalDir, h.edgeUrl);
+    }
+
+    /** The service's journal, opened directly (the gateway stopped or not started yet). */
+    private static EmbeddedJournal openJournal(Path journalDir) {
+        return EmbeddedJournal.open(JournalOptions.builder(journalDir).replicas("cloud", "edge").build());
     }
 }
