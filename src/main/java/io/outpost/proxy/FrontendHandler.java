@@ -273,7 +273,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             // Absolute form, or a path that lost dot segments: forward what was routed.
             request.setUri(info.query().isEmpty() ? info.path() : info.path() + "?" + info.query());
         }
-        ProxyHeaders.removeHopByHop(headers);
+        ProxyHeaders.removeRequestHopByHop(headers);
         ProxyHeaders.frameBody(headers);
         String requestId = headers.get(ProxyHeaders.X_REQUEST_ID);
         if (requestId == null || requestId.isEmpty()) {

@@ -27,10 +27,25 @@ final class ProxyHeaders {
     }
 
     /**
-     * Removes hop-by-hop headers. {@code Transfer-Encoding} goes too: the codec on the next hop
-     * frames the body itself, and {@link #frameBody} says how.
+     * Removes a response's hop-by-hop headers. {@code Transfer-Encoding} goes too: the codec on the
+     * next hop frames the body itself, and {@link #frameBody} says how.
      */
     static void removeHopByHop(HttpHeaders headers) {
+        removeHopByHop(headers, false);
+    }
+
+    /**
+     * Removes a request's hop-by-hop headers, as {@link #removeHopByHop}, except that a
+     * {@code Connection} option naming a forwarding header ({@link #governedByTrust}) is ignored, as
+     * Traefik ignores it: whether those headers pass is decided by {@link #addForwarded} from the
+     * client's trust. Honouring the option would let a trusted proxy's connection option drop the
+     * chain it sent, so that the service took that proxy's address for the client's.
+     */
+    static void removeRequestHopByHop(HttpHeaders headers) {
+        removeHopByHop(headers, true);
+    }
+
+    private static void removeHopByHop(HttpHeaders headers, boolean request) {
         if (headers instanceof RawHeaders raw && raw.onlyValues(HttpHeaderNames.CONNECTION,
                 HttpHeaderValues.KEEP_ALIVE, HttpHeaderValues.CLOSE)) {
             // No connection options to remove besides the field itself: the common case, answered
@@ -45,7 +60,7 @@ final class ProxyHeaders {
                 }
                 for (String token : value.split(",")) {
                     String name = token.trim();
-                    if (!name.isEmpty() && !isPlain(name) && !frames(name)) {
+                    if (!name.isEmpty() && !isPlain(name) && !frames(name) && !(request && governedByTrust(name))) {
                         if (named == null) {
                             named = new java.util.ArrayList<>(2);
                         }
@@ -74,6 +89,34 @@ final class ProxyHeaders {
      */
     private static boolean frames(String name) {
         return name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding");
+    }
+
+    /**
+     * Whether {@code name} is one of the headers {@link #addForwarded} keeps from a trusted client and
+     * removes from any other ({@link #UNTRUSTED}), also when written with {@code _} for {@code -}.
+     */
+    private static boolean governedByTrust(String name) {
+        for (CharSequence governed : UNTRUSTED) {
+            if (sameLoosely(name, governed)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code name} is {@code lowerCase} ignoring case, with an {@code _} matching a {@code -}. */
+    private static boolean sameLoosely(String name, CharSequence lowerCase) {
+        if (name.length() != lowerCase.length()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char a = name.charAt(i);
+            char b = lowerCase.charAt(i);
+            if (a != b && !(a >= 'A' && a <= 'Z' && a + 32 == b) && !(a == '_' && b == '-')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isPlain(String connection) {

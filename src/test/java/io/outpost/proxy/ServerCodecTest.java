@@ -70,7 +70,7 @@ class ServerCodecTest {
         assertThat(request.method()).isEqualTo(HttpMethod.GET);
         assertThat(request.uri()).isEqualTo("/a?b=c");
         assertThat(m.get(1)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
-        ProxyHeaders.removeHopByHop(request.headers());
+        ProxyHeaders.removeRequestHopByHop(request.headers());
         ProxyHeaders.addForwarded(request.headers(), "10.0.0.1", false, "shop.example", false);
         assertThat(upstreamHead(request)).isEqualTo("GET /a?b=c HTTP/1.1\r\nHost: shop.example\r\n"
                 + "X-Mixed-Case:  v\u00e9\r\nx-forwarded-for: 10.0.0.1\r\nx-forwarded-proto: http\r\n"
@@ -103,6 +103,30 @@ class ServerCodecTest {
                     .doesNotContain("X_Forwarded_For", "x_real_ip", "X-Forwarded_Host").contains("X_Other");
             assertThat(headers.getAll("x-forwarded-for")).containsExactly("10.0.0.1");
         }
+    }
+
+    @Test
+    void aRequestsConnectionOptionsSpareTheForwardingFieldsOfRawAndOrdinaryHeadersAlike() {
+        String fields = "Connection: keep-alive, x-forwarded-FOR, X_Real_Ip\r\nConnection: X-Secret, Forwarded\r\n"
+                + "X-Forwarded-For: 6.6.6.6\r\nX_Real_Ip: 6.6.6.6\r\nForwarded: for=6.6.6.6\r\nX-Secret: s\r\n";
+        HttpRequest raw = (HttpRequest) receive("GET / HTTP/1.1\r\nHost: shop.example\r\n" + fields + "\r\n").get(0);
+        io.netty.handler.codec.http.DefaultHttpHeaders ordinary = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        fields.lines().forEach(l -> ordinary.add(l.substring(0, l.indexOf(':')), l.substring(l.indexOf(':') + 2)));
+
+        for (io.netty.handler.codec.http.HttpHeaders headers : List.of(raw.headers(), ordinary)) {
+            ProxyHeaders.removeRequestHopByHop(headers);
+            assertThat(headers.names()).as(headers.getClass().getSimpleName())
+                    .contains("X-Forwarded-For", "X_Real_Ip", "Forwarded").doesNotContain("Connection", "X-Secret");
+        }
+    }
+
+    /** A response's forwarding fields mean nothing to the gateway: its Connection options apply to them. */
+    @Test
+    void aResponsesConnectionOptionsRemoveForwardingFieldsToo() {
+        io.netty.handler.codec.http.DefaultHttpHeaders headers = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        headers.add("Connection", "X-Forwarded-For").add("X-Forwarded-For", "6.6.6.6").add("X-Kept", "1");
+        ProxyHeaders.removeHopByHop(headers);
+        assertThat(headers.names()).containsExactly("X-Kept");
     }
 
     @Test

@@ -173,6 +173,43 @@ class ForwardedHeadersTest {
         assertThat(h.get("X-real-ip")).containsExactly("127.0.0.1");
     }
 
+    /**
+     * A {@code Connection} header naming every forwarding header (in two field lines, in any case, one
+     * with {@code _} for {@code -}) and one ordinary header, {@code X-Hop}.
+     */
+    private static final String CONNECTION_NAMES_THEM = "Connection: keep-alive, X-Forwarded-For, x-forwarded-proto\r\n"
+            + "Connection: X-Forwarded-Host, X-Forwarded-Port, X-Forwarded-Prefix, X-Real-Ip, Forwarded, "
+            + "X_Forwarded_Scheme, X-Hop\r\nX-Hop: 1\r\nForwarded: for=203.0.113.7\r\nX_Forwarded_Scheme: https\r\n";
+
+    /** As in Traefik: the trust decision governs these headers, not the connection options of the last hop. */
+    @Test
+    void aTrustedClientsConnectionOptionsDoNotRemoveItsForwardingHeaders() throws Exception {
+        Map<String, List<String>> h = upstreamSaw(trusting, CONNECTION_NAMES_THEM + SPOOFED);
+        assertThat(h.get("X-forwarded-for")).containsExactly("203.0.113.7, 127.0.0.1");
+        assertThat(h.get("X-forwarded-host")).containsExactly("admin.internal");
+        assertThat(h.get("X-forwarded-proto")).containsExactly("https");
+        assertThat(h.get("X-forwarded-port")).containsExactly("8443");
+        assertThat(h.get("X-forwarded-prefix")).containsExactly("/admin");
+        assertThat(h.get("X-real-ip")).containsExactly("203.0.113.7");
+        assertThat(h.get("Forwarded")).containsExactly("for=203.0.113.7");
+        assertThat(h.get("X_forwarded_scheme")).containsExactly("https");
+        assertThat(h).doesNotContainKeys("X-hop", "Connection");
+    }
+
+    @Test
+    void anUntrustedClientsConnectionOptionsLeaveTheGatewaysOwnForwardingHeaders() throws Exception {
+        for (int port : new int[] {open, otherNetwork}) {
+            Map<String, List<String>> h = upstreamSaw(port, CONNECTION_NAMES_THEM + SPOOFED);
+            assertThat(h.get("X-forwarded-for")).as("entry point on %d", port).containsExactly("127.0.0.1");
+            assertThat(h.get("X-forwarded-host")).containsExactly("shop.test:" + port);
+            assertThat(h.get("X-forwarded-proto")).containsExactly("http");
+            assertThat(h.get("X-forwarded-port")).containsExactly(String.valueOf(port));
+            assertThat(h.get("X-real-ip")).containsExactly("127.0.0.1");
+            assertThat(h).doesNotContainKeys("X-forwarded-prefix", "Forwarded", "X_forwarded_scheme", "X-hop",
+                    "Connection");
+        }
+    }
+
     @Test
     void insecureTrustsEveryClient() throws Exception {
         Map<String, List<String>> h = upstreamSaw(insecure, SPOOFED);
