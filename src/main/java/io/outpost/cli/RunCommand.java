@@ -4,6 +4,7 @@ import io.outpost.config.ConfigError;
 import io.outpost.runtime.Gateway;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -36,6 +37,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--workers", description = "event loop threads (default: the number of cores)")
     Integer workers;
 
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "10s",
+            description = "at most this long, before opening the entry points, send requests through the proxy "
+                    + "path to an in-process stand-in upstream until the JIT compiler is quiet; 0 skips it "
+                    + "(default: ${DEFAULT-VALUE})")
+    String warmup;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
@@ -48,6 +55,15 @@ final class RunCommand implements Callable<Integer> {
             }
             options = options.workers(workers);
         }
+        Duration budget;
+        try {
+            budget = io.outpost.config.Durations.parse(warmup);
+        } catch (IllegalArgumentException e) {
+            err.println("--warmup: " + e.getMessage());
+            err.flush();
+            return CheckCommand.INVALID;
+        }
+        options = options.warmup(budget);
         Gateway gateway;
         try {
             gateway = Gateway.start(config, options);

@@ -95,6 +95,8 @@ public final class EntryPoint {
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                // Bound but not accepting until accept(): connections wait in the backlog meanwhile.
+                .option(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOCATOR, gateway.alloc())
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.READ_SIZES)
@@ -113,6 +115,11 @@ public final class EntryPoint {
                     }
                 });
         server = b.bind(address).sync().channel();
+    }
+
+    /** Starts accepting connections on the bound address. */
+    void accept() {
+        server.config().setAutoRead(true);
     }
 
     /** Stops accepting; open connections are left to drain. */

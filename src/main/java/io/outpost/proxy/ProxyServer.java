@@ -62,7 +62,17 @@ public final class ProxyServer {
         this.entryPoints = List.copyOf(entryPoints);
     }
 
+    /** Binds every entry point and starts accepting. */
     public void start() throws InterruptedException {
+        bind();
+        accept();
+    }
+
+    /**
+     * Binds every entry point without accepting yet, so that an address in use fails start-up at once;
+     * connections made meanwhile wait in the listen backlog until {@link #accept()}.
+     */
+    public void bind() throws InterruptedException {
         boss = transport.newGroup(1, "outpost-accept");
         workerGroup = givenWorkers != null ? givenWorkers : transport.newGroup(workers, "outpost-loop");
         try {
@@ -74,6 +84,13 @@ public final class ProxyServer {
         } catch (InterruptedException | RuntimeException e) {
             stopNow();
             throw e;
+        }
+    }
+
+    /** Starts accepting on every entry point {@link #bind() bound}. */
+    public void accept() {
+        for (EntryPoint ep : entryPoints) {
+            ep.accept();
         }
     }
 
@@ -112,6 +129,21 @@ public final class ProxyServer {
         int left = gateway.inFlight();
         stopNow();
         return left;
+    }
+
+    /**
+     * Stops accepting and closes every connection and upstream connection at once, leaving the worker
+     * group running for its owner: for a server that shares the gateway's loops for a while.
+     */
+    public void closeKeepingLoops() {
+        for (EntryPoint ep : entryPoints) {
+            ep.unbind();
+        }
+        connections.close().awaitUninterruptibly(5, java.util.concurrent.TimeUnit.SECONDS);
+        gateway.closeUpstreams();
+        if (boss != null) {
+            boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 
     private void stopNow() {

@@ -53,14 +53,32 @@ public final class Gateway implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Gateway.class);
 
-    /** Settings of the process rather than of the configuration file. */
-    public record Options(int workers, Clock clock, ServiceFactory services) {
+    /**
+     * Settings of the process rather than of the configuration file.
+     *
+     * @param warmup the longest {@link Warmup start-up warm-up} before the entry points open; zero skips it
+     */
+    public record Options(int workers, Clock clock, ServiceFactory services, Duration warmup) {
+        public Options {
+            if (warmup.isNegative()) {
+                throw new IllegalArgumentException("warmup: " + warmup + " (expected: >= 0)");
+            }
+        }
+
+        public Options(int workers, Clock clock, ServiceFactory services) {
+            this(workers, clock, services, Duration.ZERO);
+        }
+
         public static Options defaults() {
             return new Options(Runtime.getRuntime().availableProcessors(), Clock.systemUTC(), new ServiceFactory());
         }
 
         public Options workers(int n) {
-            return new Options(n, clock, services);
+            return new Options(n, clock, services, warmup);
+        }
+
+        public Options warmup(Duration budget) {
+            return new Options(workers, clock, services, budget);
         }
     }
 
@@ -96,6 +114,10 @@ public final class Gateway implements AutoCloseable {
     private AccessLogConfig accessLogConfig;
     /** Why the last snapshot could not be built; for the start-up failure message. */
     private volatile String lastApplyFailure = "see the log";
+    /** Why the entry points are not open yet, or null once they are. */
+    private volatile String starting = "no configuration serves yet";
+    /** What the start-up warm-up did, or null when there was none. */
+    private volatile Warmup.Report warmup;
 
     private Gateway(Path file, Options options) {
         this.options = options;
@@ -143,18 +165,44 @@ public final class Gateway implements AutoCloseable {
         List<EntryPoint> entryPoints = new ArrayList<>();
         for (Map.Entry<String, EntryPointConfig> e : config.entryPoints().entrySet()) {
             EntryPointConfig ep = e.getValue();
-            entryPoints.add(new EntryPoint(e.getKey(), new InetSocketAddress(ep.address().host(), ep.address().port()),
-                    ep.idleTimeout().toMillis(), tls.entryPoint(e.getKey()),
-                    ForwardedTrust.of(ep.forwardedHeaders().insecure(), ep.forwardedHeaders().trustedIPs()))
-                    .readTimeout(ep.readTimeout()));
+            entryPoints.add(entryPoint(e.getKey(), ep, new InetSocketAddress(ep.address().host(), ep.address().port()),
+                    tls.entryPoint(e.getKey())));
         }
+        // Every address is bound before the warm-up, so that one in use fails start-up at once, and the admin
+        // server answers /health, and /ready with the reason, while the warm-up runs.
         proxy = new ProxyServer(context, Transport.best(), loops, entryPoints);
-        proxy.start();
-        tls.certificates(config);
+        proxy.bind();
         admin = new AdminServer(new InetSocketAddress(config.admin().address().host(), config.admin().address().port()));
         config.admin().auth().ifPresent(auth -> admin.bearerToken(auth.token()));
         AdminApi.install(admin, this);
         admin.start();
+        if (!options.warmup().isZero()) {
+            warmUp(config);
+        }
+        proxy.accept();
+        starting = null;
+        tls.certificates(config);
+    }
+
+    private static EntryPoint entryPoint(String name, EntryPointConfig ep, InetSocketAddress address,
+                                         io.outpost.tls.EntryPointTls entryPointTls) {
+        return new EntryPoint(name, address, ep.idleTimeout().toMillis(), entryPointTls,
+                ForwardedTrust.of(ep.forwardedHeaders().insecure(), ep.forwardedHeaders().trustedIPs()))
+                .readTimeout(ep.readTimeout());
+    }
+
+    /** Runs the {@link Warmup} on the gateway's own loops, with the settings of the first plain-text entry point. */
+    private void warmUp(OutpostConfig config) {
+        starting = "warming up before the entry points open";
+        EntryPointConfig settings = config.entryPoints().entrySet().stream()
+                .filter(e -> tls.entryPoint(e.getKey()) == null)
+                .map(Map.Entry::getValue)
+                .findFirst().orElse(config.entryPoints().values().iterator().next());
+        Warmup.Report report = warmup = new Warmup(loops, Transport.best(), options.services(), scheduler, options.clock(),
+                journalDir, tls::wrap, address -> entryPoint(Warmup.ENTRY_POINT, settings, address, null),
+                Warmup.jitCompileMillis(), System::nanoTime).run(options.warmup());
+        log.info("warmed up in {} ms: {} requests in {} cycles, stopped because {}", report.took().toMillis(),
+                report.requests(), report.cycles(), report.outcome());
     }
 
     /**
@@ -269,6 +317,10 @@ public final class Gateway implements AutoCloseable {
         t.start();
     }
 
+    Warmup.Report warmup() {
+        return warmup;
+    }
+
     public GatewayRuntime runtime() {
         return runtime.get();
     }
@@ -305,8 +357,9 @@ public final class Gateway implements AutoCloseable {
      */
     public Optional<String> notReady() {
         GatewayRuntime serving = runtime.get();
-        if (serving == null || proxy == null) {
-            return Optional.of("no configuration serves yet");
+        String notOpen = starting;
+        if (notOpen != null || serving == null) {
+            return Optional.of(notOpen != null ? notOpen : "no configuration serves yet");
         }
         for (Map.Entry<String, Service> s : serving.services().entrySet()) {
             Optional<String> why = s.getValue().notReady();

@@ -58,7 +58,7 @@ class GracefulShutdownTest {
                     """.formatted(port, Ports.free(), backend.url()));
             Process gateway = new ProcessBuilder(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "-c", config.toString()))
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "-c", config.toString(), "--warmup", "0"))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("gateway.log").toFile()).start();
             try {
                 await().atMost(Duration.ofSeconds(20)).until(() -> canConnect(port));

@@ -25,10 +25,51 @@ class RunCommandTest {
     private final StringWriter err = new StringWriter();
 
     private int run(Path file) {
+        return run(file, "0");
+    }
+
+    private int run(Path file, String warmup) {
         CommandLine cli = new CommandLine(new Main());
         cli.setOut(new PrintWriter(out));
         cli.setErr(new PrintWriter(err));
-        return cli.execute("run", "-c", file.toString(), "--workers", "1");
+        return cli.execute("run", "-c", file.toString(), "--workers", "1", "--warmup", warmup);
+    }
+
+    @Test
+    void aWarmUpThatIsNoDurationIsRefusedWithExitTwo() throws Exception {
+        Path file = Files.writeString(dir.resolve("outpost.yaml"), """
+                entryPoints: { web: { address: "127.0.0.1:%d" } }
+                """.formatted(Ports.free()));
+
+        assertThat(run(file, "10")).isEqualTo(2);
+        assertThat(err.toString()).startsWith("--warmup: \"10\" has no unit");
+    }
+
+    @Test
+    void aPortInUseFailsBeforeAnyWarmUp() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Path file = Files.writeString(dir.resolve("outpost.yaml"), """
+                    entryPoints: { web: { address: "127.0.0.1:%d" } }
+                    admin: { address: "127.0.0.1:%d" }
+                    accessLog: { enabled: false }
+                    """.formatted(taken.getLocalPort(), Ports.free()));
+
+            ch.qos.logback.classic.Logger proxyLog =
+                    (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(io.outpost.proxy.ProxyServer.class);
+            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                    new ch.qos.logback.core.read.ListAppender<>();
+            logged.start();
+            proxyLog.addAppender(logged);
+            try {
+                assertThat(run(file, "10m")).isEqualTo(1);
+            } finally {
+                proxyLog.detachAppender(logged);
+            }
+            // The warm-up's own entry point would have been announced had it run before the failed bind.
+            assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .noneMatch(m -> m.contains("entry point warmup"));
+        }
+        assertThat(err.toString()).contains("Address already in use");
     }
 
     @Test

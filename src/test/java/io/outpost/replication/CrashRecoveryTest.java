@@ -113,7 +113,7 @@ class CrashRecoveryTest {
     private Process startGateway() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "io.outpost.cli.Main", "run", "-c", h.file.toString())
+                "io.outpost.cli.Main", "run", "-c", h.file.toString(), "--warmup", "0")
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("gateway.log").toFile())
                 .start();
