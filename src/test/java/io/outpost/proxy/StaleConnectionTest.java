@@ -156,6 +156,22 @@ class StaleConnectionTest {
     }
 
     @Test
+    void eachRequestOnAClientConnectionMayBeResentOnce() throws Exception {
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            assertThat(raw.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n").read().body()).isEqualTo("connection 1");
+            assertThat(raw.send("GET /second HTTP/1.1\r\nHost: x\r\n\r\n").read().body()).isEqualTo("connection 2");
+
+            RawHttp.Response third = raw.send("GET /third HTTP/1.1\r\nHost: x\r\n\r\n").read();
+
+            assertThat(third.status()).as("the resend the request before it used is not this one's").isEqualTo(200);
+            assertThat(third.body()).isEqualTo("connection 3");
+        }
+        assertThat(upstream.requests).containsExactly("GET /first HTTP/1.1 on connection 1",
+                "GET /second HTTP/1.1 on connection 1", "GET /second HTTP/1.1 on connection 2",
+                "GET /third HTTP/1.1 on connection 2", "GET /third HTTP/1.1 on connection 3");
+    }
+
+    @Test
     void theNewConnectionIsTriedOnlyOnce() throws Exception {
         assertThat(send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
         upstream.answerFresh = false;
