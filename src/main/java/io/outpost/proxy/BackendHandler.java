@@ -7,17 +7,17 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The last handler of an upstream connection. While an exchange uses the connection, it relays
- * everything to that exchange; while the connection sits idle in the pool, any message is a
+ * The last handler of an upstream connection. While an attempt uses the connection, it relays
+ * everything to that attempt; while the connection sits idle in the pool, any message is a
  * protocol error and closes it.
  */
 final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private final UpstreamPool pool;
-    private ProxyExchange exchange;
+    private UpstreamAttempt attempt;
     private UpstreamTarget idleTarget;
     private ChannelHandlerContext ctx;
-    /** When the current exchange's response head is due (System.nanoTime based); 0 when none is awaited. */
+    /** When the current attempt's response head is due (System.nanoTime based); 0 when none is awaited. */
     private long deadlineNanos;
     private io.netty.util.concurrent.ScheduledFuture<?> timer;
     /** When {@link #timer} fires (System.nanoTime based); meaningful while it is set. */
@@ -31,13 +31,13 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         return (BackendHandler) ch.pipeline().get("backend");
     }
 
-    void attach(ProxyExchange exchange) {
-        this.exchange = exchange;
+    void attach(UpstreamAttempt attempt) {
+        this.attempt = attempt;
         this.idleTarget = null;
     }
 
     void detach() {
-        this.exchange = null;
+        this.attempt = null;
         this.deadlineNanos = 0;
     }
 
@@ -75,9 +75,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     private void onTimer() {
         timer = null;
-        ProxyExchange ex = exchange;
+        UpstreamAttempt a = attempt;
         long deadline = deadlineNanos;
-        if (ex == null || deadline == 0) {
+        if (a == null || deadline == 0) {
             return;
         }
         long left = deadline - System.nanoTime();
@@ -86,38 +86,38 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         deadlineNanos = 0;
-        ex.onResponseTimeout();
+        a.onResponseTimeout();
     }
 
     void idleIn(UpstreamTarget target) {
-        this.exchange = null;
+        this.attempt = null;
         this.idleTarget = target;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ProxyExchange ex = exchange;
-        if (ex == null) {
+        UpstreamAttempt a = attempt;
+        if (a == null) {
             ReferenceCountUtil.release(msg);
             ctx.close();
             return;
         }
-        ex.onUpstreamMessage(msg);
+        a.onUpstreamMessage(msg);
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        ProxyExchange ex = exchange;
-        if (ex != null) {
-            ex.flushToClient();
+        UpstreamAttempt a = attempt;
+        if (a != null) {
+            a.flushToClient();
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        ProxyExchange ex = exchange;
-        if (ex != null) {
-            ex.onUpstreamWritabilityChanged(ctx.channel().isWritable());
+        UpstreamAttempt a = attempt;
+        if (a != null) {
+            a.onUpstreamWritabilityChanged(ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -128,10 +128,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
             timer = null;
         }
-        ProxyExchange ex = exchange;
-        exchange = null;
-        if (ex != null) {
-            ex.onUpstreamClosed(null);
+        UpstreamAttempt a = attempt;
+        attempt = null;
+        if (a != null) {
+            a.onUpstreamClosed(null);
         } else if (idleTarget != null) {
             pool.remove(idleTarget, ctx.channel());
         }
@@ -139,7 +139,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && exchange == null) {
+        if (evt instanceof IdleStateEvent && attempt == null) {
             ctx.close();
         } else {
             ReferenceCountUtil.release(evt);
@@ -148,10 +148,10 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ProxyExchange ex = exchange;
-        exchange = null;
-        if (ex != null) {
-            ex.onUpstreamClosed(cause);
+        UpstreamAttempt a = attempt;
+        attempt = null;
+        if (a != null) {
+            a.onUpstreamClosed(cause);
         }
         ctx.close();
     }

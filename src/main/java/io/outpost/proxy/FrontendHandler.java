@@ -30,11 +30,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The last handler of a client connection. It validates each request head, routes it, and hands
- * it to a {@link ProxyExchange}. Requests on one connection are served one at a time: anything
- * pipelined behind a complete request waits in a backlog, with reading paused, until the
- * response before it is done. A connection that ends with input still coming (a body not read, a
- * malformed head) closes through a {@link LingeringClose}, so that the answer reaches the client.
- * A request not read in full within the read timeout of its first byte is answered 408 (Traefik's
+ * it to a {@link ProxyExchange}, which forwards through the connection's {@link UpstreamAttempt}.
+ * Requests on one connection are served one at a time: anything pipelined behind a complete
+ * request waits in a backlog, with reading paused, until the response before it is done. A
+ * connection that ends with input still coming (a body not read, a malformed head) closes through
+ * a {@link LingeringClose}, so that the answer reaches the client. A request not read in full
+ * within the read timeout of its first byte is answered 408 (Traefik's
  * {@code respondingTimeouts.readTimeout}); one timer per connection, re-armed lazily, keeps that
  * bound, so a request costs a field write.
  */
@@ -57,6 +58,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private ChannelHandlerContext ctx;
     private UpstreamPool pool;
+    private UpstreamAttempt attempt;
     private String clientIp = "";
     /** Whether this connection's client may send forwarding headers the gateway keeps; decided once. */
     private boolean trustedForwarder;
@@ -96,6 +98,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         return pool;
     }
 
+    /** What this connection's exchanges forward with, one at a time. */
+    UpstreamAttempt attempt() {
+        return attempt;
+    }
+
     /** True between a read from the client and its read-complete, which flushes upstream writes. */
     boolean reading() {
         return reading;
@@ -113,6 +120,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.pool = gateway.pool(ctx.channel().eventLoop());
+        this.attempt = new UpstreamAttempt(this, ctx);
     }
 
     @Override
@@ -404,19 +412,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         reading = false;
-        ProxyExchange ex = current;
-        if (ex != null) {
-            ex.flushToUpstream();
-        }
+        attempt.flushToUpstream();
         ctx.fireChannelReadComplete();
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        ProxyExchange ex = current;
-        if (ex != null) {
-            ex.onClientWritabilityChanged(ctx.channel().isWritable());
-        }
+        attempt.onClientWritabilityChanged(ctx.channel().isWritable());
         ctx.fireChannelWritabilityChanged();
     }
 
