@@ -52,12 +52,15 @@ public final class AdminApi {
     }
 
     /**
-     * {@code GET /metrics}: the Prometheus text format (0.0.4), or OpenMetrics 1.0 for a scraper that asks
-     * for it in {@code Accept}, as Prometheus does by default.
+     * {@code GET /metrics}: the Prometheus text format (0.0.4), or OpenMetrics 1.0 for a scraper whose
+     * {@code Accept} prefers it, as Prometheus's does by default.
      */
     static final class Metrics implements AdminHandler {
         static final String TEXT = "text/plain; version=0.0.4; charset=utf-8";
         static final String OPEN_METRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+        /** The text format first: it is the answer when the header prefers neither. */
+        private static final ContentNegotiation FORMATS = new ContentNegotiation("text/plain",
+                "application/openmetrics-text");
 
         private final Gateway gateway;
 
@@ -72,8 +75,7 @@ public final class AdminApi {
 
         @Override
         public AdminResponse handle(String method, List<String> params, byte[] body, String accept) {
-            String type = accept != null && accept.toLowerCase(java.util.Locale.ROOT).contains("application/openmetrics-text")
-                    ? OPEN_METRICS : TEXT;
+            String type = FORMATS.choose(accept) == 1 ? OPEN_METRICS : TEXT;
             return AdminResponse.text(200, type, gateway.metrics().scrape(type));
         }
     }

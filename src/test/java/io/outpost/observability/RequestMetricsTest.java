@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -155,6 +157,37 @@ class RequestMetricsTest {
                         .build(), HttpResponse.BodyHandlers.ofString());
                 assertThat(text.headers().firstValue("content-type")).contains("text/plain; version=0.0.4; charset=utf-8");
                 assertThat(text.body()).doesNotContain("# EOF").contains("# TYPE outpost_requests_total counter");
+            }
+        }
+    }
+
+    @Test
+    void aScraperThatRefusesOpenMetricsOrPrefersTheTextFormatGetsTheTextFormat() throws Exception {
+        int port = Ports.free();
+        int admin = Ports.free();
+        try (Backend backend = Backend.start("b")) {
+            Path file = dir.resolve("outpost.yaml");
+            Files.writeString(file, config(port, admin, ROUTERS, backend.url(), Ports.free()));
+            try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1))) {
+                URI metrics = URI.create("http://127.0.0.1:" + admin + "/metrics");
+                String text = "text/plain; version=0.0.4; charset=utf-8";
+                String open = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+                Map<String, String> expected = new LinkedHashMap<>();
+                expected.put("application/openmetrics-text;q=0, text/plain", text);
+                expected.put("application/openmetrics-text; q=0.000, */*", text);
+                expected.put("text/plain;q=0.9, application/openmetrics-text;q=0.3", text);
+                expected.put("application/openmetrics-text;q=0.5, text/plain;q=0.5", open);
+                expected.put("text/plain;q=0.5, application/openmetrics-text;q=0.5", text);
+                expected.put("text/*;q=0.2, application/*", open);
+                expected.put("APPLICATION/OpenMetrics-Text", open);
+                expected.put("*/*", text);
+                for (Map.Entry<String, String> e : expected.entrySet()) {
+                    HttpResponse<String> r = client.send(HttpRequest.newBuilder(metrics).header("Accept", e.getKey())
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as(e.getKey()).isEqualTo(200);
+                    assertThat(r.headers().firstValue("content-type")).as(e.getKey()).hasValue(e.getValue());
+                    assertThat(r.body().endsWith("# EOF\n")).as(e.getKey()).isEqualTo(e.getValue().equals(open));
+                }
             }
         }
     }
