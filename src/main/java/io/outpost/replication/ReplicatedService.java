@@ -74,6 +74,16 @@ public final class ReplicatedService implements Service {
         return new ReplicatedService(name, config, replication, tls);
     }
 
+    /** Every replica's endpoints, which its health checks (when configured) watch. */
+    @Override
+    public List<Endpoint> endpoints() {
+        List<Endpoint> all = new ArrayList<>();
+        for (Replica r : replication.replicas()) {
+            all.addAll(r.endpoints());
+        }
+        return all;
+    }
+
     @Override
     public java.util.Optional<String> notReady() {
         return replication.writes() == null

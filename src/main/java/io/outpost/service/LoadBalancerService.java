@@ -149,6 +149,11 @@ public final class LoadBalancerService implements Service, Addressable {
         return cluster;
     }
 
+    @Override
+    public java.util.List<Endpoint> endpoints() {
+        return cluster.endpoints();
+    }
+
     /** Returns endpoints whose ejection is over now (the scheduler also does this every interval). */
     public void sweepOutliers() {
         if (watch.outliers() != null) {

@@ -1,6 +1,8 @@
 package io.outpost.service;
 
 import io.outpost.proxy.ProxyExchange;
+import io.outpost.upstream.Endpoint;
+import java.util.List;
 
 /**
  * The end of a router's chain: decides where a request goes and forwards it. A service either
@@ -9,6 +11,14 @@ import io.outpost.proxy.ProxyExchange;
 public interface Service {
 
     void handle(ProxyExchange exchange);
+
+    /**
+     * The endpoints this service sends requests to itself and whose health it tracks ({@link Endpoint#healthy()}),
+     * for {@code outpost_service_endpoint_up}; empty for a service that hands requests to other services.
+     */
+    default List<Endpoint> endpoints() {
+        return List.of();
+    }
 
     /** What the admin API shows for this service: plain maps, lists and scalars. */
     default java.util.Map<String, Object> describe() {

@@ -318,6 +318,63 @@ class RequestMetricsTest {
     }
 
     @Test
+    void replicaEndpointsHaveAHealthGaugeThatGoesWithTheEndpoint() throws Exception {
+        int port = Ports.free();
+        int admin = Ports.free();
+        int dead = Ports.free();
+        try (Backend cloud = Backend.start("cloud"); Backend edge = Backend.start("edge")) {
+            String head = """
+                    entryPoints:
+                      web: { address: "127.0.0.1:%d" }
+                    admin: { address: "127.0.0.1:%d" }
+                    journal: { dir: "%s" }
+                    http:
+                      routers:
+                        api: { rule: "PathPrefix(`/`)", service: %s }
+                      services:
+                        spare:
+                          loadBalancer: { endpoints: [ { url: "%s" } ] }
+                    """;
+            String pos = """
+                        pos:
+                          replicated:
+                            replicas:
+                              cloud: { priority: 0, endpoints: ["%s"] }
+                              edge: { priority: 1, endpoints: ["%s"] }
+                            healthCheck: { path: /, interval: 100ms, timeout: 100ms, unhealthyThreshold: 1 }
+                    """;
+            Path journal = dir.resolve("journal");
+            String deadUrl = "http://127.0.0.1:" + dead;
+            Path file = dir.resolve("outpost.yaml");
+            Files.writeString(file, head.formatted(port, admin, journal, "pos", cloud.url())
+                    + pos.formatted(cloud.url(), deadUrl));
+            try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1))) {
+                scrapeUntilItContains(gateway,
+                        "outpost_service_endpoint_up{endpoint=\"" + cloud.url() + "\",service=\"pos\"} 1.0",
+                        "outpost_service_endpoint_up{endpoint=\"" + deadUrl + "\",service=\"pos\"} 0.0");
+
+                // The edge replica moves to a live server: the old endpoint's gauge goes, the new one's comes.
+                Files.writeString(file, head.formatted(port, admin, journal, "pos", cloud.url())
+                        + pos.formatted(cloud.url(), edge.url()));
+                await().atMost(Duration.ofSeconds(10)).until(() -> ((ServiceConfig.Replicated) gateway.runtime().config()
+                        .http().services().get("pos")).replicas().get("edge").endpoints().get(0).toString()
+                        .equals(edge.url()));
+                String moved = scrapeUntilItContains(gateway,
+                        "outpost_service_endpoint_up{endpoint=\"" + edge.url() + "\",service=\"pos\"} 1.0",
+                        "outpost_service_endpoint_up{endpoint=\"" + cloud.url() + "\",service=\"pos\"} 1.0");
+                assertThat(moved).doesNotContain(deadUrl);
+
+                // The replicated service is removed: so are its gauges.
+                Files.writeString(file, head.formatted(port, admin, journal, "spare", cloud.url()));
+                await().atMost(Duration.ofSeconds(10)).until(() -> !gateway.runtime().services().containsKey("pos"));
+                assertThat(gateway.metrics().scrape())
+                        .contains("outpost_service_endpoint_up{endpoint=\"" + cloud.url() + "\",service=\"spare\"} 1.0")
+                        .doesNotContainPattern("outpost_service_endpoint_up\\{[^}]*service=\"pos\"");
+            }
+        }
+    }
+
+    @Test
     void countsEveryRecordFromManyThreadsAtOnce() throws Exception {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         RequestMetrics metrics = new RequestMetrics(registry);
