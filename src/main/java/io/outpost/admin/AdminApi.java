@@ -14,8 +14,9 @@ import java.util.Map;
 
 /**
  * The admin endpoints of DESIGN.md, over a running {@link Gateway}. Reads take GET and HEAD, the
- * pause and resume actions POST; other methods get 405 with {@code Allow}. The dashboard page and
- * {@code /} (a redirect to it) are served without the token; the API calls the page makes need it.
+ * pause and resume actions POST; other methods get 405 with {@code Allow}. {@code /health}, {@code /ready},
+ * the dashboard page and {@code /} (a redirect to it) are served without the token; the API calls the page
+ * makes need it.
  */
 public final class AdminApi {
 
@@ -23,8 +24,9 @@ public final class AdminApi {
     }
 
     public static void install(AdminServer server, Gateway gateway) {
-        server.route("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"));
-        server.route("/ready", (m, p, b) -> gateway.notReady()
+        // Probes answer without the token: a load balancer or an orchestrator has none.
+        server.openRoute("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"));
+        server.openRoute("/ready", (m, p, b) -> gateway.notReady()
                 .map(why -> AdminResponse.text(503, "text/plain", "not ready: " + why + "\n"))
                 .orElseGet(() -> AdminResponse.text(200, "text/plain", "ready\n")));
         server.route("/api/routers", (m, p, b) -> withRuntime(gateway, rt -> AdminResponse.json(200, routers(rt))));

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.outpost.proxy.Transport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * AdminServer admin = new AdminServer(address)
- *     .route("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"))
+ *     .openRoute("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"))
  *     .route("/api/services/{name}", (m, p, b) -> AdminResponse.json(200, describe(p.get(0))))
  *     .route("/api/services/{name}/pause", List.of("POST"), (m, p, b) -> pause(p.get(0)));
  * admin.start();
@@ -44,6 +45,10 @@ import org.slf4j.LoggerFactory;
  *
  * A known path asked with a method it does not take gets 405 with an {@code Allow} header, as
  * Envoy's admin and Traefik's API answer. HEAD is answered like GET, without the body.
+ *
+ * <p>A path names a route with or without one trailing slash ({@code /health/} is {@code /health}); a second
+ * one, or an empty segment, makes another path. Whether the bearer token is needed is decided by the route
+ * a path matched, never by its spelling, so every form of a path is as open, or as closed, as the route.
  */
 public final class AdminServer implements AutoCloseable {
 
@@ -77,15 +82,15 @@ public final class AdminServer implements AutoCloseable {
     }
 
     /**
-     * Adds a read endpoint answered without the bearer token, like /health and /ready: for static content
-     * that holds no data, such as the dashboard page, whose own API calls still need the token.
+     * Adds a read endpoint answered without the bearer token: for probes (/health, /ready) and for static
+     * content that holds no data, such as the dashboard page, whose own API calls still need the token.
      */
     public AdminServer openRoute(String pattern, AdminHandler handler) {
         routes.put(pattern, new Route(READ, handler, true));
         return this;
     }
 
-    /** Demands {@code Authorization: Bearer <token>} on every path but /health, /ready and {@link #openRoute open routes}. */
+    /** Demands {@code Authorization: Bearer <token>} on every path but those of {@link #openRoute open routes}. */
     public void bearerToken(String token) {
         this.bearerToken = token;
     }
@@ -123,7 +128,8 @@ public final class AdminServer implements AutoCloseable {
             }
         }
         String token = bearerToken;
-        boolean open = path.equals("/health") || path.equals("/ready") || (found != null && found.open());
+        // An unknown path needs the token too, so that what the server has cannot be probed without it.
+        boolean open = found != null && found.open();
         if (token != null && !open && !constantTimeEquals("Bearer " + token, authorization)) {
             return AdminResponse.error(401, "admin API needs a bearer token");
         }
@@ -147,12 +153,14 @@ public final class AdminServer implements AutoCloseable {
                 actual.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
+    /** The segments of {@code path}: empty ones count, but for the one a single trailing slash leaves. */
     private static String[] split(String path) {
-        String trimmed = path.startsWith("/") ? path.substring(1) : path;
-        if (trimmed.endsWith("/")) {
-            trimmed = trimmed.substring(0, trimmed.length() - 1);
+        String relative = path.startsWith("/") ? path.substring(1) : path;
+        if (relative.isEmpty()) {
+            return new String[0];
         }
-        return trimmed.isEmpty() ? new String[0] : trimmed.split("/");
+        String[] segments = relative.split("/", -1);
+        return segments[segments.length - 1].isEmpty() ? Arrays.copyOf(segments, segments.length - 1) : segments;
     }
 
     private static List<String> match(String[] pattern, String[] segments) {

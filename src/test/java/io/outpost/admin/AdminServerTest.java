@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class AdminServerTest {
 
     private final AdminServer server = new AdminServer(new InetSocketAddress("127.0.0.1", 0))
-            .route("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"))
+            .openRoute("/health", (m, p, b) -> AdminResponse.text(200, "text/plain", "ok\n"))
             .route("/api/config", (m, p, b) -> AdminResponse.json(200, List.of("config")))
             .route("/api/services/{name}/replicas/{replica}/pause", List.of("POST"),
                     (m, p, b) -> AdminResponse.json(200, p));
@@ -75,6 +75,28 @@ class AdminServerTest {
         assertThat(call("POST", "/page").status()).isEqualTo(405);
         assertThat(call("GET", "/api/config").status()).isEqualTo(401);
         assertThat(call("GET", "/unknown").status()).isEqualTo(401);
+    }
+
+    @Test
+    void aTrailingSlashNamesTheSamePathAndNeedsTheTokenJustAsIt() {
+        server.openRoute("/page", (m, p, b) -> AdminResponse.text(200, "text/html", "<p>page</p>"));
+        server.bearerToken("t0k3n");
+
+        for (String open : List.of("/health", "/health/", "/page", "/page/")) {
+            assertThat(call("GET", open).status()).as(open).isEqualTo(200);
+        }
+        for (String closed : List.of("/api/config", "/api/config/")) {
+            assertThat(call("GET", closed).status()).as(closed).isEqualTo(401);
+            assertThat(server.dispatch("GET", closed, new byte[0], "Bearer t0k3n").status()).as(closed).isEqualTo(200);
+        }
+        AdminResponse pause = server.dispatch("POST", "/api/services/pos/replicas/cloud/pause/", new byte[0],
+                "Bearer t0k3n");
+        assertThat(body(pause)).contains("\"pos\"", "\"cloud\"");
+        // Only one: another slash, or an empty segment, is another path, which no open route covers.
+        for (String other : List.of("/health//", "//health", "/health/x", "//")) {
+            assertThat(call("GET", other).status()).as(other).isEqualTo(401);
+            assertThat(server.dispatch("GET", other, new byte[0], "Bearer t0k3n").status()).as(other).isEqualTo(404);
+        }
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -124,6 +125,29 @@ class DashboardTest {
             HttpResponse<String> ok = admin("GET", path, "s3cret-token");
             assertThat(ok.statusCode()).as(path).isEqualTo(200);
             assertThat(ok.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
+        }
+    }
+
+    @Test
+    void healthReadyAndThePageAreOpenWithOrWithoutATrailingSlash() throws Exception {
+        for (String path : List.of("/health", "/health/", "/ready", "/ready/", "/dashboard", "/dashboard/")) {
+            assertThat(admin("GET", path, null).statusCode()).as(path).isEqualTo(200);
+            assertThat(admin("HEAD", path, null).statusCode()).as(path).isEqualTo(200);
+        }
+        assertThat(admin("GET", "/health/", null).body()).isEqualTo("ok\n");
+    }
+
+    @Test
+    void everyOtherPathNeedsTheTokenWithOrWithoutATrailingSlash() throws Exception {
+        for (String path : List.of("/api/routers", "/api/routers/", "/api/services/app", "/api/services/app/",
+                "/metrics", "/metrics/")) {
+            assertThat(admin("GET", path, null).statusCode()).as(path).isEqualTo(401);
+            assertThat(admin("GET", path, "s3cret-token").statusCode()).as(path).isEqualTo(200);
+        }
+        // One trailing slash is the same path; more make another one, which an open path does not cover.
+        for (String path : List.of("/health//", "/ready//", "/dashboard//", "/health/x")) {
+            assertThat(admin("GET", path, null).statusCode()).as(path).isEqualTo(401);
+            assertThat(admin("GET", path, "s3cret-token").statusCode()).as(path).isEqualTo(404);
         }
     }
 
