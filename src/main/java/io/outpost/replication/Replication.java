@@ -11,6 +11,7 @@ import io.outpost.journal.embedded.JournalOptions;
 import io.outpost.proxy.NettyHealthProbe;
 import io.outpost.proxy.Transport;
 import io.outpost.runtime.BuildContext;
+import io.outpost.service.EndpointHealth;
 import io.outpost.tls.UpstreamTls;
 import io.outpost.upstream.Endpoint;
 import io.outpost.upstream.Ticker;
@@ -414,6 +415,11 @@ public final class Replication {
 
     Divergences divergences() {
         return divergences;
+    }
+
+    /** What the admin API shows of the health checks' verdict on one of the replicas' endpoints. */
+    Map<String, Object> activeHealth(Endpoint e) {
+        return EndpointHealth.active(e, healthChecker, options.ticker(), context.clock());
     }
 
     /** Wakes the replicator (after a resume, say). */

@@ -46,7 +46,11 @@ final class ReplicationStatus {
             m.put("consecutiveDeliveryFailures", r.delivery().failures());
             List<Object> endpoints = new ArrayList<>();
             for (Endpoint e : r.endpoints()) {
-                endpoints.add(Map.of("url", e.id(), "healthy", e.healthy()));
+                Map<String, Object> endpoint = new LinkedHashMap<>();
+                endpoint.put("url", e.id());
+                endpoint.put("healthy", e.healthy());
+                endpoint.put("activeHealth", replication.activeHealth(e));
+                endpoints.add(endpoint);
             }
             m.put("endpoints", endpoints);
             replicas.add(m);

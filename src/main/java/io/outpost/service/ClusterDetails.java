@@ -4,8 +4,6 @@ import io.outpost.config.ServiceConfig;
 import io.outpost.upstream.Cluster;
 import io.outpost.upstream.Endpoint;
 import io.outpost.upstream.PriorityLoad;
-import io.outpost.upstream.health.HealthCheckState;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,29 +46,12 @@ final class ClusterDetails {
         m.put("weight", e.weight());
         m.put("healthy", e.healthy());
         m.put("activeRequests", e.state().activeRequests());
-        Map<String, Object> active = new LinkedHashMap<>();
-        HealthCheckState state = watch.checker() == null ? null : watch.checker().state(e);
-        if (state == null) {
-            active.put("state", "unchecked");
-        } else {
-            active.put("state", state.healthy() ? "healthy" : "unhealthy");
-            active.put("since", wall(state.lastTransitionNanos(), env));
-            if (state.lastError() != null) {
-                active.put("lastError", state.lastError());
-            }
-        }
-        m.put("activeHealth", active);
+        m.put("activeHealth", EndpointHealth.active(e, watch.checker(), env.ticker(), env.clock()));
         long until = watch.outliers() == null ? 0 : watch.outliers().ejectedUntilNanos(e);
         m.put("ejected", until != 0);
         if (until != 0) {
-            m.put("ejectedUntil", wall(until, env));
+            m.put("ejectedUntil", EndpointHealth.wall(until, env.ticker(), env.clock()));
         }
         return m;
-    }
-
-    /** A ticker time as wall-clock text, through the offset between the two clocks now. */
-    private static String wall(long tickerNanos, LoadBalancerService.Env env) {
-        long deltaMillis = (tickerNanos - env.ticker().nanos()) / 1_000_000;
-        return Instant.ofEpochMilli(env.clock().millis() + deltaMillis).toString();
     }
 }

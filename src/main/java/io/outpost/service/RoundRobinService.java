@@ -60,11 +60,16 @@ public final class RoundRobinService implements Service, ForwardListener {
         return true;
     }
 
+    /**
+     * Shown as a load balancer's endpoints are, so that the dashboard reads them alike: this service checks
+     * none and sends to each in turn, so every one is {@code healthy} (may be used) and {@code unchecked}.
+     */
     @Override
     public java.util.Map<String, Object> describe() {
         java.util.List<Object> endpoints = new java.util.ArrayList<>();
         for (UpstreamTarget t : targets) {
-            endpoints.add(java.util.Map.of("url", t.scheme() + "://" + t.authority()));
+            endpoints.add(java.util.Map.of("url", t.scheme() + "://" + t.authority(), "healthy", true,
+                    "activeHealth", EndpointHealth.UNCHECKED));
         }
         return java.util.Map.of("type", "loadBalancer", "policy", "roundRobin", "endpoints", endpoints);
     }

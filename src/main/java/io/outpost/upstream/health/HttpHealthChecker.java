@@ -71,9 +71,22 @@ public final class HttpHealthChecker implements AutoCloseable {
         }
     }
 
-    /** The verdict state of one endpoint, or {@code null} if this checker does not check it. */
+    /**
+     * The verdict state of one endpoint, or {@code null} if this checker does not check it. An endpoint is
+     * known by its address: a reload that only changes its weight or priority keeps this checker (and the
+     * endpoint's state) but hands the cluster a reconfigured copy, which must find the same verdict.
+     */
     public HealthCheckState state(Endpoint endpoint) {
-        return states.get(endpoint);
+        HealthCheckState state = states.get(endpoint);
+        if (state != null) {
+            return state;
+        }
+        for (Map.Entry<Endpoint, HealthCheckState> e : states.entrySet()) {
+            if (e.getKey().id().equals(endpoint.id())) {
+                return e.getValue();
+            }
+        }
+        return null;
     }
 
     /** Stops scheduling checks; checks in flight complete and are ignored. */

@@ -127,4 +127,19 @@ class HttpHealthCheckerTest {
         assertThat(checker.state(gone).lastError()).contains("ConnectException");
         checker.close();
     }
+
+    @Test
+    void anEndpointIsKnownByItsAddressSoAReweightedCopyFindsItsVerdict() {
+        Endpoint checked = Endpoint.of("http://127.0.0.1:9001", 1, 0);
+        scheduler = Executors.newSingleThreadScheduledExecutor();
+        HttpHealthChecker checker = new HttpHealthChecker(HealthCheckConfig.of("/health"), List.of(checked),
+                (e, path, timeout) -> new java.util.concurrent.CompletableFuture<>(), scheduler, Ticker.system(),
+                new SplittableRandom(3), (e, healthy) -> { });
+
+        // What a reload that changes only the weight and priority hands the cluster: a copy, not equal to the original.
+        Endpoint reweighted = checked.reconfigure(3, 1);
+        assertThat(reweighted).isNotEqualTo(checked);
+        assertThat(checker.state(reweighted)).isNotNull().isSameAs(checker.state(checked));
+        assertThat(checker.state(Endpoint.of("http://127.0.0.1:9002"))).isNull();
+    }
 }
