@@ -1,7 +1,6 @@
 package io.outpost.observability;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.outpost.config.OutpostConfig;
@@ -10,7 +9,6 @@ import io.outpost.proxy.AccessLog;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -25,9 +23,13 @@ import java.util.concurrent.TimeUnit;
  * <p>Labels stay bounded: methods outside RFC 9110's and PATCH are counted as {@code OTHER}, and
  * nothing from the path, the client or the request id becomes a label. {@link #retain} removes the
  * meters of routers a reload removed (or pointed at another service), so that they stop being
- * reported instead of lingering until a restart; one added back starts again from zero.
+ * reported instead of lingering until a restart; one added back starts again from zero. A request that
+ * was still running on the replaced configuration, however long, records nothing for such a router
+ * when it ends: meters are made only for what the configuration serving routes, and a removed
+ * series stays removed.
  *
- * <p>Recording runs on the event loops and allocates nothing once a combination of labels was seen.
+ * <p>Recording runs on the event loops and allocates nothing once a combination of labels was seen;
+ * making the meters of a new combination takes a lock that {@link #retain} holds too.
  */
 public final class RequestMetrics implements AccessLog {
 
@@ -35,7 +37,6 @@ public final class RequestMetrics implements AccessLog {
     static final String DURATION = "outpost.request.duration";
     static final String REQUEST_BYTES = "outpost.request.bytes";
     static final String RESPONSE_BYTES = "outpost.response.bytes";
-    private static final Set<String> NAMES = Set.of(REQUESTS, DURATION, REQUEST_BYTES, RESPONSE_BYTES);
 
     /** The methods that are labels of their own; anything else is {@code OTHER}. */
     private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
@@ -48,8 +49,10 @@ public final class RequestMetrics implements AccessLog {
             .mapToObj(s -> Duration.ofNanos(Math.round(s * 1e9))).toArray(Duration[]::new);
 
     private final MeterRegistry registry;
-    /** entry point, then router, then service. */
+    /** entry point, then router, then service; entries are added and removed only while holding this. */
     private final Map<String, Map<String, Map<String, Series>>> series = new ConcurrentHashMap<>();
+    /** The routers of the configuration serving, set by {@link #retain}; null before: every router counts. */
+    private Map<String, RouterConfig> routers;
 
     public RequestMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -58,7 +61,11 @@ public final class RequestMetrics implements AccessLog {
     @Override
     public void log(Entry entry, long durationNanos) {
         Series s = series(entry.entryPoint(), entry.routerName(), entry.serviceName());
-        s.cell(methodIndex(entry.method()), entry.status()).record(durationNanos);
+        Cell cell = s == null ? null : s.cell(methodIndex(entry.method()), entry.status());
+        if (cell == null) {
+            return; // the configuration serving does not route it any more
+        }
+        cell.record(durationNanos);
         long in = entry.requestBytes();
         if (in > 0) {
             s.requestBytes.increment(in);
@@ -74,15 +81,19 @@ public final class RequestMetrics implements AccessLog {
         String r = router == null ? "" : router;
         String svc = service == null ? "" : service;
         Map<String, Map<String, Series>> byRouter = series.get(ep);
-        if (byRouter == null) {
-            byRouter = series.computeIfAbsent(ep, k -> new ConcurrentHashMap<>());
+        Map<String, Series> byService = byRouter == null ? null : byRouter.get(r);
+        Series s = byService == null ? null : byService.get(svc);
+        return s != null ? s : add(ep, r, svc);
+    }
+
+    /** The series of a combination not seen yet, or null when the configuration serving does not route it. */
+    private synchronized Series add(String entryPoint, String router, String service) {
+        if (routers != null && !routes(routers, entryPoint, router, service)) {
+            return null;
         }
-        Map<String, Series> byService = byRouter.get(r);
-        if (byService == null) {
-            byService = byRouter.computeIfAbsent(r, k -> new ConcurrentHashMap<>());
-        }
-        Series s = byService.get(svc);
-        return s != null ? s : byService.computeIfAbsent(svc, k -> new Series(ep, r, k));
+        return series.computeIfAbsent(entryPoint, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(router, k -> new ConcurrentHashMap<>())
+                .computeIfAbsent(service, k -> new Series(entryPoint, router, k));
     }
 
     static int methodIndex(String method) {
@@ -104,25 +115,25 @@ public final class RequestMetrics implements AccessLog {
     }
 
     /**
-     * Removes the meters of what {@code config} no longer routes: a router that is gone, that leads to
-     * another service now, or that no longer serves the entry point. Requests no router matched keep
-     * theirs. Called when a snapshot is swapped in, and again when the one it replaced is retired (a
-     * request still running on it may have brought a removed router's meters back).
+     * From now on records only what {@code config} routes, and removes the meters of what it does not: a
+     * router that is gone, that leads to another service now, or that no longer serves the entry point.
+     * Requests no router matched keep theirs. Called before a snapshot starts serving, so that the first
+     * requests of its new routers count; a request still running on the replaced one records nothing for
+     * what this removed.
      */
-    public void retain(OutpostConfig config) {
-        Map<String, RouterConfig> routers = config.http().routers();
-        // Meters first, then the series that hold them: a series made in between (by a request still running
-        // on the replaced snapshot) leaves meters behind until the next call, but never a series whose
-        // meters are gone, which would swallow the counts of a router added back later.
-        for (Meter meter : registry.getMeters()) {
-            Meter.Id id = meter.getId();
-            if (NAMES.contains(id.getName()) && !routes(routers, id.getTag("entrypoint"), id.getTag("router"),
-                    id.getTag("service"))) {
-                registry.remove(meter);
-            }
-        }
-        series.forEach((ep, byRouter) -> byRouter.forEach((router, byService) -> byService.keySet()
-                .removeIf(service -> !routes(routers, ep, router, service))));
+    public synchronized void retain(OutpostConfig config) {
+        routers = config.http().routers();
+        series.forEach((ep, byRouter) -> {
+            byRouter.forEach((router, byService) -> byService.values().removeIf(s -> {
+                if (routes(routers, ep, router, s.service)) {
+                    return false;
+                }
+                s.remove();
+                return true;
+            }));
+            byRouter.values().removeIf(Map::isEmpty);
+        });
+        series.values().removeIf(Map::isEmpty);
     }
 
     private static boolean routes(Map<String, RouterConfig> routers, String entryPoint, String router, String service) {
@@ -133,7 +144,10 @@ public final class RequestMetrics implements AccessLog {
         return r != null && r.service().equals(service) && r.servesEntryPoint(entryPoint);
     }
 
-    /** The meters of one entry point, router and service. */
+    /**
+     * The meters of one entry point, router and service. Once removed it stays removed: a request that
+     * still holds it records into meters no scrape shows, and makes no new ones.
+     */
     private final class Series {
         private final String entryPoint;
         private final String router;
@@ -142,6 +156,8 @@ public final class RequestMetrics implements AccessLog {
         final Counter responseBytes;
         /** Copied on write: a series sees few combinations of method and status, found by a short scan. */
         private volatile Cell[] cells = new Cell[0];
+        /** Guarded by this. */
+        private boolean removed;
 
         Series(String entryPoint, String router, String service) {
             this.entryPoint = entryPoint;
@@ -164,7 +180,11 @@ public final class RequestMetrics implements AccessLog {
             return add(key, method, code);
         }
 
+        /** The cell for {@code key}, made now, or null once this series is removed. */
         private synchronized Cell add(int key, int method, int code) {
+            if (removed) {
+                return null;
+            }
             for (Cell c : cells) {
                 if (c.key == key) {
                     return c;
@@ -183,6 +203,16 @@ public final class RequestMetrics implements AccessLog {
             next[cells.length] = c;
             cells = next;
             return c;
+        }
+
+        synchronized void remove() {
+            removed = true;
+            registry.remove(requestBytes);
+            registry.remove(responseBytes);
+            for (Cell c : cells) {
+                registry.remove(c.requests);
+                registry.remove(c.duration);
+            }
         }
     }
 

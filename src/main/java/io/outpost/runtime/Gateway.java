@@ -17,6 +17,7 @@ import io.outpost.proxy.EntryPoint;
 import io.outpost.proxy.ForwardedTrust;
 import io.outpost.proxy.GatewayContext;
 import io.outpost.proxy.ProxyServer;
+import io.outpost.proxy.Routing;
 import io.outpost.proxy.Transport;
 import io.outpost.provider.FileProvider;
 import io.outpost.provider.SnapshotRejectedException;
@@ -235,7 +236,10 @@ public final class Gateway implements AutoCloseable {
         installAccessLog(config);
         applyAdminAuth(config);
         GatewayRuntime previous = runtime.get();
-        context.routing(tls.wrap(next));
+        Routing routing = tls.wrap(next);
+        // Before the first request reaches a new router, and after nothing can fail the swap any more.
+        meters.route(config);
+        context.routing(routing);
         // Only now may the new services change what the replaced ones still share with them.
         next.activate();
         // runtime() shows a snapshot once what it deferred to its activation is in force.
@@ -304,13 +308,6 @@ public final class Gateway implements AutoCloseable {
             }
             if (retiring.remove(previous)) {
                 previous.close();
-                synchronized (swapLock) {
-                    // A request that was still running on it may have brought back meters of a removed router.
-                    GatewayRuntime current = runtime.get();
-                    if (current != null) {
-                        meters.sweep(current);
-                    }
-                }
             }
         }, "outpost-retire");
         t.setDaemon(true);

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outpost.config.OutpostConfig;
 import io.outpost.observability.EndpointMetrics;
 import io.outpost.observability.RequestMetrics;
 import io.outpost.proxy.GatewayContext;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The gateway's meters that outlive snapshots: the registry {@code /metrics} renders, the request
  * meters every finished request goes to, the endpoints' health, and the JVM's and the process's
  * meters. Meters are kept by name and labels, so a new snapshot's services count on in the same
- * ones; {@link #sweep} removes what the serving configuration no longer has.
+ * ones; {@link #route} and {@link #sweep} remove what the serving configuration no longer has.
  */
 final class GatewayMeters implements AutoCloseable {
 
@@ -62,13 +63,25 @@ final class GatewayMeters implements AutoCloseable {
     }
 
     /**
-     * Removes the meters of routers, services, mirrors and endpoints that {@code serving}, the snapshot
-     * serving, no longer has, and adds those of its new endpoints. Never throws: it must not stand in the
-     * way of a swap or of retiring a replaced snapshot.
+     * Counts requests only for the routers of {@code config}, about to serve, and removes the meters of the
+     * others. Called just before its snapshot serves: its new routers' first requests count, and requests
+     * still running on the replaced snapshot record nothing for the routers it removed, however late they end.
+     * Never throws, as {@link #sweep}.
+     */
+    void route(OutpostConfig config) {
+        try {
+            requests.retain(config);
+        } catch (RuntimeException e) {
+            log.warn("request metrics of the replaced configuration could not be removed", e);
+        }
+    }
+
+    /**
+     * Removes the meters of services, mirrors and endpoints that {@code serving}, the snapshot serving, no
+     * longer has, and adds those of its new endpoints. Never throws: it must not stand in the way of a swap.
      */
     void sweep(GatewayRuntime serving) {
         try {
-            requests.retain(serving.config());
             MirroringService.retainMeters(registry, serving.config().http().services());
             endpoints.retain(serving.services());
         } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outpost.config.ConfigLoader;
 import io.outpost.config.ServiceConfig;
 import io.outpost.proxy.AccessLog;
 import io.outpost.runtime.Gateway;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -190,6 +192,76 @@ class RequestMetricsTest {
                 }
             }
         }
+    }
+
+    @Test
+    void aRequestStillRunningWhenItsRouterIsRemovedRecordsNothingForIt() throws Exception {
+        int port = Ports.free();
+        int admin = Ports.free();
+        int dead = Ports.free();
+        CountDownLatch arrived = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        try (Backend backend = Backend.start("b")) {
+            backend.on("/slow", ex -> {
+                arrived.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Backend.respond(ex, 200, "slow");
+            });
+            String routers = ROUTERS + """
+                        slow: { rule: "PathPrefix(`/slow`)", service: b }
+                    """;
+            Path file = dir.resolve("outpost.yaml");
+            Files.writeString(file, config(port, admin, routers, backend.url(), dead));
+            try (Gateway gateway = Gateway.start(file, Gateway.Options.defaults().workers(1));
+                 RawHttp raw = new RawHttp(port)) {
+                raw.send("GET /slow HTTP/1.1\r\nHost: shop\r\n\r\n");
+                await().atMost(Duration.ofSeconds(10)).until(() -> arrived.getCount() == 0);
+
+                // The router goes while its request waits for the upstream; the request goes on on the old snapshot.
+                Files.writeString(file, config(port, admin, ROUTERS, backend.url(), dead));
+                await().atMost(Duration.ofSeconds(10)).until(() -> !gateway.runtime().config().http().routers()
+                        .containsKey("slow"));
+                release.countDown();
+                assertThat(raw.read().status()).isEqualTo(200);
+
+                // The next request on the same connection is recorded after the first one ended.
+                raw.send("GET /api/after HTTP/1.1\r\nHost: shop\r\n\r\n");
+                assertThat(raw.read().status()).isEqualTo(200);
+                String text = scrapeUntilItContains(gateway,
+                        "outpost_requests_total{code=\"200\",entrypoint=\"web\",method=\"GET\",router=\"api\",service=\"b\"} 1.0");
+                assertThat(text).as("the removed router's series stay removed").doesNotContain("router=\"slow\"");
+            }
+        }
+    }
+
+    @Test
+    void recordingsForWhatTheServingConfigurationNoLongerRoutesGoNowhere() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        RequestMetrics metrics = new RequestMetrics(registry);
+        metrics.log(new Finished("web", "api", "b", "GET", 200), 1_000);
+        metrics.log(new Finished("web", "old", "b", "GET", 200), 1_000);
+
+        metrics.retain(new ConfigLoader().parse(config(Ports.free(), Ports.free(), """
+                    api: { rule: "PathPrefix(`/api`)", service: b, entryPoints: [web] }
+                """, "http://127.0.0.1:9", 9), "outpost.yaml").orElseThrow());
+        // Requests that started on the replaced configuration end now: a removed router, a router that
+        // leads elsewhere now, one that no longer serves the entry point, and a method or status not seen yet.
+        metrics.log(new Finished("web", "old", "b", "GET", 200), 1_000);
+        metrics.log(new Finished("web", "old", "b", "POST", 503), 1_000);
+        metrics.log(new Finished("web", "api", "dead", "GET", 200), 1_000);
+        metrics.log(new Finished("admin", "api", "b", "GET", 200), 1_000);
+        metrics.log(new Finished("web", "api", "b", "GET", 200), 1_000);
+        metrics.log(new Finished("web", "", "", "GET", 404), 1_000);
+
+        String text = registry.scrape();
+        assertThat(text).doesNotContain("router=\"old\"").doesNotContain("service=\"dead\"")
+                .doesNotContain("entrypoint=\"admin\"")
+                .contains("outpost_requests_total{code=\"200\",entrypoint=\"web\",method=\"GET\",router=\"api\",service=\"b\"} 2.0")
+                .contains("outpost_requests_total{code=\"404\",entrypoint=\"web\",method=\"GET\",router=\"\",service=\"\"} 1.0");
     }
 
     @Test
