@@ -20,12 +20,23 @@ public interface ForwardListener {
     }
 
     /**
-     * A response head with {@code status} (or 504 when none came in time) arrived for a request that
-     * could be sent again, before the client saw anything. Return true to discard it: the exchange
-     * then calls {@link #onNotReached} with a {@link RetriedResponse} cause.
+     * A response head with {@code status} arrived for a request that could be sent again, before the
+     * client saw anything. Return true to discard it: the exchange then calls {@link #onNotReached}
+     * with a {@link RetriedResponse} cause.
      */
     default boolean retryResponse(ProxyExchange exchange, UpstreamTarget target, int status) {
         return false;
+    }
+
+    /**
+     * No response head came within the response header timeout, for a request that could be sent
+     * again. Return true to give the attempt up: the exchange then calls {@link #onNotReached} with a
+     * {@link RetriedResponse} of 504; false answers 504. Kept apart from {@link #retryResponse} so that
+     * a service can fail over on a timeout yet relay a 504 the upstream sent; by default both are
+     * judged alike.
+     */
+    default boolean retryTimeout(ProxyExchange exchange, UpstreamTarget target) {
+        return retryResponse(exchange, target, 504);
     }
 
     /**

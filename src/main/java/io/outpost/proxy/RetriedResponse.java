@@ -1,8 +1,9 @@
 package io.outpost.proxy;
 
 /**
- * The cause passed to {@link ForwardListener#onNotReached} when an attempt's response (or its
- * 504 timeout) was discarded because {@link ForwardListener#retryResponse} asked for a retry.
+ * The cause passed to {@link ForwardListener#onNotReached} when an attempt's response was discarded
+ * because {@link ForwardListener#retryResponse} asked for a retry, or its header timeout (504) because
+ * {@link ForwardListener#retryTimeout} did.
  */
 public final class RetriedResponse extends Exception {
 

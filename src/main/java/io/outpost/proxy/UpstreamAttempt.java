@@ -253,7 +253,7 @@ final class UpstreamAttempt {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            if (retryInstead(code)) {
+            if (retryInstead(code, false)) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
@@ -355,12 +355,15 @@ final class UpstreamAttempt {
         if (ex.finished() || ex.responseStarted()) {
             return;
         }
-        if (retryInstead(504)) {
+        if (retryInstead(504, true)) {
             return;
         }
         end(-504);
-        ex.fail(HttpResponseStatus.GATEWAY_TIMEOUT,
-                "no response from " + target + " within " + options.responseHeaderTimeoutMillis() + "ms");
+        ex.fail(HttpResponseStatus.GATEWAY_TIMEOUT, noResponseWithin(target));
+    }
+
+    private String noResponseWithin(UpstreamTarget upstream) {
+        return "no response from " + upstream + " within " + options.responseHeaderTimeoutMillis() + "ms";
     }
 
     /** The upstream connection closed or failed while this attempt used it. */
@@ -422,12 +425,14 @@ final class UpstreamAttempt {
     }
 
     /**
-     * Offers a response head (or a 504 timeout) to the listener's retry policy before the client
-     * sees anything. When it asks for a retry, the attempt is dropped and treated as not reached.
+     * Offers a response head ({@code timedOut}: the 504 of a header timeout) to the listener's retry
+     * policy before the client sees anything. When it asks for a retry, the attempt is dropped and
+     * treated as not reached.
      */
-    private boolean retryInstead(int code) {
+    private boolean retryInstead(int code, boolean timedOut) {
         ProxyExchange ex = exchange;
-        if (!ex.replayable() || !listener.retryResponse(ex, target, code)) {
+        if (!ex.replayable() || !(timedOut ? listener.retryTimeout(ex, target)
+                : listener.retryResponse(ex, target, code))) {
             return false;
         }
         UpstreamTarget failed = target;
@@ -439,7 +444,8 @@ final class UpstreamAttempt {
             return true;
         }
         owner.onEnd(ex, failed, -code);
-        ex.fail(HttpResponseStatus.valueOf(code), "upstream " + failed + " answered " + code);
+        ex.fail(HttpResponseStatus.valueOf(code),
+                timedOut ? noResponseWithin(failed) : "upstream " + failed + " answered " + code);
         return true;
     }
 

@@ -147,7 +147,12 @@ public final class ReplicatedService implements Service {
         new Read(order).next(exchange, 0);
     }
 
-    /** A read's replicas in order; the next one is tried when one is not reached. */
+    /**
+     * A read's replicas in order, each caught up on the session when the read started; the next one is
+     * tried when one is not reached, as for a write (G5): a connect failure, a reset, no response head
+     * within {@code responseHeader}, or a status in {@code notReachedStatuses}. The last one's answer
+     * goes to the client as it is, and only its timeout is answered 504.
+     */
     private final class Read implements ForwardListener {
         private final List<Replica> order;
         private int at;
@@ -162,13 +167,28 @@ public final class ReplicatedService implements Service {
             exchange.forward(targets.computeIfAbsent(e.id(), id -> UpstreamTarget.of(id, tls)), this, readOptions);
         }
 
+        private boolean anotherLeft() {
+            return at + 1 < order.size();
+        }
+
         @Override
         public boolean onNotReached(ProxyExchange exchange, UpstreamTarget target, Throwable cause) {
-            if (at + 1 >= order.size()) {
+            if (!anotherLeft()) {
                 return false;
             }
             next(exchange, at + 1);
             return true;
+        }
+
+        @Override
+        public boolean retryResponse(ProxyExchange exchange, UpstreamTarget target, int status) {
+            return anotherLeft() && config.notReachedStatuses().contains(status);
+        }
+
+        /** Whatever {@code notReachedStatuses} holds (G5): the list judges only the statuses replicas send. */
+        @Override
+        public boolean retryTimeout(ProxyExchange exchange, UpstreamTarget target) {
+            return anotherLeft();
         }
     }
 

@@ -27,7 +27,8 @@ import javax.net.ssl.SSLContext;
  * order of arrival, with the delivery headers) and keeps a state that drops duplicates by
  * {@code Idempotency-Key}, as a real service would. Reads ({@code GET /state}) answer how many writes
  * of the session ({@code X-Till}) it holds. It can refuse connections (closed listener), hang (accept,
- * never answer), answer 409 to writes under a path prefix, or delay one session's writes.
+ * never answer), answer 409 to writes under a path prefix, answer reads with an error status, or delay
+ * one session's writes.
  */
 final class ReplicaServer implements AutoCloseable {
 
@@ -53,6 +54,7 @@ final class ReplicaServer implements AutoCloseable {
     private volatile String slowSession;
     private volatile String rejectPrefix = "\0";
     private volatile long slowMillis;
+    private volatile int readStatus;
 
     /** Null for plain HTTP. */
     private final SSLContext ssl;
@@ -123,6 +125,11 @@ final class ReplicaServer implements AutoCloseable {
         rejectPrefix = prefix;
     }
 
+    /** Answers reads with {@code status} (0: answers them again), as a replica that is overloaded or broken would. */
+    void failReads(int status) {
+        readStatus = status;
+    }
+
     /** Writes being processed right now. */
     int inProgress() {
         return concurrent.get();
@@ -167,6 +174,11 @@ final class ReplicaServer implements AutoCloseable {
                 return;
             }
             ex.getResponseHeaders().set("X-Replica", name);
+            int failure = readStatus;
+            if (failure != 0) {
+                respond(ex, failure, name + " answers " + failure);
+                return;
+            }
             respond(ex, 200, String.valueOf(state.getOrDefault(session, List.of()).size()));
             return;
         }

@@ -1,0 +1,171 @@
+package io.outpost.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.outpost.testing.Ports;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Reads of a replicated service fail over as writes do (G5): on a connect failure, a reset, a response
+ * head that does not come within {@code responseHeader} (700 ms in the harness) or a status in
+ * {@code notReachedStatuses}, to the next replica that may serve the session; the client gets that
+ * replica's answer.
+ */
+class ReadFailoverTest {
+
+    private static final long HEADER_TIMEOUT_MILLIS = 700;
+
+    @TempDir
+    Path dir;
+
+    private Harness h;
+
+    @AfterEach
+    void stop() {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    @Test
+    void aReadWhoseReplicaNeverAnswersIsAnsweredByTheNextAndOnlyTheLastTimeoutIs504() throws Exception {
+        h = new Harness(dir).start();
+        assertThat(h.post("till-1", "/sales", "sale-1", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.replica("edge").get("backlog").asLong() == 0);
+        h.cloud.hang(true);
+
+        long t0 = System.nanoTime();
+        HttpResponse<String> read = h.get("till-1", "/state");
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(read.headers().firstValue("X-Replica")).hasValue("edge");   // G5: the secondary's answer
+        assertThat(read.body()).isEqualTo("1");
+        assertThat(millis).isGreaterThanOrEqualTo(HEADER_TIMEOUT_MILLIS - 50)   // the cloud was asked first
+                .isLessThan(2 * HEADER_TIMEOUT_MILLIS);
+
+        h.edge.hang(true);
+        long t1 = System.nanoTime();
+        HttpResponse<String> none = h.get("till-1", "/state");
+        long noneMillis = (System.nanoTime() - t1) / 1_000_000;
+        assertThat(none.statusCode()).isEqualTo(504);
+        assertThat(none.body()).contains("no response from").contains(h.edge.url());
+        assertThat(noneMillis).isGreaterThanOrEqualTo(2 * HEADER_TIMEOUT_MILLIS - 50);   // both were waited for
+    }
+
+    @Test
+    void aReadIsNotFailedOverToAReplicaThatHasNotCaughtUpOnTheSession() throws Exception {
+        h = new Harness(dir).start();
+        h.edge.slow("till-2", 5_000);   // each delivery of the session to the edge times out
+        assertThat(h.post("till-2", "/sales", "sale-1", null).headers().firstValue("X-Replica")).hasValue("cloud");
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.replica("edge").get("backlog").asLong() == 1);
+        h.cloud.hang(true);
+
+        HttpResponse<String> read = h.get("till-2", "/state");
+        // The edge would answer at once, but without the session's write: the client gets the cloud's timeout.
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(504);
+        assertThat(read.body()).contains("no response from").contains(h.cloud.url());
+    }
+
+    @Test
+    void aReadWhoseReplicaResetsTheConnectionIsAnsweredByTheNext() throws Exception {
+        try (ResettingReplica resetting = new ResettingReplica()) {
+            h = new Harness(dir);
+            h.cloudUrl = resetting.url();
+            h.start();
+
+            HttpResponse<String> read = h.get("till-3", "/state");
+            assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+            assertThat(read.headers().firstValue("X-Replica")).hasValue("edge");
+            assertThat(resetting.requests).first().asString().startsWith("GET /state ");   // it reached the cloud
+        }
+    }
+
+    @Test
+    void aReadAnsweredWithANotReachedStatusGoesToTheNextReplicaAndTheLastAnswerIsPassedThrough() throws Exception {
+        h = new Harness(dir).start();
+        h.cloud.failReads(503);
+        HttpResponse<String> read = h.get("till-4", "/state");
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(read.headers().firstValue("X-Replica")).hasValue("edge");
+
+        h.edge.failReads(502);
+        HttpResponse<String> last = h.get("till-4", "/state");
+        assertThat(last.statusCode()).isEqualTo(502);
+        assertThat(last.headers().firstValue("X-Replica")).hasValue("edge");   // the replica's own answer
+        assertThat(last.body()).isEqualTo("edge answers 502");
+    }
+
+    @Test
+    void aStatusLeftOutOfNotReachedStatusesIsPassedThroughButATimeoutStillFailsOver() throws Exception {
+        h = new Harness(dir).start("        notReachedStatuses: [502]");
+        h.cloud.failReads(504);
+        HttpResponse<String> answered = h.get("till-5", "/state");
+        assertThat(answered.statusCode()).isEqualTo(504);
+        assertThat(answered.headers().firstValue("X-Replica")).hasValue("cloud");
+        assertThat(answered.body()).isEqualTo("cloud answers 504");
+
+        h.cloud.failReads(0);
+        h.cloud.hang(true);
+        HttpResponse<String> timedOut = h.get("till-5", "/state");
+        assertThat(timedOut.statusCode()).as(timedOut.body()).isEqualTo(200);
+        assertThat(timedOut.headers().firstValue("X-Replica")).hasValue("edge");
+    }
+
+    /** A replica that reads each request head and then resets the connection (RST) without answering. */
+    private static final class ResettingReplica implements AutoCloseable {
+        final List<String> requests = new CopyOnWriteArrayList<>();
+        private final ServerSocket server;
+
+        ResettingReplica() throws IOException {
+            server = new ServerSocket(Ports.free(), 50, InetAddress.getLoopbackAddress());
+            Thread t = new Thread(this::accept, "resetting-replica");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getLocalPort();
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                    requests.add(readHead(s.getInputStream()));
+                    s.setSoLinger(true, 0);   // close() then sends RST, not FIN
+                } catch (IOException e) {
+                    return;   // closed
+                }
+            }
+        }
+
+        private static String readHead(InputStream in) throws IOException {
+            StringBuilder sb = new StringBuilder();
+            int b;
+            while ((b = in.read()) >= 0) {
+                sb.append((char) b);
+                if (sb.length() >= 4 && sb.lastIndexOf("\r\n\r\n") == sb.length() - 4) {
+                    break;
+                }
+            }
+            return sb.toString();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+}
