@@ -115,6 +115,16 @@ public interface Journal extends AutoCloseable {
     Optional<StoredResponse> response(String idempotencyKey);
 
     /**
+     * False when the journal can tell from memory, without reading a file, that no live entry has this key
+     * ({@link #findByIdempotencyKey} and {@link #response} would both be empty); true when one has it or the
+     * journal cannot tell without reading. Event loops call this, so that a write with a new key costs no
+     * hop, and make those lookups off the loop only when it is true.
+     */
+    default boolean mayKnowIdempotencyKey(String idempotencyKey) {
+        return true;
+    }
+
+    /**
      * Removes entries that every replica has answered (or that were aborted) once the retention has
      * passed since they were settled. Whole segments are reclaimed, oldest first.
      */

@@ -146,7 +146,7 @@ public final class Replication {
                     metrics, divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(),
                     options.batch());
             this.writes = new Writes(service, journal, replicator, () -> replicaList,
-                    config.overprovisioningFactor(), live);
+                    config.overprovisioningFactor(), live, context.scheduler());
         }
     }
 

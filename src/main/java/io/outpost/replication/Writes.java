@@ -1,5 +1,6 @@
 package io.outpost.replication;
 
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.outpost.journal.DuplicateIdempotencyKeyException;
 import io.outpost.journal.Entry;
@@ -18,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * journal (durable before anything is delivered: G1), sent live to the session's serving replica
  * and, if that one is not reached, to the next (G5); the first answer commits it, is stored for
  * retries (G4) and goes to the client. If no replica is reached the entry is aborted (durably, before
- * the client hears 503) and never replayed.
+ * the client hears 503) and never replayed. What a retry is answered with may have to be read from the
+ * journal's files: that read runs on {@code io}, off the event loops.
  */
 final class Writes {
 
@@ -62,6 +65,8 @@ final class Writes {
     private volatile double factor;
     private final Lanes<String> sessions;
     private final SessionLoops loops;
+    /** Where reads of the journal that may touch its files run: never on an event loop. */
+    private final Executor io;
     private volatile boolean stopped;
     private static final long RETRY_FIRST_MILLIS = 100;
     private static final long RETRY_MAX_MILLIS = 5_000;
@@ -75,13 +80,14 @@ final class Writes {
     private final Map<String, String> settling = new ConcurrentHashMap<>();
 
     Writes(String service, Journal journal, Replicator replicator, Supplier<List<Replica>> replicas, double factor,
-           SessionLoops loops) {
+           SessionLoops loops, Executor io) {
         this.service = service;
         this.journal = journal;
         this.replicator = replicator;
         this.replicas = replicas;
         this.factor = factor;
         this.loops = loops;
+        this.io = io;
         this.sessions = new Lanes<>();
     }
 
@@ -98,20 +104,59 @@ final class Writes {
         if (original != null) {
             return original; // G4: a retry while the original runs gets the original's answer
         }
+        if (!journal.mayKnowIdempotencyKey(key)) {
+            run(request, key, mine); // a new key, known to be new from memory: nothing to read
+            return mine;
+        }
+        // A retry: its answer is read off the loop, and the write goes on from the loop it came in on.
+        // Until then the key stays in flight, so a retry meanwhile waits for this one's answer (G4).
+        EventLoop loop = loops.of(request.session());
+        offLoop(() -> earlierAnswer(key)).whenCompleteAsync((earlier, error) -> {
+            if (error != null) {
+                answered(key, mine, Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "the answer to the write with "
+                        + "Idempotency-Key " + key + " cannot be read from the journal (" + causeOf(error).getMessage()
+                        + ")"));
+            } else if (earlier.isPresent()) {
+                answered(key, mine, earlier.get());
+            } else {
+                run(request, key, mine);
+            }
+        }, loop);
+        return mine;
+    }
+
+    private void run(Request request, String key, CompletableFuture<Answer> mine) {
+        // Retries keep getting the original's answer until its stored response is durable.
+        inLane(request, key, mine).whenComplete((answer, error) -> inFlight.remove(key, mine));
+    }
+
+    private void answered(String key, CompletableFuture<Answer> mine, Answer answer) {
+        mine.complete(answer);
+        inFlight.remove(key, mine);
+    }
+
+    /**
+     * What a write with this key was answered before: its stored response, or 409 when it has none (the
+     * gateway restarted while it ran); empty when no live entry has the key. Reads the journal's files.
+     */
+    private Optional<Answer> earlierAnswer(String key) {
         Optional<StoredResponse> stored = journal.response(key);
         if (stored.isPresent()) {
-            mine.complete(Answer.of(stored.get()));
-            inFlight.remove(key, mine);
-        } else if (journal.findByIdempotencyKey(key).isPresent()) {
-            mine.complete(Answer.error(HttpResponseStatus.CONFLICT, "a write with "
-                    + "Idempotency-Key " + key + " was accepted before, but its response is not known (the gateway "
-                    + "restarted while it ran); it is delivered to every replica and will not run again"));
-            inFlight.remove(key, mine);
-        } else {
-            // Retries keep getting the original's answer until its stored response is durable.
-            inLane(request, key, mine).whenComplete((answer, error) -> inFlight.remove(key, mine));
+            return Optional.of(Answer.of(stored.get()));
         }
-        return mine;
+        return journal.findByIdempotencyKey(key).isEmpty() ? Optional.empty()
+                : Optional.of(Answer.error(HttpResponseStatus.CONFLICT, "a write with Idempotency-Key " + key
+                + " was accepted before, but its response is not known (the gateway restarted while it ran); it "
+                + "is delivered to every replica and will not run again"));
+    }
+
+    /** Runs a read of the journal that may touch its files on {@link #io}: event loops never block. */
+    private <T> CompletableFuture<T> offLoop(Supplier<T> read) {
+        try {
+            return CompletableFuture.supplyAsync(read, io);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(e); // the gateway is stopping
+        }
     }
 
     /**
@@ -130,20 +175,28 @@ final class Writes {
     private CompletableFuture<Answer> append(Request request, String key, CompletableFuture<Answer> reply) {
         EntryDraft draft = new EntryDraft(request.session(), key, request.method(), request.pathAndQuery(),
                 request.headers(), request.body());
+        EventLoop loop = loops.of(request.session());
         return journal.append(draft)
-                .thenComposeAsync(entry -> deliver(entry, reply), loops.of(request.session()))
-                .exceptionally(error -> failed(key, error));
+                .thenComposeAsync(entry -> deliver(entry, reply), loop)
+                .exceptionallyCompose(error -> failed(key, error, loop));
     }
 
-    private Answer failed(String key, Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    private CompletableFuture<Answer> failed(String key, Throwable error, EventLoop loop) {
+        Throwable cause = causeOf(error);
         if (cause instanceof DuplicateIdempotencyKeyException) {
-            return journal.response(key).map(Answer::of).orElseGet(() -> Answer.error(HttpResponseStatus.CONFLICT,
-                    "a write with Idempotency-Key " + key + " is already journaled"));
+            // Another write with the key was journaled first: its stored answer, read off the loop.
+            return offLoop(() -> journal.response(key)).handleAsync((stored, e) -> e == null && stored.isPresent()
+                    ? Answer.of(stored.get())
+                    : Answer.error(HttpResponseStatus.CONFLICT, "a write with Idempotency-Key " + key
+                            + " is already journaled"), loop);
         }
         log.error("service {}: write not journaled, answering 503: {}", service, cause.getMessage());
-        return Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "the write was not accepted: the journal cannot store it (" + cause.getMessage() + ")");
+        return CompletableFuture.completedFuture(Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "the write was not accepted: the journal cannot store it (" + cause.getMessage() + ")"));
+    }
+
+    private static Throwable causeOf(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     }
 
     /** True when {@code r} has every write of the session the gateway acknowledged, so it may serve reads of it (G5). */

@@ -128,7 +128,8 @@ class ReplicaPauseTest {
                         }
                     }
                 });
-        Writes writes = new Writes("pos", seen, replicator, () -> List.of(cloud, edge), 1.4, loops);
+        Writes writes = new Writes("pos", seen, replicator, () -> List.of(cloud, edge), 1.4, loops,
+                ForkJoinPool.commonPool());
 
         CompletableFuture<Writes.Answer> answer = writes.write(new Writes.Request("till", "key-w", "POST", "/w",
                 List.of(new Header("X-Till", "till")), "/w".getBytes(StandardCharsets.UTF_8)));

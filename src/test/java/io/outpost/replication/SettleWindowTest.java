@@ -60,7 +60,8 @@ class SettleWindowTest {
             List<Replica> replicas = List.of(cloud, edge);
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = replicator(journal, replicas, client, loops);
-            Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops);
+            Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops,
+                    ForkJoinPool.commonPool());
 
             cloud.paused(true);                                           // an operator pauses the cloud
             Writes.Answer answer = writes.write(new Writes.Request("till", null, "POST", "/sales",
@@ -163,7 +164,8 @@ class SettleWindowTest {
             List<Replica> replicas = List.of(cloud, edge);
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = replicator(journal, replicas, client, loops);
-            Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops);
+            Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops,
+                    ForkJoinPool.commonPool());
 
             // e1 fills the segment, so the next record starts a new one; while the cloud works on e1,
             // the journal directory is replaced by a file: its settle record cannot be written.

@@ -240,6 +240,15 @@ public final class EmbeddedJournal implements Journal {
         });
     }
 
+    /** Answered from the index, which holds every live entry's key. */
+    @Override
+    public boolean mayKnowIdempotencyKey(String idempotencyKey) {
+        return index.read(() -> {
+            Meta meta = index.byIdempotencyKey(idempotencyKey);
+            return meta != null && meta.state != JournalIndex.State.ABORTED;
+        });
+    }
+
     /**
      * Deletes the oldest segments whose entries are all settled for at least the retention. Stops at
      * the first segment that still holds a live entry (later segments hold records about it), and

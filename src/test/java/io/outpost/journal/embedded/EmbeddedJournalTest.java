@@ -263,6 +263,23 @@ class EmbeddedJournalTest {
     }
 
     @Test
+    void aKeyMayBeKnownExactlyWhileALiveEntryHasIt() {
+        open();
+        assertThat(journal.mayKnowIdempotencyKey("k1")).isFalse();
+        Entry first = append("s", "k1");
+        assertThat(journal.mayKnowIdempotencyKey("k1")).isTrue();
+        journal.abort(first.sequence()).join();
+        assertThat(journal.mayKnowIdempotencyKey("k1")).isFalse();   // free again, as the lookups say
+        assertThat(journal.findByIdempotencyKey("k1")).isEmpty();
+        assertThat(journal.response("k1")).isEmpty();
+
+        append("s", "k1");
+        reopen();
+        assertThat(journal.mayKnowIdempotencyKey("k1")).isTrue();    // the index is rebuilt at open
+        assertThat(journal.mayKnowIdempotencyKey("k2")).isFalse();
+    }
+
+    @Test
     void concurrentAppendsOfOneKeyInOneBatchLetOnlyOneThrough() {
         open();
         List<CompletableFuture<Entry>> futures = new ArrayList<>();
