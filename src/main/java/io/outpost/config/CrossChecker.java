@@ -102,7 +102,7 @@ final class CrossChecker {
                 for (int i = 0; i < mirroring.mirrors().size(); i++) {
                     String mirror = mirroring.mirrors().get(i).name();
                     Node at = body.at("mirrors[" + i + "]").at("name");
-                    if (mirror.equals(mirroring.service())) {
+                    if (!mirror.isEmpty() && mirror.equals(mirroring.service())) {
                         at.error("mirror '" + mirror + "' is the mirrored service itself");
                     } else {
                         reference(name, mirror, at);

@@ -35,7 +35,7 @@ final class MiddlewareBinder {
             return Optional.empty();
         }
         String type = found.get(0);
-        Node body = node.at(type);
+        Node body = node.section(type);
         return switch (type) {
             case "stripPrefix" -> body.mapping("prefixes") ? Optional.of(stripPrefix(body)) : Optional.empty();
             case "addPrefix" -> body.mapping("prefix")
@@ -85,9 +85,9 @@ final class MiddlewareBinder {
 
     private static String path(Node body, String key) {
         String value = body.requiredString(key);
-        if (body.has(key) && !value.startsWith("/")) {
+        if (!value.isEmpty() && !value.startsWith("/")) {
             body.at(key).error("\"" + value + "\" must start with '/'");
-        } else if (body.has(key) && !plainPath(value)) {
+        } else if (!plainPath(value)) {
             body.at(key).error(NOT_PLAIN);
         }
         return value;
@@ -120,7 +120,8 @@ final class MiddlewareBinder {
             } else if (FRAMING.contains(name.toLowerCase(java.util.Locale.ROOT))) {
                 value.error("is set by the gateway itself (expected: not Content-Length, Transfer-Encoding, Connection or Upgrade)");
             }
-            String text = value.present() && !value.isNull() ? value.text() : "";
+            // As in Traefik, an empty value removes the header: here "" is a value.
+            String text = value.present() ? value.textOrEmpty() : "";
             if (text != null && !fieldValue(text)) {
                 value.error("has a control or non-Latin-1 character (expected: printable text)");
             } else if (text != null) {

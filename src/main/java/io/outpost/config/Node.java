@@ -1,6 +1,7 @@
 package io.outpost.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,6 +21,8 @@ import java.util.function.Function;
  */
 final class Node {
 
+    private static final String EMPTY = "must not be empty";
+
     private final JsonNode json;
     private final String path;
     private final Problems problems;
@@ -32,25 +35,18 @@ final class Node {
         this.certificates = certificates;
     }
 
-    String path() {
-        return path;
-    }
-
-    Problems problems() {
-        return problems;
-    }
-
     /** Checks the contents of TLS files named in this load. */
     CertificateChecker certificates() {
         return certificates;
     }
 
     /**
-     * False for an absent key and for one with no value ({@code key:}, {@code key: ~} or {@code key: ""}),
-     * which YAML users write for "not set".
+     * False for an absent key and for one with no value ({@code key:} or {@code key: ~}), which YAML users
+     * write for "not set". An empty string is a value: the getters report it rather than take it for the
+     * default, which would hide a blank that a template left behind.
      */
     boolean present() {
-        return json != null && !json.isMissingNode() && !json.isNull() && !(json.isTextual() && json.asText().isEmpty());
+        return json != null && !json.isMissingNode() && !json.isNull();
     }
 
     boolean isNull() {
@@ -73,6 +69,16 @@ final class Node {
     Node at(String key) {
         JsonNode child = json != null && json.isObject() ? json.get(key) : null;
         return new Node(child, path.isEmpty() ? key : path + "." + key, problems, certificates);
+    }
+
+    /**
+     * The section of settings at {@code key}. A section written with no value ({@code accessLog:}) is the
+     * same as an empty one ({@code accessLog: {}}), as in Traefik: the section with its defaults, so a
+     * section whose presence turns something on turns it on, and one that needs a key says so.
+     */
+    Node section(String key) {
+        Node child = at(key);
+        return child.isNull() ? new Node(JsonNodeFactory.instance.objectNode(), child.path, problems, certificates) : child;
     }
 
     void error(String message) {
@@ -128,7 +134,7 @@ final class Node {
     List<Node> list(String key) {
         Node child = at(key);
         List<Node> out = new ArrayList<>();
-        if (!child.present() || child.json.isNull()) {
+        if (!child.present()) {
             return out;
         }
         if (!child.json.isArray()) {
@@ -141,13 +147,25 @@ final class Node {
         return out;
     }
 
-    /** This node as a string if it is one (or a number), else null; reports nothing. */
+    /** What {@link #text()} returns, without reporting anything. */
     String quietText() {
-        return json != null && (json.isTextual() || json.isNumber()) ? json.asText() : null;
+        return json != null && (json.isTextual() || json.isNumber()) && !blank() ? json.asText() : null;
     }
 
-    /** This node as a string; numbers are accepted as their text. Null after an error. */
+    /**
+     * This node as a string; numbers are accepted as their text. An empty string, or one of only spaces,
+     * is an error. Null after an error.
+     */
     String text() {
+        if (blank()) {
+            error(EMPTY);
+            return null;
+        }
+        return textOrEmpty();
+    }
+
+    /** This node as a string, an empty one included: for the few values where {@code ""} means something. */
+    String textOrEmpty() {
         if (json != null && (json.isTextual() || json.isNumber())) {
             return json.asText();
         }
@@ -156,15 +174,12 @@ final class Node {
     }
 
     String string(String key, String fallback) {
-        Node child = at(key);
-        if (!child.present()) {
-            return fallback;
-        }
-        String text = child.text();
+        Node child = valueAt(key);
+        String text = child == null ? null : child.text();
         return text == null ? fallback : text;
     }
 
-    /** The string at {@code key}, reporting it when missing; {@code ""} after an error. */
+    /** The string at {@code key}, reporting it when missing; {@code ""} only after an error, so never a value. */
     String requiredString(String key) {
         if (!has(key)) {
             error("missing required key '" + key + "'");
@@ -175,8 +190,8 @@ final class Node {
 
     /** Parses the string at {@code key}; a parser's {@link IllegalArgumentException} becomes an error. */
     <T> Optional<T> parsed(String key, Function<String, T> parser) {
-        Node child = at(key);
-        return child.present() ? child.parse(parser) : Optional.empty();
+        Node child = valueAt(key);
+        return child != null ? child.parse(parser) : Optional.empty();
     }
 
     <T> Optional<T> parse(Function<String, T> parser) {
@@ -212,8 +227,8 @@ final class Node {
 
     /** A byte size: a plain integer of bytes or a string such as {@code "10MB"}; must be > 0. */
     long size(String key, long fallback) {
-        Node child = at(key);
-        if (!child.present()) {
+        Node child = valueAt(key);
+        if (child == null) {
             return fallback;
         }
         long bytes;
@@ -239,8 +254,8 @@ final class Node {
     }
 
     OptionalInt optInt(String key) {
-        Node child = at(key);
-        if (!child.present()) {
+        Node child = valueAt(key);
+        if (child == null) {
             return OptionalInt.empty();
         }
         if (!child.json.isIntegralNumber() || !child.json.canConvertToInt()) {
@@ -265,8 +280,8 @@ final class Node {
     }
 
     Optional<Double> optNumber(String key) {
-        Node child = at(key);
-        if (!child.present()) {
+        Node child = valueAt(key);
+        if (child == null) {
             return Optional.empty();
         }
         if (!child.json.isNumber()) {
@@ -277,8 +292,8 @@ final class Node {
     }
 
     boolean bool(String key, boolean fallback) {
-        Node child = at(key);
-        if (!child.present()) {
+        Node child = valueAt(key);
+        if (child == null) {
             return fallback;
         }
         if (!child.json.isBoolean()) {
@@ -298,9 +313,32 @@ final class Node {
         return value;
     }
 
+    /**
+     * The value at {@code key}, or null when it is not set (absent, or written with no value) and after
+     * reporting an empty one: whatever its type, {@code ""} is an error, never the default.
+     */
+    private Node valueAt(String key) {
+        Node child = at(key);
+        if (!child.present()) {
+            return null;
+        }
+        if (child.blank()) {
+            child.error(EMPTY);
+            return null;
+        }
+        return child;
+    }
+
+    private boolean blank() {
+        return json != null && json.isTextual() && json.asText().isBlank();
+    }
+
     static String describe(JsonNode node) {
-        if (node == null || node.isNull() || node.isTextual() && node.asText().isEmpty()) {
+        if (node == null || node.isNull()) {
             return "nothing";
+        }
+        if (node.isTextual() && node.asText().isEmpty()) {
+            return "an empty string";
         }
         if (node.isObject()) {
             return "a mapping";

@@ -13,10 +13,10 @@ final class RootBinder {
     static OutpostConfig bind(Node root) {
         root.mapping("entryPoints", "admin", "journal", "accessLog", "http", "certificatesResolvers");
         Map<String, EntryPointConfig> entryPoints = entryPoints(root);
-        AdminConfig admin = admin(root.at("admin"));
-        JournalConfig journal = journal(root.at("journal"));
-        AccessLogConfig accessLog = accessLog(root.at("accessLog"));
-        HttpConfig http = http(root.at("http"));
+        AdminConfig admin = admin(root.section("admin"));
+        JournalConfig journal = journal(root.section("journal"));
+        AccessLogConfig accessLog = accessLog(root.section("accessLog"));
+        HttpConfig http = http(root.section("http"));
         return new OutpostConfig(entryPoints, admin, journal, accessLog, http,
                 TlsBinder.resolvers(root.at("certificatesResolvers")));
     }
@@ -40,8 +40,8 @@ final class RootBinder {
                         node.duration("readTimeout", EntryPointConfig.DEFAULT_READ_TIMEOUT),
                         node.duration("idleTimeout", EntryPointConfig.DEFAULT_IDLE_TIMEOUT),
                         node.duration("graceTimeout", EntryPointConfig.DEFAULT_GRACE_TIMEOUT),
-                        TlsBinder.entryPoint(node.at("tls")),
-                        forwardedHeaders(node.at("forwardedHeaders"))));
+                        TlsBinder.entryPoint(node.section("tls")),
+                        forwardedHeaders(node.section("forwardedHeaders"))));
             }
         });
         return out;
@@ -66,13 +66,9 @@ final class RootBinder {
         }
         HostPort address = node.parsed("address", HostPort::parse).orElse(AdminConfig.DEFAULT_ADDRESS);
         Optional<AdminConfig.Auth> auth = Optional.empty();
-        Node authNode = node.at("auth");
+        Node authNode = node.section("auth");
         if (authNode.present() && authNode.mapping("token")) {
-            String token = authNode.requiredString("token");
-            if (token.isBlank() && authNode.has("token")) {
-                authNode.at("token").error("must not be empty");
-            }
-            auth = Optional.of(new AdminConfig.Auth(token));
+            auth = Optional.of(new AdminConfig.Auth(authNode.requiredString("token")));
         }
         AdminConfig admin = new AdminConfig(address, auth);
         TlsBinder.adminAuth(node, admin);
@@ -83,16 +79,12 @@ final class RootBinder {
         if (!node.present() || !node.mapping("dir")) {
             return JournalConfig.DEFAULT;
         }
-        String dir = node.string("dir", JournalConfig.DEFAULT.dir().toString());
-        if (dir.isBlank()) {
-            node.at("dir").error("must not be empty");
-            return JournalConfig.DEFAULT;
-        }
         return node.parsed("dir", TlsBinder::path).map(JournalConfig::new).orElse(JournalConfig.DEFAULT);
     }
 
     private static AccessLogConfig accessLog(Node node) {
         if (!node.present()) {
+            // No section, no access log, as in Traefik; a bare "accessLog:" is a section, with its defaults.
             return AccessLogConfig.OFF;
         }
         if (!node.mapping("enabled", "format", "path")) {
@@ -100,15 +92,17 @@ final class RootBinder {
         }
         boolean enabled = node.bool("enabled", true);
         String format = node.choice("format", "json", "json", "common");
-        String path = node.string("path", AccessLogConfig.STDOUT);
-        if (path.isBlank()) {
-            node.at("path").error("must not be empty (expected: \"stdout\" or a file path)");
-            path = AccessLogConfig.STDOUT;
-        } else if (!path.equals(AccessLogConfig.STDOUT) && node.parsed("path", TlsBinder::path).isEmpty()) {
-            path = AccessLogConfig.STDOUT;
-        }
+        String path = node.parsed("path", RootBinder::accessLogPath).orElse(AccessLogConfig.STDOUT);
         return new AccessLogConfig(enabled,
                 format.equals("common") ? AccessLogConfig.Format.COMMON : AccessLogConfig.Format.JSON, path);
+    }
+
+    /** {@code stdout}, or a file path, kept as written. */
+    private static String accessLogPath(String text) {
+        if (!text.equals(AccessLogConfig.STDOUT)) {
+            TlsBinder.path(text);
+        }
+        return text;
     }
 
     private static HttpConfig http(Node node) {
@@ -139,13 +133,10 @@ final class RootBinder {
             return null;
         }
         String rule = node.requiredString("rule");
-        if (node.has("rule") && rule.isBlank()) {
-            node.at("rule").error("must not be empty");
-        }
         String service = node.requiredString("service");
         return new RouterConfig(rule, service, strings(node, "middlewares"),
                 node.optInt("priority"), strings(node, "entryPoints"), AllowEntry.bindList(node, "allow"),
-                TlsBinder.router(node.at("tls")));
+                TlsBinder.router(node.section("tls")));
     }
 
     /** A list of strings; bad items are reported and left out. */

@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /** Binds the security middlewares: jwt, apiKey, basicAuth, forwardAuth, rateLimit and quota. */
 final class SecurityBinder {
@@ -42,8 +43,8 @@ final class SecurityBinder {
                 .ifPresent(f -> body.at("jwksFile").error(f + ": no such readable file"));
         Optional<String> secret = optString(body, "secret");
         Optional<String> secretEnv = optString(body, "secretEnv");
-        int sources = (url.isPresent() ? 1 : 0) + (fileText.isPresent() ? 1 : 0) + (secret.isPresent() ? 1 : 0)
-                + (secretEnv.isPresent() ? 1 : 0);
+        // Counted as written, so that a source with a bad value is reported once, as itself.
+        long sources = Stream.of("jwksUrl", "jwksFile", "secret", "secretEnv").filter(body::has).count();
         if (sources != 1) {
             body.error("expected exactly one key source of jwksUrl, jwksFile, secret, secretEnv (found " + sources + ")");
         }
@@ -65,7 +66,7 @@ final class SecurityBinder {
                 optString(body, "consumerClaim"),
                 body.positiveDuration("jwksCacheDuration", MiddlewareConfig.Jwt.DEFAULT_JWKS_CACHE_DURATION),
                 body.duration("jwksMinRefreshInterval", MiddlewareConfig.Jwt.DEFAULT_JWKS_MIN_REFRESH_INTERVAL),
-                TlsBinder.upstream(body.at("tls"), url.filter(u -> u.toLowerCase(Locale.ROOT).startsWith("https://")).isPresent()));
+                TlsBinder.upstream(body.section("tls"), url.filter(u -> u.toLowerCase(Locale.ROOT).startsWith("https://")).isPresent()));
     }
 
     private static MiddlewareConfig apiKey(Node body) {
@@ -80,7 +81,7 @@ final class SecurityBinder {
             }
             String consumer = item.requiredString("consumer");
             String hash = item.requiredString("sha256");
-            if (item.has("sha256") && !hash.matches("[0-9a-fA-F]{64}")) {
+            if (!hash.isEmpty() && !hash.matches("[0-9a-fA-F]{64}")) {
                 item.at("sha256").error("expected 64 hex digits (the SHA-256 of the key)");
             }
             keys.add(new MiddlewareConfig.ApiKeyEntry(consumer, hash.toLowerCase(java.util.Locale.ROOT)));
@@ -118,13 +119,13 @@ final class SecurityBinder {
 
     private static MiddlewareConfig forwardAuth(Node body) {
         String address = body.requiredString("address");
-        if (body.has("address")) {
+        if (!address.isEmpty()) {
             checkHttpUrl(body.at("address"), address);
         }
         return new MiddlewareConfig.ForwardAuth(address, headerNames(body, "authResponseHeaders"),
                 headerNames(body, "authRequestHeaders"), body.bool("trustForwardHeader", false),
                 body.positiveDuration("timeout", MiddlewareConfig.ForwardAuth.DEFAULT_TIMEOUT),
-                TlsBinder.upstream(body.at("tls"), address != null && address.toLowerCase(Locale.ROOT).startsWith("https://")));
+                TlsBinder.upstream(body.section("tls"), address.toLowerCase(Locale.ROOT).startsWith("https://")));
     }
 
     private static MiddlewareConfig rateLimit(Node body) {
@@ -168,15 +169,7 @@ final class SecurityBinder {
     }
 
     private static Optional<String> optString(Node body, String key) {
-        if (!body.has(key)) {
-            return Optional.empty();
-        }
-        String value = body.string(key, "");
-        if (value.isBlank()) {
-            body.at(key).error("must not be empty");
-            return Optional.empty();
-        }
-        return Optional.of(value);
+        return body.parsed(key, text -> text);
     }
 
     private static List<String> stringOrList(Node body, String key) {

@@ -38,7 +38,7 @@ final class ServiceBinder {
                     + (found.isEmpty() ? "" : " (" + String.join(", ", found) + ")"));
             return Optional.empty();
         }
-        Node body = node.at(found.get(0));
+        Node body = node.section(found.get(0));
         return switch (found.get(0)) {
             case "loadBalancer" -> loadBalancer(name, body);
             case "weighted" -> weighted(name, body);
@@ -88,14 +88,14 @@ final class ServiceBinder {
         return Optional.of(new ServiceConfig.LoadBalancer(policy, hashOn, factor(body),
                 body.integer("panicThreshold", ServiceConfig.LoadBalancer.DEFAULT_PANIC_THRESHOLD, 0, 100),
                 endpoints,
-                ServicePartsBinder.healthCheck(body.at("healthCheck")),
-                ServicePartsBinder.outlierDetection(body.at("outlierDetection")),
-                ServicePartsBinder.retry(body.at("retry")),
-                ServicePartsBinder.circuitBreakers(body.at("circuitBreakers")),
-                ServicePartsBinder.sticky(body.at("sticky"), name),
-                ServicePartsBinder.timeouts(body.at("timeouts")),
+                ServicePartsBinder.healthCheck(body.section("healthCheck")),
+                ServicePartsBinder.outlierDetection(body.section("outlierDetection")),
+                ServicePartsBinder.retry(body.section("retry")),
+                ServicePartsBinder.circuitBreakers(body.section("circuitBreakers")),
+                ServicePartsBinder.sticky(body.section("sticky"), name),
+                ServicePartsBinder.timeouts(body.section("timeouts")),
                 body.bool("passHostHeader", true),
-                TlsBinder.upstream(body.at("tls"), endpoints.stream().anyMatch(e -> e.url().scheme().equals("https")))));
+                TlsBinder.upstream(body.section("tls"), endpoints.stream().anyMatch(e -> e.url().scheme().equals("https")))));
     }
 
     private static double factor(Node body) {
@@ -146,7 +146,7 @@ final class ServiceBinder {
         } else if (items.isEmpty() && body.at("services").isList()) {
             body.at("services").error("expected at least one service");
         }
-        return Optional.of(new ServiceConfig.Weighted(services, ServicePartsBinder.sticky(body.at("sticky"), name)));
+        return Optional.of(new ServiceConfig.Weighted(services, ServicePartsBinder.sticky(body.section("sticky"), name)));
     }
 
     private static Optional<ServiceConfig> mirroring(Node body) {
@@ -199,9 +199,9 @@ final class ServiceBinder {
         return Optional.of(new ServiceConfig.Replicated(sessionKey, writeMethods,
                 body.size("maxBodySize", ServiceConfig.Replicated.DEFAULT_MAX_BODY_SIZE), retention, notReached,
                 factor(body), replicas,
-                ServicePartsBinder.healthCheck(body.at("healthCheck")),
-                ServicePartsBinder.timeouts(body.at("timeouts")),
-                TlsBinder.upstream(body.at("tls"), replicas.values().stream()
+                ServicePartsBinder.healthCheck(body.section("healthCheck")),
+                ServicePartsBinder.timeouts(body.section("timeouts")),
+                TlsBinder.upstream(body.section("tls"), replicas.values().stream()
                         .anyMatch(r -> r.endpoints().stream().anyMatch(u -> u.scheme().equals("https"))))));
     }
 

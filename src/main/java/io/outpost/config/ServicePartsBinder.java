@@ -1,6 +1,5 @@
 package io.outpost.config;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,9 +18,9 @@ final class ServicePartsBinder {
             return Optional.empty();
         }
         String path = node.requiredString("path");
-        if (node.has("path") && !path.startsWith("/")) {
+        if (!path.isEmpty() && !path.startsWith("/")) {
             node.at("path").error("\"" + path + "\" must start with '/'");
-        } else if (node.has("path") && !path.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '#')) {
+        } else if (!path.chars().allMatch(c -> c > ' ' && c < 0x7f && c != '#')) {
             node.at("path").error("\"" + path + "\" must not contain whitespace, control characters, '#' or non-ASCII "
                     + "characters (expected: a path such as /health, %-encoded where needed)");
         }
@@ -60,7 +59,7 @@ final class ServicePartsBinder {
                 () -> new IllegalArgumentException("'" + text + "' (expected one of 5xx, gateway-error, reset, connect-failure)")))
                 .ifPresent(on::add));
         RetryConfig.Backoff backoff = RetryConfig.Backoff.DEFAULT;
-        Node b = node.at("backoff");
+        Node b = node.section("backoff");
         if (b.present() && b.mapping("base", "max")) {
             Duration base = b.positiveDuration("base", backoff.base());
             Duration max = b.positiveDuration("max", b.has("base") ? base.multipliedBy(10) : backoff.max());
@@ -96,11 +95,8 @@ final class ServicePartsBinder {
         if (!node.present() || !node.mapping("cookie")) {
             return Optional.empty();
         }
-        Node c = node.at("cookie");
-        if (!c.present() && node.keys().contains("cookie")) {
-            // "cookie:" with no value asks for a cookie with every default.
-            c = new Node(JsonNodeFactory.instance.objectNode(), c.path(), c.problems(), c.certificates());
-        } else if (!c.present()) {
+        Node c = node.section("cookie");
+        if (!c.present()) {
             node.error("missing required key 'cookie'");
             return Optional.empty();
         }

@@ -52,7 +52,7 @@ final class TlsBinder {
                         + "TLS_AES_128_GCM_SHA256 or TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
             }
         }
-        return Optional.of(new TlsConfig.EntryPoint(certificates, minVersion, ciphers, clientAuth(node.at("clientAuth"))));
+        return Optional.of(new TlsConfig.EntryPoint(certificates, minVersion, ciphers, clientAuth(node.section("clientAuth"))));
     }
 
     private static Optional<TlsConfig.ClientAuth> clientAuth(Node node) {
@@ -76,8 +76,7 @@ final class TlsBinder {
         if (!node.present() || !node.mapping("certResolver", "domains")) {
             return Optional.empty();
         }
-        Optional<String> resolver = node.has("certResolver") ? Optional.of(node.string("certResolver", ""))
-                : Optional.empty();
+        Optional<String> resolver = node.parsed("certResolver", text -> text);
         List<Node> items = node.list("domains");
         for (Node item : items) {
             String domain = item.quietText();
@@ -85,7 +84,7 @@ final class TlsBinder {
                 item.error("\"" + domain + "\" is not a domain name (expected for example shop.example.com)");
             }
         }
-        if (node.has("domains") && resolver.isEmpty()) {
+        if (node.has("domains") && !node.has("certResolver")) {
             node.at("domains").error("has no effect without certResolver (expected: certResolver names the resolver "
                     + "that obtains a certificate for these domains)");
         }
@@ -137,11 +136,12 @@ final class TlsBinder {
             if (!resolver.mapping("acme")) {
                 return;
             }
-            if (!resolver.has("acme")) {
+            Node body = resolver.section("acme");
+            if (!body.present()) {
                 resolver.error("missing required key 'acme' (the only kind of resolver so far)");
                 return;
             }
-            acme(resolver.at("acme")).ifPresent(acme -> out.put(name, new TlsConfig.Resolver(acme)));
+            acme(body).ifPresent(acme -> out.put(name, new TlsConfig.Resolver(acme)));
         });
         return out;
     }
@@ -162,11 +162,11 @@ final class TlsBinder {
                 .error(p + " is a directory (expected: a file, for example data/acme.json)"));
         URI caServer = node.parsed("caServer", text -> HttpUrls.parse(text, " (expected: the ACME directory URL)"))
                 .orElse(TlsConfig.Acme.LETS_ENCRYPT);
-        if (node.at("tlsChallenge").present() || node.at("tlsChallenge").isObject()) {
+        if (node.section("tlsChallenge").present()) {
             node.at("tlsChallenge").error("is not supported yet (expected: httpChallenge)");
         }
         String entryPoint = "";
-        Node http = node.at("httpChallenge");
+        Node http = node.section("httpChallenge");
         if (!http.present()) {
             node.at("httpChallenge").error("is required (expected: httpChallenge: { entryPoint: web })");
         } else if (http.mapping("entryPoint")) {
@@ -268,9 +268,6 @@ final class TlsBinder {
 
     /** A file path as written; a value the file system cannot take (a NUL character) is an error, not a crash. */
     static Path path(String text) {
-        if (text.isBlank()) {
-            throw new IllegalArgumentException("must not be empty (expected: a file path)");
-        }
         try {
             return Path.of(text);
         } catch (InvalidPathException e) {
