@@ -1,5 +1,9 @@
 package io.outpost.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +23,7 @@ public final class Main implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    /** The version from the jar's manifest. */
+    /** What {@code --version} prints. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
@@ -27,8 +31,19 @@ public final class Main implements Runnable {
         }
     }
 
+    /**
+     * The version the build stamped into {@code version.properties}; unlike the jar's manifest, it is
+     * there however the classes are run.
+     */
     static String version() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            Properties p = new Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            return p.getProperty("version", "dev");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the version", e);
+        }
     }
 }
