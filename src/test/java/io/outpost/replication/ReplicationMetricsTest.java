@@ -1,10 +1,19 @@
 package io.outpost.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.outpost.runtime.Gateway;
+import io.outpost.runtime.ServiceFactory;
+import io.outpost.testing.MutableClock;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The meters of one replicated service, from its first delivery to after it was closed. */
 class ReplicationMetricsTest {
@@ -28,6 +37,45 @@ class ReplicationMetricsTest {
 
         assertThat(registry.getMeters()).as("a removed service must not leave meters behind").isEmpty();
         assertThat(registry.scrape()).doesNotContain("service=\"pos\"");
+    }
+
+    /**
+     * {@code outpost_replication_oldest_pending_seconds} is a replica's lag: how long the oldest write it
+     * is owed has waited, by the gateway's clock, and 0 once it has every write.
+     */
+    @Test
+    void theOldestPendingGaugeIsTheAgeOfTheOldestWriteAReplicaIsOwed(@TempDir Path dir) throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2025-06-01T12:00:00Z"));
+        try (Harness h = new Harness(dir)) {
+            h.options = new Gateway.Options(2, clock, new ServiceFactory());
+            h.start();
+            assertThat(h.admin("POST", "/api/services/pos/replicas/edge/pause").statusCode()).isEqualTo(200);
+            assertThat(h.post("till-o", "/sales", "o1", null).statusCode()).isEqualTo(201);
+            clock.advance(Duration.ofSeconds(30));
+            assertThat(h.post("till-o", "/sales", "o2", null).statusCode()).isEqualTo(201);
+            clock.advance(Duration.ofMillis(12_500));
+
+            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(scrape(h))
+                    .contains(oldestPending("edge", "42.5"))
+                    .contains("outpost_replication_backlog{replica=\"edge\",service=\"pos\"} 2.0")
+                    .contains(oldestPending("cloud", "0.0")));
+
+            assertThat(h.admin("POST", "/api/services/pos/replicas/edge/resume").statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scrape(h))
+                    .contains(oldestPending("edge", "0.0")));
+            assertThat(h.edge.receivedBodies("till-o")).containsExactly("o1", "o2");
+        }
+    }
+
+    private static String oldestPending(String replica, String seconds) {
+        return "outpost_replication_oldest_pending_seconds{replica=\"" + replica + "\",service=\"pos\"} " + seconds;
+    }
+
+    /** {@code GET /metrics} on the admin server. */
+    private static String scrape(Harness h) throws Exception {
+        HttpResponse<String> r = h.admin("GET", "/metrics");
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
     }
 
     @Test
