@@ -84,6 +84,27 @@ class ReplicatedServiceTest {
         assertThat(h.edge.receivedBodies("till-r")).containsExactly("sale-r");
     }
 
+    /** The API shows each replica's priority as configured, and a reload's new one, as writes follow it. */
+    @Test
+    void eachReplicaShowsItsPriorityAndAReloadsNewOne() throws Exception {
+        h = new Harness(dir);
+        String priorities = h.yaml("").replace("priority: 0", "priority: 5").replace("priority: 1", "priority: 12");
+        java.nio.file.Files.writeString(h.file, priorities);
+        h.gateway = io.outpost.runtime.Gateway.start(h.file, h.options);
+        assertThat(h.replica("cloud").get("priority").isInt()).isTrue();
+        assertThat(h.replica("cloud").get("priority").asInt()).isEqualTo(5);
+        assertThat(h.replica("edge").get("priority").asInt()).isEqualTo(12);
+        assertThat(h.post("till-p", "/sales", "p1", null).headers().firstValue("X-Replica")).hasValue("cloud");
+
+        java.nio.file.Files.writeString(h.file, priorities.replace("priority: 12", "priority: 2"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.replica("edge").get("priority").asInt() == 2);
+        assertThat(h.replica("cloud").get("priority").asInt()).isEqualTo(5);
+        // The edge takes the session's writes once it holds all of them (G5).
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-p").contains("p1")
+                && h.replica("edge").get("backlog").asLong() == 0);
+        assertThat(h.post("till-p", "/sales", "p2", null).headers().firstValue("X-Replica")).hasValue("edge");
+    }
+
     @Test
     void divergentAnswersAreCountedAndShown() throws Exception {
         h = new Harness(dir).start();
