@@ -27,8 +27,8 @@ import javax.net.ssl.SSLContext;
  * order of arrival, with the delivery headers) and keeps a state that drops duplicates by
  * {@code Idempotency-Key}, as a real service would. Reads ({@code GET /state}) answer how many writes
  * of the session ({@code X-Till}) it holds. It can refuse connections (closed listener), hang (accept,
- * never answer), answer 409 to writes under a path prefix, answer reads with an error status, or delay
- * one session's writes.
+ * never answer), refuse writes under a path prefix with a status (409 unless told), answer reads with
+ * an error status, or delay one session's writes.
  */
 final class ReplicaServer implements AutoCloseable {
 
@@ -53,6 +53,7 @@ final class ReplicaServer implements AutoCloseable {
     private volatile boolean hang;
     private volatile String slowSession;
     private volatile String rejectPrefix = "\0";
+    private volatile int rejectStatus = 409;
     private volatile long slowMillis;
     private volatile int readStatus;
 
@@ -122,12 +123,23 @@ final class ReplicaServer implements AutoCloseable {
 
     /** Answers 409 to writes whose path starts with {@code prefix}, and does not apply them. */
     void reject(String prefix) {
+        reject(prefix, 409);
+    }
+
+    /** Answers {@code status} to writes whose path starts with {@code prefix}, and does not apply them. */
+    void reject(String prefix, int status) {
+        rejectStatus = status;
         rejectPrefix = prefix;
     }
 
     /** Answers reads with {@code status} (0: answers them again), as a replica that is overloaded or broken would. */
     void failReads(int status) {
         readStatus = status;
+    }
+
+    /** Applies every write again. */
+    void acceptAll() {
+        rejectPrefix = "\0";
     }
 
     /** Writes being processed right now. */
@@ -201,7 +213,7 @@ final class ReplicaServer implements AutoCloseable {
                 state.computeIfAbsent(session, s -> new CopyOnWriteArrayList<>()).add(body);
             }
             ex.getResponseHeaders().set("X-Replica", name);
-            respond(ex, conflict ? 409 : 201, "{\"replica\":\"" + name + "\",\"body\":\"" + body + "\"}");
+            respond(ex, conflict ? rejectStatus : 201, "{\"replica\":\"" + name + "\",\"body\":\"" + body + "\"}");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
