@@ -3,6 +3,7 @@ package io.outpost.journal.embedded;
 import io.outpost.journal.JournalException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +13,14 @@ import java.nio.file.StandardOpenOption;
  * One file of the log. It starts with a 16-byte header ({@code "OPJ1"}, format version, the first
  * sequence number it may hold) and then holds frames back to back. Only the newest segment is
  * written; reads use positional I/O and may run on any thread.
+ *
+ * <p>Reads have a channel of their own. An interrupt of a thread during a channel operation closes the
+ * channel for every thread (ClosedByInterruptException), and the journal cannot keep interruptible threads
+ * away from its reads: they run on the caller's thread, which may be the gateway's scheduler (stopped with
+ * {@code shutdownNow}) or the configuration thread that builds a replicated service (interrupted when the
+ * provider closes). Sharing the writer's channel, one interrupted reader would fail every later write, and
+ * an interrupted writer every later read. With a read channel, an interrupt fails only the interrupted
+ * thread's own operation; a read channel closed that way is replaced by the next read.
  *
  * <p>The newest segment is zero-filled ahead of its valid bytes ({@link #preallocate}), so that most
  * batches overwrite space the file already has: their {@code fdatasync} then flushes the data alone,
@@ -33,7 +42,12 @@ final class Segment implements AutoCloseable {
     /** What {@link #preallocate} writes from. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024);
 
+    /** The writer's: recovery, appends, fsync, truncation. */
     private final FileChannel channel;
+    /** What {@link #read} uses; opened on the first read, replaced when an interrupted reader closed it. */
+    private volatile FileChannel reads;
+    /** Set by {@link #close}: a closed segment (compacted, or its journal closed) is not opened for reads again. */
+    private boolean closed;
     /** Bytes known good; only the writer thread changes it. */
     private volatile long size;
     /** The file's length: {@link #size} plus the zeros written ahead; only the writer thread uses it. */
@@ -116,15 +130,47 @@ final class Segment implements AutoCloseable {
         return buf.flip();
     }
 
-    /** Reads one frame written earlier; safe from any thread. */
+    /**
+     * Reads one frame written earlier; safe from any thread. If the read channel was closed under it by
+     * another reader's interrupt, the read is made again on a fresh one; a thread that is itself
+     * interrupted gets the exception (and keeps its interrupt status).
+     */
     ByteBuffer read(long offset, int length) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(length);
-        while (buf.hasRemaining()) {
-            if (channel.read(buf, offset + buf.position()) < 0) {
-                throw new IOException(path + ": end of file at " + (offset + buf.position()));
+        for (int attempt = 1; ; attempt++) {
+            FileChannel ch = readChannel();
+            try {
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, offset + buf.position()) < 0) {
+                        throw new IOException(path + ": end of file at " + (offset + buf.position()));
+                    }
+                }
+                return buf.flip();
+            } catch (ClosedChannelException e) {
+                // Bounded: only yet another interrupted reader can close the fresh channel as well.
+                if (attempt == 3 || Thread.currentThread().isInterrupted()) {
+                    throw e;
+                }
+                buf.clear();
+                replaceReadChannel(ch);
             }
         }
-        return buf.flip();
+    }
+
+    private FileChannel readChannel() throws IOException {
+        FileChannel ch = reads;
+        return ch != null ? ch : replaceReadChannel(null);
+    }
+
+    /** Opens a read channel in place of {@code failed} (null: none yet), unless another thread did already. */
+    private synchronized FileChannel replaceReadChannel(FileChannel failed) throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        if (reads == failed) {
+            reads = FileChannel.open(path, StandardOpenOption.READ);
+        }
+        return reads;
     }
 
     /** Writes a batch at the end of the valid bytes, without forcing it. */
@@ -208,6 +254,17 @@ final class Segment implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        FileChannel ch;
+        synchronized (this) {
+            closed = true;
+            ch = reads;
+        }
+        try {
+            channel.close();
+        } finally {
+            if (ch != null) {
+                ch.close();
+            }
+        }
     }
 }
