@@ -17,6 +17,7 @@ import io.outpost.upstream.XxHash64;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
@@ -57,7 +58,8 @@ public final class ReplicatedService implements Service {
     /**
      * Builds the service, taking over the running replication of the same name after a reload; the
      * reload's replica settings apply to it once the snapshot is activated ({@link BuildContext#onActivation}).
-     * If the running one has no journal (it could not be opened), the journal is opened again instead.
+     * If the running one has no journal (it could not be opened, or was let go when it took no more writes),
+     * the journal is opened again instead.
      */
     public static ReplicatedService create(String name, ServiceConfig.Replicated config, BuildContext context) {
         return create(name, config, context, Replication.Options.defaults());
@@ -66,12 +68,7 @@ public final class ReplicatedService implements Service {
     public static ReplicatedService create(String name, ServiceConfig.Replicated config, BuildContext context,
                                            Replication.Options options) {
         UpstreamTls tls = UpstreamTls.configured("service " + name, config.tls());
-        Service previous = context.previous().get(name);
-        // A running replication whose journal could not be opened holds nothing: a reload tries the journal again.
-        Replication replication = previous instanceof ReplicatedService p && p.replication.journal() != null
-                ? p.replication.retain(config, tls, context.onActivation())
-                : Replication.open(name, config, tls, context, options);
-        return new ReplicatedService(name, config, replication, tls);
+        return new ReplicatedService(name, config, Replication.open(name, config, tls, context, options), tls);
     }
 
     /** Every replica's endpoints, which its health checks (when configured) watch. */
@@ -85,10 +82,23 @@ public final class ReplicatedService implements Service {
     }
 
     @Override
-    public java.util.Optional<String> notReady() {
-        return replication.writes() == null
-                ? java.util.Optional.of("its journal is unavailable (" + replication.journalError() + ")")
-                : java.util.Optional.empty();
+    public Optional<String> notReady() {
+        String error = replication.journalError();
+        if (error != null) {
+            return Optional.of("its journal is unavailable (" + error + ")");
+        }
+        return replication.inDoubt().pending().map(p -> "committing " + p + "; writes are refused until then");
+    }
+
+    /** Why writes are not accepted now, in a sentence that starts with the service; empty while they are. */
+    private Optional<String> writesRefused() {
+        String error = replication.journalError();
+        if (error != null) {
+            return Optional.of("writes to " + name + " are not accepted: the journal is unavailable (" + error + ")");
+        }
+        InDoubt inDoubt = replication.inDoubt();
+        return inDoubt.pending().map(p -> "writes to " + name + " are not accepted until the " + p
+                + (inDoubt.count() == 1 ? " is" : " are") + " committed; try again shortly");
     }
 
     @Override
@@ -103,12 +113,12 @@ public final class ReplicatedService implements Service {
                     + sessionKeys.describe() + "); without it the write could not be ordered");
             return;
         }
-        Writes writes = replication.writes();
-        if (writes == null) {
-            exchange.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "writes to " + name
-                    + " are not accepted: the journal is unavailable (" + replication.journalError() + ")");
+        Optional<String> refused = writesRefused();
+        if (refused.isPresent()) {
+            exchange.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, refused.get());
             return;
         }
+        Writes writes = replication.writes();
         exchange.readBody(config.maxBodySize(), (ex, body) -> {
             String key = ex.header(DeliveryHeaders.IDEMPOTENCY_KEY);
             List<Header> headers = new ArrayList<>(ex.request().headers().size());
@@ -134,10 +144,8 @@ public final class ReplicatedService implements Service {
     }
 
     private void read(ProxyExchange exchange, String session) {
-        Writes writes = replication.writes();
         long hash = session == null ? ThreadLocalRandom.current().nextLong() : XxHash64.hash(session);
-        List<Replica> order = ReplicaChooser.plan(replication.replicas(),
-                r -> writes == null || session == null || writes.mayServe(r, session), hash,
+        List<Replica> order = ReplicaChooser.plan(replication.replicas(), r -> replication.mayServe(r, session), hash,
                 config.overprovisioningFactor()).caughtUp();
         if (order.isEmpty()) {
             exchange.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no replica of " + name

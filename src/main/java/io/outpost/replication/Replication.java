@@ -3,7 +3,6 @@ package io.outpost.replication;
 import io.outpost.upstream.PerThreadRandom;
 import io.netty.channel.EventLoopGroup;
 import io.outpost.config.ServiceConfig;
-import io.outpost.journal.Entry;
 import io.outpost.journal.Journal;
 import io.outpost.journal.JournalException;
 import io.outpost.journal.embedded.EmbeddedJournal;
@@ -28,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,22 +41,23 @@ import org.slf4j.LoggerFactory;
 /**
  * What a replicated service keeps running across configuration reloads: its journal (which is locked
  * while open, so it is never reopened by a reload), the replicas' state, the replicator and the write
- * path. A reload hands it to the successor service ({@link #retain}), whose settings apply once
+ * path. A reload hands it to the successor service ({@link #open}), whose settings apply once
  * its snapshot serves; the last owner to {@link #release} it closes it.
  *
- * <p>On open, every entry left in doubt by a crash is committed before the service serves (it may have
- * been processed; its {@code Idempotency-Key} lets the replicas drop a duplicate). If the journal cannot
- * be opened, writes answer 503 with the reason and reads keep working.
+ * <p>On open, every entry left in doubt by a crash is committed ({@link InDoubt}) in the background; the
+ * service accepts writes once that is durable. If the journal cannot be opened, or those commits fail, writes
+ * answer 503 with the reason, reads keep working, and the next configuration reload opens the journal again.
  */
 public final class Replication {
 
     private static final Logger log = LoggerFactory.getLogger(Replication.class);
 
     /**
-     * Every replication of this JVM whose journal is open, by journal directory. The journal's lock is held
-     * until its last owner releases it, which for a service removed by a reload is when the removed snapshot
-     * is retired (seconds later): a service of the same name added back meanwhile takes this one over instead
-     * of failing to open the locked journal. Guarded by itself, as are {@link #retain} and {@link #release}.
+     * Every replication of this JVM with a journal, by journal directory, until its last owner releases it. A
+     * reload's service takes the one of its directory over ({@link #open}), and so does a service removed by a
+     * reload and added back before the removed snapshot is retired (seconds later), instead of failing to open
+     * the locked journal; unless that journal was lost ({@link #lose}): then the journal is opened again.
+     * Guarded by itself, as are {@link #release} and {@link #lose}.
      */
     private static final Map<Path, Replication> OPEN = new HashMap<>();
 
@@ -78,8 +79,13 @@ public final class Replication {
     private final String service;
     private final BuildContext context;
     private final Options options;
+    /** Null when it could not be opened; closed once lost ({@link #lose}). */
     private final Journal journal;
-    private final String journalError;
+    /** Why the journal could not be opened or was lost; null while it serves. */
+    private volatile String journalError;
+    /** Guarded by {@link #OPEN}. */
+    private boolean journalClosed;
+    private final InDoubt inDoubt;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
     /** Shadow and replay deliveries run on this service's own loops. */
@@ -116,12 +122,13 @@ public final class Replication {
         this.replicaList = List.copyOf(replicas.values());
         this.journalDir = journalDir(service, context);
         Journal opened = null;
+        InDoubt doubt = InDoubt.NONE;
         String error = null;
         try {
             opened = openJournal.apply(JournalOptions.builder(journalDir)
                     .replicas(replicas.keySet().toArray(new String[0])).clock(context.clock())
                     .retention(config.retention()).build());
-            commitInDoubt(opened);
+            doubt = InDoubt.of(opened);
         } catch (JournalException e) {
             error = e.getMessage();
             closeQuietly(opened, e);
@@ -130,6 +137,7 @@ public final class Replication {
         }
         this.journal = opened;
         this.journalError = error;
+        this.inDoubt = doubt;
         this.group = Transport.best().newGroup(options.deliveryThreads(), "outpost-delivery-" + service);
         this.loops = new SessionLoops(group);
         this.live = context.loops() == null ? loops : new SessionLoops(context.loops());
@@ -151,17 +159,25 @@ public final class Replication {
     }
 
     /**
-     * Opens the journal, settles entries left in doubt, and starts delivering and health checking.
-     * {@code tls} is what {@code config.tls} configures (read by the caller, so that a bad file fails
-     * the build before anything opens).
+     * The replication of a service being built: the running one of its journal directory, when there is one
+     * whose journal serves (a reload, or a service removed by an earlier reload and not retired yet: either
+     * way its journal is open and locked), else a new one, which opens the journal, starts committing the
+     * entries left in doubt, and starts delivering and health checking. {@code tls} is what
+     * {@code config.tls} configures (read by the caller, so that a bad file fails the build before anything
+     * opens).
      */
     static Replication open(String service, ServiceConfig.Replicated config, UpstreamTls tls, BuildContext context,
                             Options options) {
         synchronized (OPEN) {
             Replication running = OPEN.get(journalDir(service, context));
-            if (running != null) {
-                // Removed by an earlier reload and not retired yet: its journal is still open (and locked).
+            if (running != null && running.journalError == null) {
                 return running.retainLocked(config, tls, context.onActivation());
+            }
+            if (running != null) {
+                // Lost, its journal closed: the new one opens it again. The lost one's meters, which showed the
+                // failure meanwhile, go now: those of the new one have the same names and replace them.
+                OPEN.remove(running.journalDir, running);
+                running.metrics.close();
             }
             Replication r = new Replication(service, config, tls, context, options);
             try {
@@ -182,25 +198,67 @@ public final class Replication {
     }
 
     /**
-     * Commits every entry left in doubt by the last run, before the service serves. If that fails, the caller
-     * closes the journal, so that it is not left open and locked with no owner: the service answers writes
-     * with 503 and the next reload opens the journal again.
+     * Commits the entries left in doubt by the last run without waiting for it: the build (a start, or a reload
+     * that opens the journal) returns at once, while the service refuses writes until the commits are durable
+     * ({@link InDoubt}). If they fail, the journal is let go, so that the next reload opens it again.
      */
-    private void commitInDoubt(Journal journal) {
-        List<Entry> inDoubt = journal.inDoubt();
-        if (inDoubt.isEmpty()) {
+    private void commitInDoubt() {
+        if (inDoubt.pending().isEmpty()) {
             return;
         }
-        log.info("service {}: committing {} writes left in doubt by the last run", service, inDoubt.size());
+        log.info("service {}: committing {}; writes are refused until then", service, inDoubt.pending().get());
+        inDoubt.commit(journal).whenComplete((v, error) -> {
+            if (error == null) {
+                log.info("service {}: the writes left in doubt by the last run are committed", service);
+                onScheduler(this::tick);
+            } else {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                onScheduler(() -> lose("writes left in doubt by the last run could not be committed ("
+                        + inDoubt.count() + "): " + cause.getMessage()));
+            }
+        });
+    }
+
+    /** Runs {@code task} on the scheduler: never on the journal's writer thread, which closing the journal joins. */
+    private void onScheduler(Runnable task) {
         try {
-            CompletableFuture.allOf(inDoubt.stream().map(e -> journal.commit(e.sequence()))
-                    .toArray(CompletableFuture[]::new)).orTimeout(30, TimeUnit.SECONDS).join();
-        } catch (RuntimeException e) {
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            String reason = cause instanceof TimeoutException ? "not durable within 30 s"
-                    : String.valueOf(cause.getMessage());
-            throw new JournalException("writes left in doubt by the last run could not be committed (" + inDoubt.size()
-                    + "): " + reason, cause);
+            context.scheduler().execute(task);
+        } catch (RejectedExecutionException e) {
+            log.debug("service {}: the gateway is stopping, its replication with it", service, e);
+        }
+    }
+
+    /**
+     * The entries left in doubt could not be committed. Logged once. Writes answer 503 with the reason and the
+     * service is not ready; deliveries stop, and deliveries under way are given up; the journal is closed, so
+     * that it is unlocked and the next reload opens it again, whose recovery finds those entries in doubt again.
+     * The meters stay until then.
+     */
+    private void lose(String reason) {
+        synchronized (OPEN) {
+            if (owners.get() == 0 || journalError != null) {
+                return; // closed meanwhile, or lost already
+            }
+            journalError = reason;
+            log.error("service {}: its journal takes no more writes; writes answer 503 and deliveries stop until a "
+                    + "configuration reload opens it again: {}", service, reason);
+            replicator.stop();
+            writes.stop();
+            timers.forEach(t -> t.cancel(false));
+            try {
+                closeJournal();
+            } catch (RuntimeException e) {
+                log.error("service {}: closing its journal: {}", service, e.getMessage());
+            }
+        }
+    }
+
+    /** Guarded by {@link #OPEN}: {@link #lose} and the last {@link #release} may both close it. */
+    private void closeJournal() {
+        if (journal != null && !journalClosed) {
+            journalClosed = true;
+            journal.close();
         }
     }
 
@@ -220,6 +278,7 @@ public final class Replication {
             long tick = options.tick().toNanos();
             timers.add(context.scheduler().scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS));
             timers.add(context.scheduler().scheduleWithFixedDelay(this::compact, 1, 1, TimeUnit.MINUTES));
+            commitInDoubt();
         }
         startHealthChecks();
     }
@@ -289,12 +348,6 @@ public final class Replication {
      * so that a snapshot rejected after this service was built leaves the running settings in force.
      * Either way the share is given up with {@link #release} when the new service is closed.
      */
-    Replication retain(ServiceConfig.Replicated newConfig, UpstreamTls newTls, Consumer<Runnable> onActivation) {
-        synchronized (OPEN) {
-            return retainLocked(newConfig, newTls, onActivation);
-        }
-    }
-
     private Replication retainLocked(ServiceConfig.Replicated newConfig, UpstreamTls newTls,
                                      Consumer<Runnable> onActivation) {
         if (owners.get() == 0) {
@@ -323,7 +376,9 @@ public final class Replication {
             if (replicator != null) {
                 replicator.notReachedStatuses(newConfig.notReachedStatuses());
                 writes.factor(newConfig.overprovisioningFactor());
-                journal.retention(newConfig.retention());
+                if (journalError == null) {
+                    journal.retention(newConfig.retention());
+                }
             }
             Map<String, Endpoint> previous = new HashMap<>();
             replicaList.forEach(r -> r.endpoints().forEach(e -> previous.put(e.id(), e)));
@@ -358,9 +413,7 @@ public final class Replication {
         client.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         metrics.close();
-        if (journal != null) {
-            journal.close();
-        }
+        closeJournal();
     }
 
     /**
@@ -387,13 +440,27 @@ public final class Replication {
         return service;
     }
 
-    /** Null when the journal could not be opened. */
+    /** Null when the journal could not be opened; closed when {@link #journalError} says why it was lost. */
     Journal journal() {
         return journal;
     }
 
+    /** Why the journal could not be opened or was lost; null while it serves. */
     String journalError() {
         return journalError;
+    }
+
+    /** The entries left in doubt when the journal opened, and whether they are committed yet. */
+    InDoubt inDoubt() {
+        return inDoubt;
+    }
+
+    /**
+     * True when {@code r} may serve reads of {@code session}: it has every write of the session the gateway
+     * acknowledged (G5), as far as the journal knows (without one, any replica may).
+     */
+    boolean mayServe(Replica r, String session) {
+        return writes == null || session == null || (!inDoubt.blocks(session) && writes.mayServe(r, session));
     }
 
     /** Where the journal is kept (or was to be, when it could not be opened). */

@@ -23,12 +23,15 @@ final class ReplicationStatus {
         out.put("sessionKey", config.sessionKey().map(Object::toString).orElse("none (one session)"));
         out.put("writeMethods", List.copyOf(config.writeMethods()));
         Map<String, Object> j = new LinkedHashMap<>();
-        j.put("status", journal == null ? "unavailable" : "open");
+        String error = replication.journalError();
+        j.put("status", error == null ? "open" : "unavailable");
         j.put("dir", replication.journalDir().toString());
-        if (journal == null) {
-            j.put("error", replication.journalError());
+        if (error != null) {
+            j.put("error", error);
         } else {
             j.put("retention", Durations.format(journal.retention()));
+            // Writes left in doubt by the last run that are not committed yet; writes are refused until they are.
+            j.put("inDoubt", replication.inDoubt().pending().isPresent() ? replication.inDoubt().count() : 0);
         }
         out.put("journal", j);
         List<Object> replicas = new ArrayList<>();

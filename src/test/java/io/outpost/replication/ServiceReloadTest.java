@@ -198,22 +198,79 @@ class ServiceReloadTest {
             Replication.openJournal = EmbeddedJournal::open;
         }
 
+        // The commit runs once the service is built: it fails soon after the start.
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.service().get("journal").get("status").asText()
+                .equals("unavailable"));
         HttpResponse<String> refused = h.post("till-d", "/sales", "w1", null);
         assertThat(refused.statusCode()).isEqualTo(503);
         assertThat(refused.body()).contains("writes left in doubt by the last run could not be committed")
                 .contains("the disk refused the commit");
-        assertThat(h.service().get("journal").get("status").asText()).isEqualTo("unavailable");
+        assertThat(h.admin("GET", "/ready").body()).contains("could not be committed");
         try (EmbeddedJournal journal = openJournal(journalDir)) {   // closed and unlocked: not "in use"
             assertThat(journal.inDoubt()).extracting(Entry::idempotencyKey).containsExactly("doubt-1");
         }
 
         reload(h.yaml("        maxBodySize: 1000"));
         await().atMost(Duration.ofSeconds(10)).until(() -> posConfig().maxBodySize() == 1000);
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.admin("GET", "/ready").statusCode() == 200);
         HttpResponse<String> accepted = h.post("till-d", "/sales", "w1", null);
         assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(201);
         await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-d").size() >= 2);
         assertThat(h.cloud.receivedBodies("till-d")).containsExactly("w0", "w1");
         assertThat(h.edge.receivedBodies("till-d")).containsExactly("w0", "w1");
+    }
+
+    @Test
+    void aReloadThatOpensAJournalWithWritesLeftInDoubtReturnsWhileTheyAreCommittedAndServesOnceTheyAre()
+            throws Exception {
+        h = new Harness(dir);
+        Files.writeString(dir.resolve("journal"), "a file where the directory should be");
+        h.start();   // the journal cannot be opened: the reload below opens it
+        Files.delete(dir.resolve("journal"));
+        try (EmbeddedJournal journal = openJournal(dir.resolve("journal").resolve("pos"))) {
+            journal.append(new EntryDraft("till-d", "doubt-1", "POST", "/sales",
+                    List.of(new Header("X-Till", "till-d")), "w0".getBytes(StandardCharsets.UTF_8))).join();
+        }   // neither committed nor aborted: in doubt when it opens again
+        CompletableFuture<Void> fsync = new CompletableFuture<>();   // the commit record's, held until released
+        Replication.openJournal = options -> holdingCommits(EmbeddedJournal.open(options), fsync);
+        try {
+            reload(h.yaml("        maxBodySize: 1000"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> posConfig().maxBodySize() == 1000);
+        } finally {
+            Replication.openJournal = EmbeddedJournal::open;
+        }
+
+        HttpResponse<String> notReady = h.admin("GET", "/ready");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).contains("service pos: committing 1 write left in doubt by the last run");
+        HttpResponse<String> early = h.post("till-e", "/sales", "early", null);
+        assertThat(early.statusCode()).isEqualTo(503);
+        assertThat(early.body()).contains("not accepted until the 1 write left in doubt by the last run is committed");
+        assertThat(h.get("till-d", "/state").statusCode()).as("no replica is known to have w0").isEqualTo(503);
+        assertThat(h.get("till-e", "/state").statusCode()).as("a session with nothing in doubt").isEqualTo(200);
+
+        fsync.complete(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.admin("GET", "/ready").statusCode() == 200);
+        HttpResponse<String> accepted = h.post("till-d", "/sales", "w1", null);
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.edge.receivedBodies("till-d").size() >= 2);
+        assertThat(h.cloud.receivedBodies("till-d")).containsExactly("w0", "w1");
+        assertThat(h.edge.receivedBodies("till-d")).containsExactly("w0", "w1");
+        assertThat(h.cloud.receivedBodies("till-e")).isEmpty();
+    }
+
+    /** The journal, whose commit records complete only once {@code fsync} does: a disk that takes its time. */
+    private static Journal holdingCommits(Journal real, CompletableFuture<Void> fsync) {
+        return (Journal) Proxy.newProxyInstance(Journal.class.getClassLoader(), new Class<?>[] {Journal.class},
+                (proxy, method, args) -> {
+                    try {
+                        Object result = method.invoke(real, args);
+                        return method.getName().equals("commit")
+                                ? ((CompletableFuture<?>) result).thenCombine(fsync, (a, b) -> null) : result;
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     /** The journal, whose commit records the disk refuses. */
