@@ -142,6 +142,15 @@ public interface Journal extends AutoCloseable {
 
     JournalMetrics metrics();
 
+    /**
+     * Why this journal accepts no write until it is reopened (its writer stopped, say), or empty while it
+     * accepts writes. A write refused for a reason that may pass (a full disk) does not show here: trying it
+     * again may succeed, while every write to a journal that reports a failure fails at once.
+     */
+    default Optional<String> failure() {
+        return Optional.empty();
+    }
+
     /** Stops accepting writes, lets queued ones finish, and releases files. */
     @Override
     void close();

@@ -33,7 +33,10 @@ public final class JournalMetrics {
         return bytesWritten.sum();
     }
 
-    /** Writes whose future failed because the batch could not be made durable. */
+    /**
+     * Writes whose future failed because the batch could not be made durable, or because the journal takes no
+     * more writes until it is reopened ({@link Journal#failure}).
+     */
     public long failedWrites() {
         return failedWrites.sum();
     }
@@ -46,7 +49,7 @@ public final class JournalMetrics {
         bytesWritten.add(bytes);
     }
 
-    /** Called by an implementation when a batch failed. */
+    /** Called by an implementation when a batch failed, or writes were refused for a {@link Journal#failure}. */
     public void batchFailed(int recordCount) {
         failedWrites.add(recordCount);
     }

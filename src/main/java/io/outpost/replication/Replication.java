@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -45,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * its snapshot serves; the last owner to {@link #release} it closes it.
  *
  * <p>On open, every entry left in doubt by a crash is committed ({@link InDoubt}) in the background; the
- * service accepts writes once that is durable. If the journal cannot be opened, or those commits fail, writes
- * answer 503 with the reason, reads keep working, and the next configuration reload opens the journal again.
+ * service accepts writes once that is durable. If the journal cannot be opened, or later takes no more writes
+ * (its writer stopped, or those commits failed), writes answer 503 with the reason, reads keep working, and
+ * the next configuration reload opens the journal again.
  */
 public final class Replication {
 
@@ -154,7 +156,7 @@ public final class Replication {
                     metrics, divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(),
                     options.batch());
             this.writes = new Writes(service, journal, replicator, () -> replicaList,
-                    config.overprovisioningFactor(), live, context.scheduler());
+                    config.overprovisioningFactor(), live, context.scheduler(), options.ticker());
         }
     }
 
@@ -230,10 +232,12 @@ public final class Replication {
     }
 
     /**
-     * The entries left in doubt could not be committed. Logged once. Writes answer 503 with the reason and the
-     * service is not ready; deliveries stop, and deliveries under way are given up; the journal is closed, so
-     * that it is unlocked and the next reload opens it again, whose recovery finds those entries in doubt again.
-     * The meters stay until then.
+     * The journal takes no more writes: its writer stopped (or a failed write could not be cut back), or the
+     * entries left in doubt could not be committed. Logged once. Writes answer 503 with the reason and the
+     * service is not ready; deliveries stop, since no answer could be recorded (each entry would be sent again
+     * and again), and deliveries and writes under way are given up; the journal is closed, so that it is
+     * unlocked and the next reload opens it again, whose recovery finds what was left undecided in doubt and
+     * commits it. The meters stay until then: the journal's failed writes, say.
      */
     private void lose(String reason) {
         synchronized (OPEN) {
@@ -283,10 +287,18 @@ public final class Replication {
         startHealthChecks();
     }
 
-    /** The replicator's timer; it runs on the scheduler, where a failure must not end the schedule. */
+    /**
+     * The replicator's timer, which also notices a journal that takes no more writes; it runs on the scheduler,
+     * where a failure must not end the schedule.
+     */
     private void tick() {
         try {
-            replicator.tick();
+            Optional<String> failure = journal.failure();
+            if (failure.isPresent()) {
+                lose(failure.get());
+            } else if (journalError == null) {
+                replicator.tick();
+            }
         } catch (RuntimeException e) {
             log.error("service {}: replication tick failed: {}", service, e.toString());
         }

@@ -111,8 +111,12 @@ final class Replicator {
         this.notReachedStatuses = Set.copyOf(statuses);
     }
 
+    /**
+     * Not to a paused or backed-off replica, and nothing once stopped or while the journal takes no more writes:
+     * an answer that cannot be recorded would have its entry sent again at once, and again.
+     */
     private boolean deliverable(Replica r) {
-        return !stopped && !r.paused() && r.delivery().mayDeliver();
+        return !stopped && !r.paused() && r.delivery().mayDeliver() && journal.failure().isEmpty();
     }
 
     private void fill(Replica r) {

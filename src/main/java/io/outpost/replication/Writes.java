@@ -10,7 +10,9 @@ import io.outpost.journal.Journal;
 import io.outpost.journal.JournalException;
 import io.outpost.journal.Outcome;
 import io.outpost.journal.StoredResponse;
+import io.outpost.upstream.Ticker;
 import io.outpost.upstream.XxHash64;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,9 +69,12 @@ final class Writes {
     private final SessionLoops loops;
     /** Where reads of the journal that may touch its files run: never on an event loop. */
     private final Executor io;
+    private final FailureLog failureLog;
     private volatile boolean stopped;
     private static final long RETRY_FIRST_MILLIS = 100;
     private static final long RETRY_MAX_MILLIS = 5_000;
+    /** How often the same failure to journal a record is logged again while it lasts. */
+    private static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
 
     private final Map<String, CompletableFuture<Answer>> inFlight = new ConcurrentHashMap<>();
     /**
@@ -80,8 +85,9 @@ final class Writes {
     private final Map<String, String> settling = new ConcurrentHashMap<>();
 
     Writes(String service, Journal journal, Replicator replicator, Supplier<List<Replica>> replicas, double factor,
-           SessionLoops loops, Executor io) {
+           SessionLoops loops, Executor io, Ticker ticker) {
         this.service = service;
+        this.failureLog = new FailureLog(log, ticker, FAILURE_LOG_INTERVAL);
         this.journal = journal;
         this.replicator = replicator;
         this.replicas = replicas;
@@ -190,7 +196,7 @@ final class Writes {
                     : Answer.error(HttpResponseStatus.CONFLICT, "a write with Idempotency-Key " + key
                             + " is already journaled"), loop);
         }
-        log.error("service {}: write not journaled, answering 503: {}", service, cause.getMessage());
+        report("write not journaled, answering 503", cause);
         return CompletableFuture.completedFuture(Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "the write was not accepted: the journal cannot store it (" + cause.getMessage() + ")"));
     }
@@ -218,7 +224,8 @@ final class Writes {
             return durably(() -> journal.abort(entry.sequence()), "abort", entry, RETRY_FIRST_MILLIS).handle((v, e) -> {
                 String why = failures.isEmpty() ? "no replica is available (all paused)" : String.join("; ", failures);
                 if (e != null) {
-                    log.error("service {}: abort of entry {} not durable: {}", service, entry.sequence(), e.getMessage());
+                    // The entry stays undecided: it comes back in doubt when the journal opens next, and is committed.
+                    report("abort of entry " + entry.sequence() + " not durable, answering 503", e);
                 }
                 return Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "no replica of " + service + " could take the write, it was not applied: " + why);
@@ -252,9 +259,9 @@ final class Writes {
         reply.complete(answer);
         return settled.handle((v, e) -> {
             if (e != null) {
-                // The entry stays undecided, so no other replica is owed it yet: reads stay with r.
-                log.error("service {}: answer of entry {} not journaled: {}", service, entry.sequence(),
-                        e.getMessage());
+                // The entry stays undecided, so no other replica is owed it yet: reads stay with r. It comes back
+                // in doubt when the journal opens next, and is committed and delivered then.
+                report("answer of entry " + entry.sequence() + " not journaled", e);
             } else {
                 settling.remove(entry.sessionKey(), r.name());
             }
@@ -267,7 +274,9 @@ final class Writes {
      * Writes a record about {@code entry} until it is durable, the session's lane waiting meanwhile: while
      * the entry is undecided no other replica is owed it, and the session's later writes would reach them
      * ahead of it (G2, G3). A failed batch is cut back off the log, so writing it again is safe. Gives up
-     * once the service stops, or when the journal refuses the record itself.
+     * once the service stops, when the journal refuses the record itself, or when it takes no more writes
+     * until it is reopened: then every retry would fail at once, and the replication lets the journal go
+     * ({@code Replication.lose}). Each try is logged once per cause ({@link FailureLog}).
      */
     private CompletableFuture<Void> durably(Supplier<CompletableFuture<Void>> record, String what, Entry entry,
                                             long delayMillis) {
@@ -278,12 +287,12 @@ final class Writes {
                 return;
             }
             Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-            if (stopped || !(cause instanceof JournalException)) {
+            if (stopped || !(cause instanceof JournalException) || journal.failure().isPresent()) {
                 done.completeExceptionally(cause);
                 return;
             }
-            log.error("service {}: {} of entry {} not journaled, trying again in {} ms: {}", service, what,
-                    entry.sequence(), delayMillis, cause.getMessage());
+            report(what + " of entry " + entry.sequence() + " not journaled, trying again (100 ms doubling to 5 s)",
+                    cause);
             try {
                 loops.of(entry.sessionKey()).schedule(() -> durably(record, what, entry,
                         Math.min(RETRY_MAX_MILLIS, delayMillis * 2)).whenComplete((v2, e2) -> {
@@ -298,6 +307,20 @@ final class Writes {
             }
         });
         return done;
+    }
+
+    /**
+     * Logs a record the journal did not take, once per cause. Only at debug level once the service stops (what
+     * is given up then follows from the stop) or when the journal takes no more writes (the replication logs
+     * that once, as it lets the journal go).
+     */
+    private void report(String what, Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (stopped || journal.failure().isPresent()) {
+            log.debug("service {}: {}: {}", service, what, cause.toString());
+        } else {
+            failureLog.error("service " + service + ": " + what, String.valueOf(cause.getMessage()));
+        }
     }
 
     /** A reload's {@code overprovisioningFactor}, which reads of the reloaded service use as well. */

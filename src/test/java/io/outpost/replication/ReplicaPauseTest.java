@@ -14,6 +14,7 @@ import io.outpost.journal.embedded.EmbeddedJournal;
 import io.outpost.journal.embedded.JournalOptions;
 import io.outpost.proxy.Transport;
 import io.outpost.upstream.Endpoint;
+import io.outpost.upstream.Ticker;
 import io.outpost.upstream.resilience.Backoff;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -129,7 +130,7 @@ class ReplicaPauseTest {
                     }
                 });
         Writes writes = new Writes("pos", seen, replicator, () -> List.of(cloud, edge), 1.4, loops,
-                ForkJoinPool.commonPool());
+                ForkJoinPool.commonPool(), Ticker.system());
 
         CompletableFuture<Writes.Answer> answer = writes.write(new Writes.Request("till", "key-w", "POST", "/w",
                 List.of(new Header("X-Till", "till")), "/w".getBytes(StandardCharsets.UTF_8)));

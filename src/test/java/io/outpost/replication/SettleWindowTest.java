@@ -14,6 +14,7 @@ import io.outpost.journal.embedded.EmbeddedJournal;
 import io.outpost.journal.embedded.JournalOptions;
 import io.outpost.proxy.Transport;
 import io.outpost.upstream.Endpoint;
+import io.outpost.upstream.Ticker;
 import io.outpost.upstream.XxHash64;
 import io.outpost.upstream.resilience.Backoff;
 import java.lang.reflect.InvocationTargetException;
@@ -61,7 +62,7 @@ class SettleWindowTest {
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = replicator(journal, replicas, client, loops);
             Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops,
-                    ForkJoinPool.commonPool());
+                    ForkJoinPool.commonPool(), Ticker.system());
 
             cloud.paused(true);                                           // an operator pauses the cloud
             Writes.Answer answer = writes.write(new Writes.Request("till", null, "POST", "/sales",
@@ -165,7 +166,7 @@ class SettleWindowTest {
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = replicator(journal, replicas, client, loops);
             Writes writes = new Writes("pos", journal, replicator, () -> replicas, 1.4, loops,
-                    ForkJoinPool.commonPool());
+                    ForkJoinPool.commonPool(), Ticker.system());
 
             // e1 fills the segment, so the next record starts a new one; while the cloud works on e1,
             // the journal directory is replaced by a file: its settle record cannot be written.

@@ -309,6 +309,11 @@ public final class EmbeddedJournal implements Journal {
         return metrics;
     }
 
+    @Override
+    public Optional<String> failure() {
+        return Optional.ofNullable(writer.failure());
+    }
+
     JournalIndex index() {
         return index;
     }

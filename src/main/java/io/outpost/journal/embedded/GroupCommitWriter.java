@@ -70,7 +70,8 @@ final class GroupCommitWriter implements Runnable {
     private Segment active;
     private long nextSequence;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-    private IOException broken;
+    /** Set on the writer thread when a failed batch could not be cut back; read by {@link #failure}. */
+    private volatile IOException broken;
     /** Runs between a write's closed check and its queueing; tests close the journal there. */
     Runnable beforeQueue = () -> { };
     /** Runs on the writer thread once a batch is taken, before it is written; tests stop the writer there. */
@@ -103,6 +104,9 @@ final class GroupCommitWriter implements Runnable {
     void submit(Op op, CompletableFuture<?> future) {
         JournalException refused = refusal();
         if (refused != null) {
+            if (died != null) {
+                metrics.batchFailed(1); // a dead writer's refusals are failed writes, as its last batch was
+            }
             future.completeExceptionally(refused);
             return;
         }
@@ -121,13 +125,29 @@ final class GroupCommitWriter implements Runnable {
         }
     }
 
-    /** Why a write is refused at once: the journal is closed, or its writer died; null while it writes. */
-    private JournalException refusal() {
-        if (closed) {
-            return closedException();
-        }
+    /**
+     * Why no write is accepted until the journal is reopened: the writer died, or a failed batch could not be
+     * cut back; null while it writes.
+     */
+    String failure() {
         Throwable cause = died;
-        return cause == null ? null : diedException(cause);
+        if (cause != null) {
+            return diedException(cause).getMessage();
+        }
+        IOException b = broken;
+        return b == null ? null : brokenException(b).getMessage();
+    }
+
+    /**
+     * Why a write is refused at once: its writer died (whether the journal was closed since or not: that is
+     * what the journal needs reopening for), or the journal is closed; null while it writes.
+     */
+    private JournalException refusal() {
+        Throwable cause = died;
+        if (cause != null) {
+            return diedException(cause);
+        }
+        return closed ? closedException() : null;
     }
 
     /**
@@ -151,6 +171,11 @@ final class GroupCommitWriter implements Runnable {
 
     private JournalException closedException() {
         return new JournalException("journal " + directory + " is closed");
+    }
+
+    private JournalException brokenException(IOException cause) {
+        return new JournalException("journal " + active.path() + " is unusable after a failed write"
+                + " could not be cut back (" + cause.getMessage() + "); reopen it", cause);
     }
 
     private JournalException diedException(Throwable cause) {
@@ -191,16 +216,18 @@ final class GroupCommitWriter implements Runnable {
         log.error("journal writer {} stopped; every queued and later write fails until the journal is reopened",
                 directory, cause);
         died = cause;
-        fail(batch, diedException(cause));
         List<Op> left = new ArrayList<>();
         queue.drainTo(left);
+        left.removeIf(op -> op instanceof Stop);
+        metrics.batchFailed(batch.size() + left.size());
+        fail(batch, diedException(cause));
         fail(left, diedException(cause));
     }
 
     private void writeBatch(List<Op> batch) {
         if (broken != null) {
-            fail(batch, new JournalException("journal " + active.path() + " is unusable after a failed write"
-                    + " could not be cut back (" + broken.getMessage() + "); reopen it", broken));
+            metrics.batchFailed(batch.size());
+            fail(batch, brokenException(broken));
             return;
         }
         if (active.size() >= segmentBytes) {

@@ -111,6 +111,26 @@ class WriterStopTest {
     }
 
     @Test
+    void aDeadWriterIsTheJournalsFailureAndEveryWriteItRefusesIsCounted() throws Exception {
+        open(100);
+        assertThat(journal.failure()).isEmpty();
+        List<CompletableFuture<?>> queued = new ArrayList<>();
+        journal.writer().beforeBatch = once(() -> {
+            queued.add(journal.append(draft("s", "c")));
+            throw new IllegalStateException("injected");
+        });
+
+        assertFails(journal.append(draft("s", "b")), "the writer stopped");
+        assertFails(queued.get(0), "the writer stopped");
+        assertThat(journal.failure()).hasValueSatisfying(f -> assertThat(f)
+                .contains("journal " + dir.resolve("pos") + ": the writer stopped (java.lang.IllegalStateException: "
+                        + "injected); no write is accepted until the journal is reopened"));
+        assertThat(journal.metrics().failedWrites()).isEqualTo(2);
+        assertFails(journal.commit(1), "the writer stopped");
+        assertThat(journal.metrics().failedWrites()).isEqualTo(3);
+    }
+
+    @Test
     void closeReturnsWhenTheWriterDiedWithAFullQueue() throws Exception {
         open(2);
         List<CompletableFuture<?>> queued = new ArrayList<>();
