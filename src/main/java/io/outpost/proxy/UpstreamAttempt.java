@@ -167,8 +167,12 @@ final class UpstreamAttempt {
             upstreamNeedsFlush = true;
         }
         // A flush that failed has handed the exchange on before returning (to a retry, an answer,
-        // even to the connection's next exchange): arm the deadline only on a connection still in use.
-        if (ex.requestComplete() && upstream == ch) {
+        // even to the connection's next exchange): arm the deadline and pause the client only for a
+        // connection still in use. A closed one is never writable, and nothing would resume reading.
+        if (upstream != ch) {
+            return;
+        }
+        if (ex.requestComplete()) {
             armHeaderTimeout();
         }
         if (!ch.isWritable()) {
