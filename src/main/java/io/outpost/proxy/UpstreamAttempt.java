@@ -196,6 +196,8 @@ final class UpstreamAttempt {
         if (exchange.buffersBody()) {
             content = exchange.keep(content);
         }
+        // A write does not hand the exchange on: an open connection queues it, and a closed one drops
+        // it (void promise) and reports its close later. Only the flush below can fail at once.
         writeBody(upstream, content);
         upstreamNeedsFlush = true;
         if (last) {
@@ -310,6 +312,11 @@ final class UpstreamAttempt {
         }
     }
 
+    /**
+     * Runs only while the connection is attached: whatever ends an exchange mid-response (a
+     * listener's local answer, a broken connection, the client leaving) detaches it first, and the
+     * decoder hands a head and its content over as separate messages.
+     */
     private void onResponseComplete() {
         ProxyExchange ex = exchange;
         Channel ch = upstream;
