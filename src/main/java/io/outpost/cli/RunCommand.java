@@ -37,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--workers", description = "event loop threads (default: the number of cores)")
     Integer workers;
 
-    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "10s",
+    @Option(names = "--warmup", paramLabel = "DURATION", defaultValue = "15s",
             description = "at most this long, before opening the entry points, send requests through the proxy "
                     + "path to an in-process stand-in upstream until the JIT compiler is quiet; 0 skips it "
                     + "(default: ${DEFAULT-VALUE})")

@@ -60,7 +60,7 @@ final class Warmup {
 
     /** The entry point name of the warm-up's own configuration. */
     static final String ENTRY_POINT = "warmup";
-    static final int CONNECTIONS = 16;
+    static final int CONNECTIONS = 4;
     static final int UPSTREAM_REQUESTS = 100;
     static final Duration CYCLE = Duration.ofSeconds(1);
     static final int MIN_CYCLES = 2;
