@@ -42,13 +42,10 @@ for port in $HAPROXY $WARMED $FRESH; do wrk -t1 -c64 -d3s "http://127.0.0.1:$por
 for r in $(seq 1 "$rounds"); do
   for n in haproxy warmed fresh; do
     case $n in haproxy) port=$HAPROXY ;; warmed) port=$WARMED ;; fresh) port=$FRESH ;; esac
-    out=$(wrk -t1 -c64 -d"${seconds}s" --latency "http://127.0.0.1:$port/")
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    p99=$(awk '$1=="99%" {v=$2; if (v ~ /ms$/) {sub(/ms/,"",v); v=v*1000} else if (v ~ /us$/) {sub(/us/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000000}; print v}' <<<"$out")
+    read -r rps p99 < <(wrk_round "$port" "$seconds")
     echo "$r $n $rps $p99" | tee -a "$work/results" >&2
   done
 done
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "contender  req/s(median)  p99_us(median)   (rounds=$rounds, ${seconds}s, warm=${warm}s, keepalive_requests=$kar)"
 for n in haproxy warmed fresh; do
   printf "%-10s %14s %15s\n" "$n" "$(awk -v n=$n '$2==n {print $3}' "$work/results" | median)" \
