@@ -31,6 +31,8 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
 
     static final int MAX_INITIAL_LINE = 8192;
     static final int MAX_HEADER_SIZE = 16384;
+    /** The longest head within both limits: the line, its LF (which neither limit counts), the fields. */
+    private static final int MAX_HEAD = MAX_INITIAL_LINE + 1 + MAX_HEADER_SIZE;
 
     /**
      * Passed on, ahead of the request, when a request head is still arriving at the end of a read: the
@@ -161,13 +163,13 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
         }
 
         private void readRequestHead(ByteBuf in, int r, List<Object> out) {
-            int end = HeadFields.headEnd(in, MAX_INITIAL_LINE + MAX_HEADER_SIZE);
+            int end = HeadFields.headEnd(in, MAX_HEAD);
             int firstLf = in.indexOf(r, r + Math.min(in.readableBytes(), MAX_INITIAL_LINE + 1), (byte) '\n');
             if (firstLf < 0 && in.readableBytes() > MAX_INITIAL_LINE || firstLf - r > MAX_INITIAL_LINE) {
                 throw new TooLongHttpLineException("An HTTP line is larger than " + MAX_INITIAL_LINE + " bytes.");
             }
             if (end < 0) {
-                if (in.readableBytes() >= MAX_INITIAL_LINE + MAX_HEADER_SIZE) {
+                if (in.readableBytes() >= MAX_HEAD) {
                     throw fieldsTooLarge(in, r, firstLf);
                 }
                 return;

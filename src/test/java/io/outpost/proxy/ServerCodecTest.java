@@ -168,6 +168,16 @@ class ServerCodecTest {
     }
 
     @Test
+    void aHeadWhoseLineAndFieldsAreBothAtTheirLimitsIsAccepted() {
+        String line = "GET /" + "a".repeat(ServerCodec.MAX_INITIAL_LINE - "GET / HTTP/1.1\r".length()) + " HTTP/1.1\r\n";
+        String host = "Host: x\r\n";
+        String big = "X: " + "b".repeat(ServerCodec.MAX_HEADER_SIZE - host.length() - "X: \r\n\r\n".length()) + "\r\n";
+        List<Object> m = receive(line + host + big + "\r\n");
+        assertThat(((HttpRequest) m.get(0)).decoderResult().isSuccess()).isTrue();
+        assertThat(m.get(1)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    @Test
     void malformedHeadsFail() {
         for (String bad : List.of("GET / HTTP/2.0\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n",
                 "GET /\u0001 HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nX: a\r\n  fold\r\n\r\n",
