@@ -128,12 +128,13 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
 
             boolean informational = code < 200 && code != 101;
             HttpMethod method = informational ? null : methods.poll();
-            if (informational || code == 204 || code == 304 || HttpMethod.HEAD.equals(method)) {
-                expectNoBody(out);
-            } else if (code == 101) {
-                // Nothing after a protocol switch is HTTP any more; the connection is not reused.
+            if (code == 101) {
+                // Nothing after a protocol switch is HTTP any more, whatever the request's method was;
+                // the connection is not reused.
                 out.add(LastHttpContent.EMPTY_LAST_CONTENT);
                 expectNothing();
+            } else if (informational || code == 204 || code == 304 || HttpMethod.HEAD.equals(method)) {
+                expectNoBody(out);
             } else if (f.transferEncoding) {
                 if (f.chunked) {
                     expectChunks();

@@ -183,6 +183,17 @@ class UpstreamCodecTest {
     }
 
     @Test
+    void nothingAfterASwitchOfProtocolsIsReadAsHttpEvenInAnswerToHead() {
+        send(HttpMethod.HEAD);
+        receive("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n"
+                + "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        List<Object> m = messages();
+        assertThat(m).hasSize(2);
+        assertThat(((HttpResponse) m.get(0)).status().code()).isEqualTo(101);
+        assertThat(m.get(1)).isSameAs(LastHttpContent.EMPTY_LAST_CONTENT);
+    }
+
+    @Test
     void bodyWithoutLengthReadsUntilClose() {
         send(HttpMethod.GET);
         receive("HTTP/1.0 200 OK\r\n\r\nsome bytes");
