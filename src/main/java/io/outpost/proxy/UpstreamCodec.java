@@ -26,7 +26,8 @@ import java.util.List;
  * <p>Body framing follows RFC 9112 section 6.3: no body after HEAD, 1xx, 204 and 304; a
  * {@code Transfer-Encoding} ending in chunked is de-chunked (its {@code Content-Length}, if any,
  * is dropped); neither header reads until the connection closes; otherwise {@code Content-Length}
- * counts the body. A body with a transfer coding other than chunked alone ({@code gzip, chunked})
+ * counts the body (repeated with one value, it is passed on once; with different values, the head is
+ * malformed). A body with a transfer coding other than chunked alone ({@code gzip, chunked})
  * is refused as a malformed head: it could only be forwarded by dropping its coding. A malformed head becomes a response whose
  * decoder result is the failure; malformed framing inside a body closes the connection, which the
  * exchange reports as an upstream that broke off mid-response.
@@ -103,6 +104,13 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                     || (lineEnd > 12 && h[12] != ' ')) {
                 throw new HeadFields.MalformedHeadException("malformed status line");
             }
+            for (int i = 13; i < lineEnd; i++) {
+                // RFC 9112 section 4: HTAB, SP, visible characters and obs-text; the phrase is passed on.
+                int b = h[i] & 0xff;
+                if ((b < 0x20 && b != '\t') || b == 0x7f) {
+                    throw new HeadFields.MalformedHeadException("invalid character in the reason phrase");
+                }
+            }
             HttpVersion version = h[7] == '1' ? HttpVersion.HTTP_1_1 : HttpVersion.HTTP_1_0;
             int code = (h[9] - '0') * 100 + (h[10] - '0') * 10 + (h[11] - '0');
             if (code < 100) {
@@ -123,6 +131,10 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
             if (f.transferEncoding && f.contentLengthFields > 0) {
                 // RFC 9112 section 6.1: Transfer-Encoding overrides Content-Length, which must go.
                 headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+            } else if (f.contentLengthFields > 1) {
+                // The same value repeated (different ones fail the parse): one field goes on, as RFC 9110
+                // section 8.6 allows, since a client may refuse a response with two.
+                headers.set(HttpHeaderNames.CONTENT_LENGTH, String.valueOf(f.contentLength));
             }
             out.add(new DefaultHttpResponse(version, status, headers));
 

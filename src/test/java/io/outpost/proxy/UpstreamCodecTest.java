@@ -139,6 +139,18 @@ class UpstreamCodecTest {
     }
 
     @Test
+    void repeatedIdenticalContentLengthsReachTheClientAsOne() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\ncontent-length: 2\r\n\r\nab");
+        List<Object> m = messages();
+        HttpResponse head = (HttpResponse) m.get(0);
+        assertThat(head.headers().getAll(HttpHeaderNames.CONTENT_LENGTH)).containsExactly("2");
+        assertThat(body(m)).isEqualTo("ab");
+        assertThat(toClient(head, (LastHttpContent) m.get(m.size() - 1), HttpMethod.GET))
+                .isEqualTo("HTTP/1.1 200 OK\r\nX-A: 1\r\ncontent-length: 2\r\nvia: 1.1 outpost\r\n\r\nab");
+    }
+
+    @Test
     void aBodyWithATransferCodingBesidesChunkedIsAMalformedHead() {
         send(HttpMethod.GET);
         receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nxxxxx\r\n0\r\n\r\n");
@@ -229,6 +241,23 @@ class UpstreamCodecTest {
             assertThat(ch.isOpen()).as(bad).isFalse();
             ch.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void aControlCharacterInTheReasonPhraseIsAMalformedHead() {
+        // The phrase goes on to the client, to which a bare CR may end the line.
+        for (String bad : List.of("HTTP/1.1 200 O\rK\r\n\r\n", "HTTP/1.1 200 O\u0000K\r\n\r\n",
+                "HTTP/1.1 200 O\u007fK\r\n\r\n")) {
+            EmbeddedChannel ch = new EmbeddedChannel(new UpstreamCodec());
+            ch.writeInbound(bytes(bad));
+            HttpResponse head = ch.readInbound();
+            assertThat(head.decoderResult().cause()).as(bad).isInstanceOf(HeadFields.MalformedHeadException.class)
+                    .hasMessageContaining("reason phrase");
+            ch.finishAndReleaseAll();
+        }
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 Fine\tby\u00e9 me\r\nContent-Length: 0\r\n\r\n");
+        assertThat(((HttpResponse) messages().get(0)).status().reasonPhrase()).isEqualTo("Fine\tby\u00e9 me");
     }
 
     @Test
