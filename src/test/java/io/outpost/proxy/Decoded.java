@@ -1,13 +1,18 @@
 package io.outpost.proxy;
 
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -24,14 +29,20 @@ import java.util.Map;
 final class Decoded {
 
     final List<String> events = new ArrayList<>();
-    /** The heads decoded in full, for checks on their fields. */
-    final List<HttpRequest> requests = new ArrayList<>();
-    /** Body bytes of the message being read, and of each message that ended, in order. */
-    final List<byte[]> bodies = new ArrayList<>();
+    /** The messages whose heads were accepted, in order, for checks on their fields and framing. */
+    final List<Message> messages = new ArrayList<>();
+    /** Why heads or bodies were refused. */
+    final List<Throwable> failures = new ArrayList<>();
     /** Set when {@link ServerCodec#HEAD_ARRIVING} came while a message was still being read. */
     String misplacedMarker;
     private final StringBuilder body = new StringBuilder();
     private boolean inMessage;
+
+    /**
+     * A message whose head was accepted: its body's bytes, and whether it ended ({@code ended}) well
+     * ({@code refused} false) or with its framing refused.
+     */
+    record Message(HttpMessage head, byte[] body, boolean ended, boolean refused) {}
 
     /**
      * Writes {@code wire} to {@code channel} in one read, then closes it. The bytes are in a pooled
@@ -69,6 +80,17 @@ final class Decoded {
         return decoded;
     }
 
+    /** An upstream connection that has sent requests with these methods, awaiting their responses. */
+    static EmbeddedChannel upstream(String... methods) {
+        EmbeddedChannel channel = new EmbeddedChannel(new UpstreamCodec());
+        for (String method : methods) {
+            channel.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), "/",
+                    Unpooled.EMPTY_BUFFER));
+            ReferenceCountUtil.release(channel.readOutbound());
+        }
+        return channel;
+    }
+
     private void readAll(EmbeddedChannel channel) {
         Object m;
         while ((m = channel.readInbound()) != null) {
@@ -90,7 +112,7 @@ final class Decoded {
         if (m instanceof HttpRequest r) {
             if (r.decoderResult().isSuccess()) {
                 events.add(request(r.method().name(), r.uri(), r.protocolVersion().text(), fields(r.headers())));
-                requests.add(r);
+                messages.add(new Message(r, new byte[0], false, false));
                 inMessage = true;
             } else {
                 events.add("> refused " + failure(r.decoderResult()) + " as " + r.method() + " " + r.uri());
@@ -99,6 +121,7 @@ final class Decoded {
             if (r.decoderResult().isSuccess()) {
                 events.add(response(r.protocolVersion().text(), r.status().code(), r.status().reasonPhrase(),
                         fields(r.headers())));
+                messages.add(new Message(r, new byte[0], false, false));
                 inMessage = true;
             } else {
                 events.add("< refused " + failure(r.decoderResult()));
@@ -114,14 +137,23 @@ final class Decoded {
             if (!bytes.isEmpty()) {
                 events.add(body(bytes));
             }
-            bodies.add(bytes.getBytes(StandardCharsets.ISO_8859_1));
-            events.add(last.decoderResult().isSuccess() ? end(fields(last.trailingHeaders()))
-                    : "end refused " + failure(last.decoderResult()));
+            boolean refused = !last.decoderResult().isSuccess();
+            events.add(refused ? "end refused " + failure(last.decoderResult()) : end(fields(last.trailingHeaders())));
+            if (!messages.isEmpty()) {
+                Message open = messages.remove(messages.size() - 1);
+                messages.add(new Message(open.head(), bytes.getBytes(StandardCharsets.ISO_8859_1), true, refused));
+            }
         }
     }
 
-    private static String failure(DecoderResult result) {
+    /** The body bytes of a message whose end has not come; empty when every message ended. */
+    byte[] unfinishedBody() {
+        return body.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private String failure(DecoderResult result) {
         Throwable cause = result.cause();
+        failures.add(cause);
         return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 

@@ -42,6 +42,9 @@ final class HttpStreams {
      * larger reads between them, so that it costs little more than a short one.
      */
     static int[] cuts(Random random, int length) {
+        if (length == 0) {
+            return new int[0];
+        }
         int style = random.nextInt(4);
         int[] windows = {random.nextInt(length), random.nextInt(length), random.nextInt(length)};
         List<Integer> cuts = new ArrayList<>();

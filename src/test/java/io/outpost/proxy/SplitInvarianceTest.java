@@ -2,12 +2,7 @@ package io.outpost.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.ReferenceCountUtil;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -67,8 +62,8 @@ class SplitInvarianceTest {
                 stream.response(methods[k], k == n - 1);
             }
             byte[] wire = stream.bytes();
-            Decoded whole = Decoded.of(upstream(methods), wire);
-            Decoded split = Decoded.of(upstream(methods), wire, HttpStreams.cuts(random, wire.length));
+            Decoded whole = Decoded.of(Decoded.upstream(methods), wire);
+            Decoded split = Decoded.of(Decoded.upstream(methods), wire, HttpStreams.cuts(random, wire.length));
             assertThat(whole.events).as("seed %d: one read", seed).containsExactlyElementsOf(stream.expected);
             assertThat(split.events).as("seed %d: in pieces", seed).containsExactlyElementsOf(stream.expected);
         }
@@ -84,14 +79,4 @@ class SplitInvarianceTest {
         assertThat(split.misplacedMarker).as("seed %d", seed).isNull();
     }
 
-    /** An upstream connection that has sent requests with these methods, awaiting their responses. */
-    private static EmbeddedChannel upstream(String... methods) {
-        EmbeddedChannel channel = new EmbeddedChannel(new UpstreamCodec());
-        for (String method : methods) {
-            channel.writeOutbound(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), "/",
-                    Unpooled.EMPTY_BUFFER));
-            ReferenceCountUtil.release(channel.readOutbound());
-        }
-        return channel;
-    }
 }
