@@ -34,10 +34,13 @@ final class Segment implements AutoCloseable {
     static final int HEADER = 16;
     static final int MAGIC = 0x4F504A31; // "OPJ1"
     static final int VERSION = 1;
+    /** Where the header holds the first sequence. */
+    static final int BASE_AT = 8;
     static final String SUFFIX = ".seg";
 
     private final long id;
-    private final long baseSequence;
+    /** Recovery may repair it ({@link #repairBase}); compaction reads it from any thread. */
+    private volatile long baseSequence;
     private final Path path;
     /** What {@link #preallocate} writes from. */
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(64 * 1024);
@@ -229,6 +232,15 @@ final class Segment implements AutoCloseable {
             pos += channel.write(bytes, pos);
         }
         channel.force(false);
+    }
+
+    /**
+     * Rewrites the header's first sequence, durably. The header has no checksum: recovery checks the
+     * value against the entries around the segment and puts right one that damage changed.
+     */
+    void repairBase(long base) throws IOException {
+        overwrite(BASE_AT, ByteBuffer.allocate(Long.BYTES).putLong(0, base));
+        baseSequence = base;
     }
 
     long id() {

@@ -115,7 +115,7 @@ final class SegmentScanner {
      * Copies the bad bytes beside the segment, then overwrites them with a pad frame (when there is room
      * for one) so that the next open does not report them again.
      */
-    private static void quarantine(Segment segment, ByteBuffer buf, int pos, int length, String reason,
+    static void quarantine(Segment segment, ByteBuffer buf, int pos, int length, String reason,
             List<CorruptRecord> corrupt) throws IOException {
         Path target = segment.path().resolveSibling(segment.path().getFileName() + "." + pos + ".quarantine");
         Files.write(target, toArray(buf.slice(pos, length)), StandardOpenOption.CREATE,

@@ -173,6 +173,66 @@ class RecoveryTest {
     }
 
     @Test
+    void aSegmentHeaderWhoseFirstSequenceWentUpIsRepairedFromTheLog() throws IOException {
+        try (EmbeddedJournal journal = open(1024)) {
+            appendAll(journal, 30);
+        }
+        Path second = EmbeddedJournalFiles.segments(dir).get(1);
+        long base = baseOf(second);
+        writeBase(second, base | 1L << 40);
+
+        try (EmbeddedJournal journal = open(1024)) {
+            RecoveryReport report = journal.recoveryReport();
+            assertThat(report.corruptRecords()).singleElement().satisfies(bad -> {
+                assertThat(bad.segment()).isEqualTo(second);
+                assertThat(bad.offset()).isEqualTo(8);
+                assertThat(bad.reason()).contains("first sequence " + (base | 1L << 40)).contains("expected " + base);
+            });
+            assertThat(report.entries()).isEqualTo(30);
+            assertThat(journal.append(draft("s", "more", 10)).join().sequence()).as("numbering goes on").isEqualTo(31);
+        }
+        assertThat(baseOf(second)).as("repaired on disk").isEqualTo(base);
+        try (EmbeddedJournal journal = open(1024)) {
+            assertThat(journal.recoveryReport().clean()).isTrue();
+        }
+    }
+
+    @Test
+    void aSegmentHeaderWhoseFirstSequenceWentDownCanNotLetCompactionDeleteLiveEntries() throws IOException {
+        List<Entry> entries;
+        try (EmbeddedJournal journal = open(1024)) {
+            entries = appendAll(journal, 30); // none committed: all of them live
+        }
+        List<Path> segments = EmbeddedJournalFiles.segments(dir);
+        // The second segment now seems to start where the first does: the first seems to hold nothing.
+        writeBase(segments.get(1), baseOf(segments.get(0)));
+
+        JournalOptions noRetention = JournalOptions.builder(dir).replicas("cloud", "edge").segmentBytes(1024)
+                .retention(java.time.Duration.ZERO).build();
+        try (EmbeddedJournal journal = EmbeddedJournal.open(noRetention)) {
+            assertThat(journal.recoveryReport().corruptRecords()).hasSize(1);
+            journal.compact();
+        }
+        assertThat(EmbeddedJournalFiles.segments(dir)).contains(segments.get(0));
+        try (EmbeddedJournal journal = open(1024)) {
+            for (Entry e : entries) {
+                assertThat(journal.findByIdempotencyKey(e.idempotencyKey())).contains(e);
+            }
+        }
+    }
+
+    /** The first sequence a segment's header says it may hold. */
+    private static long baseOf(Path segment) throws IOException {
+        return java.nio.ByteBuffer.wrap(Files.readAllBytes(segment)).getLong(8);
+    }
+
+    private static void writeBase(Path segment, long base) throws IOException {
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(8).putLong(0, base), 8);
+        }
+    }
+
+    @Test
     void aSecondProcessOrInstanceCannotOpenTheSameJournal() {
         try (EmbeddedJournal journal = open(1 << 20)) {
             assertThat(journal.directory()).isEqualTo(dir);
