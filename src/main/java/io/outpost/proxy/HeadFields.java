@@ -10,7 +10,8 @@ import java.util.Arrays;
 /**
  * The field section of an HTTP/1.1 message head, located in the head's bytes (RFC 9112 section
  * 5): each field's name and value offsets, and what body framing the fields declare. One instance
- * per connection is reused for every head it parses; {@link #headers} hands the result on.
+ * per connection is reused for every head it parses (and finds, {@link #headEnd}); {@link #headers}
+ * hands the result on.
  *
  * <p>Rejected, with {@link MalformedHeadException}: a name that is not a token or is followed by
  * whitespace, obsolete line folding, a control character in a value, a line without a colon,
@@ -33,6 +34,14 @@ final class HeadFields {
         }
     }
 
+    /**
+     * Where {@link #headEnd} goes on, as offsets from the head's start: the first line not seen whole,
+     * and the end of the bytes looked at (none of them, from that line on, an LF).
+     */
+    private int lineStart;
+    private int scanned;
+    /** The offset, from the head's start, of the LF that ends its first line; -1 until it has arrived. */
+    private int firstLf = -1;
     private int[] at = new int[4 * 16];
     int count;
     /** The declared length, or -1. */
@@ -48,24 +57,45 @@ final class HeadFields {
     /**
      * Finds the end of the head that starts at the reader index: the index just past its empty
      * line, or -1 when the head has not fully arrived within {@code max} bytes. Lines end in LF
-     * with an optional CR.
+     * with an optional CR. A head that arrives in pieces is scanned once: each call goes on where the
+     * call before stopped, so a client that trickles a head in, byte by byte, costs no more than one
+     * that sends it at once (rescanning would cost the square of its size). The caller consumes the
+     * head once it has arrived, and calls again only for the next.
      */
-    static int headEnd(ByteBuf in, int max) {
+    int headEnd(ByteBuf in, int max) {
         int start = in.readerIndex();
+        if (scanned == 0) {
+            firstLf = -1;
+        }
         int limit = start + Math.min(in.readableBytes(), max);
-        int pos = start;
+        int line = start + lineStart;
+        int pos = start + scanned;
         while (pos < limit) {
             int lf = in.forEachByte(pos, limit - pos, ByteProcessor.FIND_LF);
             if (lf < 0) {
-                return -1;
+                pos = limit;
+                break;
             }
-            int lineLength = lf - pos;
-            if (pos != start && (lineLength == 0 || lineLength == 1 && in.getByte(pos) == '\r')) {
+            if (firstLf < 0) {
+                firstLf = lf - start;
+            }
+            int lineLength = lf - line;
+            if (line != start && (lineLength == 0 || lineLength == 1 && in.getByte(line) == '\r')) {
+                lineStart = 0;
+                scanned = 0;
                 return lf + 1;
             }
-            pos = lf + 1;
+            line = lf + 1;
+            pos = line;
         }
+        lineStart = line - start;
+        scanned = pos - start;
         return -1;
+    }
+
+    /** The index of the LF ending the first line of the head {@link #headEnd} looked at last; -1 before it came. */
+    int firstLineEnd(ByteBuf in) {
+        return firstLf < 0 ? -1 : in.readerIndex() + firstLf;
     }
 
     /** The end of the line starting at {@code from} (before its CR LF), and sets nothing. */

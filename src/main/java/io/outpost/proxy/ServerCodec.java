@@ -163,8 +163,8 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
         }
 
         private void readRequestHead(ByteBuf in, int r, List<Object> out) {
-            int end = HeadFields.headEnd(in, MAX_HEAD);
-            int firstLf = in.indexOf(r, r + Math.min(in.readableBytes(), MAX_INITIAL_LINE + 1), (byte) '\n');
+            int end = fields.headEnd(in, MAX_HEAD);
+            int firstLf = fields.firstLineEnd(in);
             if (firstLf < 0 && in.readableBytes() > MAX_INITIAL_LINE || firstLf - r > MAX_INITIAL_LINE) {
                 throw new TooLongHttpLineException("An HTTP line is larger than " + MAX_INITIAL_LINE + " bytes.");
             }

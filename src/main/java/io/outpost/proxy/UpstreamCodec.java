@@ -88,7 +88,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
 
         @Override
         void readHead(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-            int end = HeadFields.headEnd(in, MAX_HEAD);
+            int end = fields.headEnd(in, MAX_HEAD);
             if (end < 0) {
                 if (in.readableBytes() >= MAX_HEAD) {
                     throw new HeadFields.MalformedHeadException("response head is larger than " + MAX_HEAD + " bytes");

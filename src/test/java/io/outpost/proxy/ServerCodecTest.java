@@ -178,6 +178,48 @@ class ServerCodecTest {
     }
 
     @Test
+    void aHeadArrivingByteByByteIsScannedOnceNotOncePerRead() {
+        StringBuilder text = new StringBuilder("GET / HTTP/1.1\r\nHost: x\r\n");
+        while (text.length() < ServerCodec.MAX_HEADER_SIZE - 100) {
+            text.append("X-A: b\r\n");
+        }
+        byte[] head = text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+        // The first read becomes the buffer the decoder gathers the rest in: it counts what is read of it.
+        CountingBuf gathered = new CountingBuf(2 * head.length);
+        client.writeInbound(gathered.writeByte(head[0]));
+        for (int i = 1; i < head.length; i++) {
+            client.writeInbound(Unpooled.wrappedBuffer(new byte[] {head[i]}));
+        }
+        HttpRequest request = client.readInbound();
+        assertThat(request.decoderResult().isSuccess()).isTrue();
+        assertThat(request.headers().getAll("x-a")).hasSizeGreaterThan(1000);
+        // Rescanning the whole head at each read would look at about head.length² / 2 bytes.
+        assertThat(gathered.looked).as("bytes looked at for a head of %d", head.length).isLessThan(4L * head.length);
+    }
+
+    /** A heap buffer that counts the bytes read from it one by one, or searched. */
+    private static final class CountingBuf extends io.netty.buffer.UnpooledHeapByteBuf {
+        long looked;
+
+        CountingBuf(int capacity) {
+            super(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, capacity, capacity);
+        }
+
+        @Override
+        protected byte _getByte(int index) {
+            looked++;
+            return super._getByte(index);
+        }
+
+        @Override
+        public int indexOf(int fromIndex, int toIndex, byte value) {
+            int found = super.indexOf(fromIndex, toIndex, value);
+            looked += Math.abs((found < 0 ? toIndex : found) - fromIndex);
+            return found;
+        }
+    }
+
+    @Test
     void malformedHeadsFail() {
         for (String bad : List.of("GET / HTTP/2.0\r\n\r\n", "G(T / HTTP/1.1\r\n\r\n", "GET  / HTTP/1.1\r\n\r\n",
                 "GET /\u0001 HTTP/1.1\r\n\r\n", "GET / HTTP/1.1\r\nX: a\r\n  fold\r\n\r\n",
