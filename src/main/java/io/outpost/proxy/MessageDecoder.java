@@ -35,6 +35,8 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
     private long remaining;
     private HttpHeaders trailers;
     private int trailerBytes;
+    /** How much of the chunk line or trailer being read {@link #lineEnd} has looked at without finding its end. */
+    private int lineScanned;
 
     /**
      * Reads one head if it has fully arrived (consuming it and adding the message to {@code out},
@@ -145,14 +147,25 @@ abstract class MessageDecoder extends ByteToMessageDecoder {
         // Anywhere else a close cuts the message short: the next handler's channelInactive says so.
     }
 
-    /** The index of the next LF within {@code max} bytes, -1 when it has not arrived yet. */
-    static int lineEnd(ByteBuf in, int max) {
+    /**
+     * The index of the next LF within {@code max} bytes, -1 when it has not arrived yet. A line that
+     * arrives in pieces is scanned once: each call goes on where the one before stopped (the caller
+     * consumes the line once its end is found), so a client that trickles a chunk extension or a
+     * trailer in, byte by byte, costs no more than one that sends it at once.
+     */
+    private int lineEnd(ByteBuf in, int max) {
         int len = Math.min(in.readableBytes(), max);
-        int lf = in.forEachByte(in.readerIndex(), len, ByteProcessor.FIND_LF);
-        if (lf < 0 && in.readableBytes() >= max) {
+        int lf = lineScanned < len ? in.forEachByte(in.readerIndex() + lineScanned, len - lineScanned,
+                ByteProcessor.FIND_LF) : -1;
+        if (lf >= 0) {
+            lineScanned = 0;
+            return lf;
+        }
+        if (in.readableBytes() >= max) {
             throw new HeadFields.MalformedHeadException("line longer than " + max + " bytes");
         }
-        return lf;
+        lineScanned = len;
+        return -1;
     }
 
     private void readChunkSize(ByteBuf in) {

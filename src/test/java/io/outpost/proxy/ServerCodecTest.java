@@ -184,38 +184,79 @@ class ServerCodecTest {
             text.append("X-A: b\r\n");
         }
         byte[] head = text.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
-        // The first read becomes the buffer the decoder gathers the rest in: it counts what is read of it.
-        CountingBuf gathered = new CountingBuf(2 * head.length);
-        client.writeInbound(gathered.writeByte(head[0]));
-        for (int i = 1; i < head.length; i++) {
-            client.writeInbound(Unpooled.wrappedBuffer(new byte[] {head[i]}));
+        CountingAllocator counting = new CountingAllocator();
+        client.config().setAllocator(counting);
+        for (byte b : head) {
+            client.writeInbound(counting.buffer(1).writeByte(b));
         }
         HttpRequest request = client.readInbound();
         assertThat(request.decoderResult().isSuccess()).isTrue();
         assertThat(request.headers().getAll("x-a")).hasSizeGreaterThan(1000);
         // Rescanning the whole head at each read would look at about head.length² / 2 bytes.
-        assertThat(gathered.looked).as("bytes looked at for a head of %d", head.length).isLessThan(4L * head.length);
+        assertThat(counting.looked).as("bytes looked at for a head of %d", head.length).isLessThan(4L * head.length);
     }
 
-    /** A heap buffer that counts the bytes read from it one by one, or searched. */
-    private static final class CountingBuf extends io.netty.buffer.UnpooledHeapByteBuf {
+    @Test
+    void chunkLinesAndTrailersArrivingByteByByteAreScannedOnce() {
+        String head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        String ext = "x".repeat(MessageDecoder.MAX_CHUNK_LINE - 10);
+        String trailer = "X-T: " + "t".repeat(MessageDecoder.MAX_CHUNK_LINE - 10);
+        byte[] body = ("1;" + ext + "\r\na\r\n0;" + ext + "\r\n" + trailer + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(((HttpRequest) receive(head).get(0)).decoderResult().isSuccess()).isTrue();
+        CountingAllocator counting = new CountingAllocator();
+        client.config().setAllocator(counting);
+        LastHttpContent last = null;
+        for (byte b : body) {
+            client.writeInbound(counting.buffer(1).writeByte(b));
+            Object o;
+            while ((o = client.readInbound()) != null) {
+                last = o instanceof LastHttpContent l ? l : last;
+                ReferenceCountUtil.release(o);
+            }
+        }
+        assertThat(last.decoderResult().isSuccess()).isTrue();
+        assertThat(last.trailingHeaders().get("x-t")).hasSize(MessageDecoder.MAX_CHUNK_LINE - 10);
+        // Rescanning a line at each read would look at about the square of its length.
+        assertThat(counting.looked).as("bytes looked at for a body of %d", body.length).isLessThan(4L * body.length);
+    }
+
+    /**
+     * Heap buffers that count the bytes read from them one by one, or searched: given to a channel, it
+     * counts what its decoder looks at, in the pieces it is given and the buffers it gathers them in.
+     */
+    private static final class CountingAllocator extends io.netty.buffer.AbstractByteBufAllocator {
         long looked;
 
-        CountingBuf(int capacity) {
-            super(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, capacity, capacity);
+        CountingAllocator() {
+            super(false);
         }
 
         @Override
-        protected byte _getByte(int index) {
-            looked++;
-            return super._getByte(index);
+        protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+            return new io.netty.buffer.UnpooledHeapByteBuf(this, initialCapacity, maxCapacity) {
+                @Override
+                protected byte _getByte(int index) {
+                    looked++;
+                    return super._getByte(index);
+                }
+
+                @Override
+                public int indexOf(int fromIndex, int toIndex, byte value) {
+                    int found = super.indexOf(fromIndex, toIndex, value);
+                    looked += Math.abs((found < 0 ? toIndex : found) - fromIndex);
+                    return found;
+                }
+            };
         }
 
         @Override
-        public int indexOf(int fromIndex, int toIndex, byte value) {
-            int found = super.indexOf(fromIndex, toIndex, value);
-            looked += Math.abs((found < 0 ? toIndex : found) - fromIndex);
-            return found;
+        protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+            return newHeapBuffer(initialCapacity, maxCapacity);
+        }
+
+        @Override
+        public boolean isDirectBufferPooled() {
+            return false;
         }
     }
 
