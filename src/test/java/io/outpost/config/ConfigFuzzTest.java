@@ -68,7 +68,7 @@ class ConfigFuzzTest {
 
     @Test
     void examplesWithDamagedTreesLoadOrFailWithKeyPaths() {
-        for (int i = 0; i < 1500; i++) {
+        for (int i = 0; i < 700; i++) {
             long seed = SEED + i;
             Random random = new Random(seed);
             Object tree = copy(EXAMPLES.get(random.nextInt(EXAMPLES.size())));
@@ -86,7 +86,7 @@ class ConfigFuzzTest {
     @Test
     void examplesWithDamagedTextLoadOrFailWithKeyPaths() {
         String specials = ":-{}[],#&*!|>'\"%@` \t\n\\?<\u00e9\u0000\u00a0";
-        for (int i = 0; i < 1500; i++) {
+        for (int i = 0; i < 700; i++) {
             long seed = SEED + 10_000 + i;
             Random random = new Random(seed);
             StringBuilder text = new StringBuilder(TEXTS.get(random.nextInt(TEXTS.size())));

@@ -28,6 +28,9 @@ import java.util.Map;
  */
 final class Decoded {
 
+    /** Buffers leak detection does not track. */
+    private static final ByteBufAllocator UNTRACKED = new UnpooledByteBufAllocator(false, true);
+
     final List<String> events = new ArrayList<>();
     /** The messages whose heads were accepted, in order, for checks on their fields and framing. */
     final List<Message> messages = new ArrayList<>();
@@ -62,8 +65,6 @@ final class Decoded {
     static Decoded of(EmbeddedChannel channel, byte[] wire, int[] cuts) {
         return of(channel, wire, cuts, UNTRACKED);
     }
-
-    private static final ByteBufAllocator UNTRACKED = new UnpooledByteBufAllocator(false, true);
 
     private static Decoded of(EmbeddedChannel channel, byte[] wire, int[] cuts, ByteBufAllocator alloc) {
         channel.config().setAllocator(alloc);

@@ -36,7 +36,9 @@ final class Mutations {
         "-1", "0x5", "+5", " 5", "5 5", "g", "", "00000000000000000005",
     };
 
-    private static final String[] VERSIONS = {"HTTP/1.0", "HTTP/2.0", "HTTP/1.10", "http/1.1", "HTTP/1.1 ", "HTTP/1", "HTTP/0.9"};
+    private static final String[] VERSIONS = {
+        "HTTP/1.0", "HTTP/2.0", "HTTP/1.10", "http/1.1", "HTTP/1.1 ", "HTTP/1", "HTTP/0.9",
+    };
 
     private Mutations() {}
 
@@ -143,7 +145,7 @@ final class Mutations {
         }
     }
 
-    /** Replaces the value of the first field named {@code name} (lower case, with its colon) at or after a random point. */
+    /** Replaces the value of the first field named {@code name} (lower case, with its colon) after a random point. */
     private static byte[] replaceValue(Random random, byte[] wire, String name, String value, List<String> applied) {
         String text = new String(wire, StandardCharsets.ISO_8859_1);
         String lower = text.toLowerCase(java.util.Locale.ROOT);

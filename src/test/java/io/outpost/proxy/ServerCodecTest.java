@@ -201,7 +201,8 @@ class ServerCodecTest {
         String head = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
         String ext = "x".repeat(MessageDecoder.MAX_CHUNK_LINE - 10);
         String trailer = "X-T: " + "t".repeat(MessageDecoder.MAX_CHUNK_LINE - 10);
-        byte[] body = ("1;" + ext + "\r\na\r\n0;" + ext + "\r\n" + trailer + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        byte[] body = ("1;" + ext + "\r\na\r\n0;" + ext + "\r\n" + trailer + "\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1);
         assertThat(((HttpRequest) receive(head).get(0)).decoderResult().isSuccess()).isTrue();
         CountingAllocator counting = new CountingAllocator();
         client.config().setAllocator(counting);

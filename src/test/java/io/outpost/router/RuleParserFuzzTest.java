@@ -19,7 +19,8 @@ class RuleParserFuzzTest {
 
     private static final long SEED = 0x2B1E_0001L;
     /** Characters that matter to the lexer, and some that should not. */
-    private static final String ALPHABET = "()!&|,`\"\\ \t\n'/.:*[]{}^$?+-_=;@#%~<>aHPQMCI0189\u00e9\u2028\u0000\u007f\ud83d\ude00";
+    private static final String ALPHABET = "()!&|,`\"\\ \t\n'/.:*[]{}^$?+-_=;@#%~<>aHPQMCI0189"
+            + "\u00e9\u2028\u0000\u007f\ud83d\ude00";
 
     @Test
     void randomRulesParseToWhatTheySayAndPrintAsTextThatParsesBack() {
@@ -57,7 +58,8 @@ class RuleParserFuzzTest {
             Random random = new Random(seed);
             StringBuilder text = new StringBuilder();
             for (int n = random.nextInt(40); n > 0; n--) {
-                text.append(random.nextInt(4) == 0 ? pick(random, RuleParser.MATCHERS) : ALPHABET.charAt(random.nextInt(ALPHABET.length())));
+                text.append(random.nextInt(4) == 0 ? pick(random, RuleParser.MATCHERS)
+                        : ALPHABET.charAt(random.nextInt(ALPHABET.length())));
             }
             check("seed " + seed + ": " + text, text.toString());
         }
@@ -187,7 +189,8 @@ class RuleParserFuzzTest {
                 case "Header" -> new Matcher.Header(arg(args, token(1 + random.nextInt(10))), arg(args, anything()));
                 case "HeaderRegexp" -> new Matcher.HeaderRegexp(arg(args, token(1 + random.nextInt(10))),
                         Pattern.compile(arg(args, regexp())));
-                case "Query" -> new Matcher.Query(arg(args, nonEmpty()), random.nextBoolean() ? arg(args, anything()) : null);
+                case "Query" -> new Matcher.Query(arg(args, nonEmpty()),
+                        random.nextBoolean() ? arg(args, anything()) : null);
                 case "QueryRegexp" -> new Matcher.QueryRegexp(arg(args, nonEmpty()), Pattern.compile(arg(args, regexp())));
                 default -> new Matcher.ClientIp(some(args, this::cidr).stream().map(Cidr::parse).toList());
             };
@@ -286,7 +289,8 @@ class RuleParserFuzzTest {
             String address;
             switch (random.nextInt(4)) {
                 case 0 -> {
-                    address = random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256);
+                    address = random.nextInt(256) + "." + random.nextInt(256) + "." + random.nextInt(256) + "."
+                            + random.nextInt(256);
                     bits = random.nextInt(33);
                 }
                 case 1 -> {
@@ -294,13 +298,15 @@ class RuleParserFuzzTest {
                     bits = random.nextInt(129);
                 }
                 case 2 -> {
-                    address = Integer.toHexString(random.nextInt(0x10000)) + "::" + Integer.toHexString(random.nextInt(0x10000));
+                    address = Integer.toHexString(random.nextInt(0x10000)) + "::"
+                            + Integer.toHexString(random.nextInt(0x10000));
                     bits = random.nextInt(129);
                 }
                 default -> {
                     StringBuilder groups = new StringBuilder();
                     for (int g = 0; g < 8; g++) {
-                        groups.append(g > 0 ? ":" : "").append(random.nextInt(3) == 0 ? "0" : Integer.toHexString(random.nextInt(0x10000)));
+                        groups.append(g > 0 ? ":" : "")
+                                .append(random.nextInt(3) == 0 ? "0" : Integer.toHexString(random.nextInt(0x10000)));
                     }
                     address = groups.toString();
                     bits = random.nextInt(129);

@@ -34,9 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * overwritten, a file cut at any offset), opening it either fails with a {@link JournalException}
  * because a segment header is unreadable, or recovers a journal that returns no record that was not
  * written, keeps every record that lies before the first damaged byte (in log order), numbers new
- * entries after the ones it kept, lets compaction take none of them, and opens the same way again. {@link RecoveryTest} covers the
- * documented cases one by one; this covers where the damage falls. Each case prints its seed and the
- * damage.
+ * entries after the ones it kept, lets compaction take none of them, and opens the same way again.
+ * {@link RecoveryTest} covers the documented cases one by one; this covers where the damage falls.
+ * Each case prints its seed and the damage.
  */
 class RecoveryFuzzTest {
 
