@@ -18,8 +18,8 @@ record RequestInfo(String host, String authority, String path, String query) {
 
     /**
      * Splits the request target and checks the Host. {@code uri} may be in origin form
-     * ({@code /a?b}) or absolute form ({@code http://h/a?b}); in absolute form its authority
-     * wins over the Host header, as RFC 9112 section 3.2.2 says.
+     * ({@code /a?b}) or absolute form ({@code http://h/a?b} or {@code https://h/a?b}); in absolute
+     * form its authority wins over the Host header, as RFC 9112 section 3.2.2 says.
      */
     static RequestInfo parse(String uri, String hostHeader, boolean http11, int hostHeaderCount)
             throws InvalidRequestException {
@@ -27,7 +27,7 @@ record RequestInfo(String host, String authority, String path, String query) {
         String target = uri;
         if (!uri.startsWith("/")) {
             int scheme = uri.indexOf("://");
-            if (scheme > 0 && (uri.regionMatches(true, 0, "http", 0, scheme))) {
+            if ((scheme == 4 || scheme == 5) && uri.regionMatches(true, 0, "https", 0, scheme)) {
                 int start = scheme + 3;
                 int slash = uri.indexOf('/', start);
                 int q = uri.indexOf('?', start);

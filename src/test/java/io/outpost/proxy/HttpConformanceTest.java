@@ -137,6 +137,22 @@ class HttpConformanceTest {
         assertThat(backend.requestHeaders().get(0).get("Host")).containsExactly("example.test");
     }
 
+    @Test
+    void anAbsoluteFormTargetNamesHttpOrHttpsAndNothingShorter() throws Exception {
+        try (RawHttp raw = new RawHttp(proxy.port())) {
+            raw.send("GET https://example.test/abs HTTP/1.1\r\nHost: other\r\n\r\n");
+            assertThat(raw.read().body()).isEqualTo("b1 GET /abs body=0\n");
+        }
+        assertThat(backend.requestHeaders().get(0).get("Host")).containsExactly("example.test");
+        for (String scheme : List.of("h", "ht", "htt", "httpx", "ftp")) {
+            try (RawHttp raw = new RawHttp(proxy.port())) {
+                raw.send("GET " + scheme + "://example.test/abs HTTP/1.1\r\nHost: other\r\n\r\n");
+                assertThat(raw.read().status()).as(scheme).isEqualTo(400);
+            }
+        }
+        assertThat(backend.hits()).isEqualTo(1);
+    }
+
     // ---- a malformed upstream head, then a retry elsewhere ----
 
     @Test
