@@ -2,8 +2,8 @@
 # What the start-up warm-up (`run --warmup`) buys in peers.sh's load pattern. Two instances of the
 # same build run side by side with HAProxy against one nginx backend: one with the default warm-up,
 # one with `--warmup 0`. Each gets peers.sh's 3 s of load, then the three alternate in rounds. For
-# every round it prints requests/s, p99, and the CPU time the instance's C2 compiler thread used
-# during the round (from /proc), then the medians. See docs/benchmarks.md, "Session 9".
+# every round it prints requests/s, p99, the CPU time the instance's C2 compiler thread used during
+# the round, and the whole process's CPU time per request (both from /proc), then the medians. See docs/benchmarks.md, "Session 9".
 #
 # usage: bench/startup-warmup.sh [--rounds N] [--seconds S]
 #   run it from the project root
@@ -42,6 +42,8 @@ c2_ms() {
   done
   echo $((t * 1000 / $(getconf CLK_TCK)))
 }
+# CPU time (ms) of the whole process $1.
+cpu_ms() { set -- $(cut -d' ' -f14,15 /proc/"$1"/stat); echo $(( ($1 + $2) * 1000 / $(getconf CLK_TCK) )); }
 warm_pid=$(jvm_of $WARM) cold_pid=$(jvm_of $COLD)
 
 for port in $HAPROXY $WARM $COLD; do wrk -t1 -c64 -d3s "http://127.0.0.1:$port/" >/dev/null; done
@@ -49,14 +51,18 @@ for r in $(seq 1 "$rounds"); do
   for n in haproxy warm cold; do
     case $n in haproxy) port=$HAPROXY pid="" ;; warm) port=$WARM pid=$warm_pid ;; cold) port=$COLD pid=$cold_pid ;; esac
     before=$([ -n "$pid" ] && c2_ms "$pid" || echo 0)
+    cpu_before=$([ -n "$pid" ] && cpu_ms "$pid" || echo 0)
     read -r rps p99 < <(wrk_round "$port" "$seconds")
     c2=$([ -n "$pid" ] && echo $(( $(c2_ms "$pid") - before )) || echo -)
-    echo "$r $n $rps $p99 $c2" | tee -a "$work/results" >&2
+    us_per_request=$([ -n "$pid" ] && awk -v ms=$(( $(cpu_ms "$pid") - cpu_before )) -v rps="$rps" -v s="$seconds" \
+      'BEGIN {printf "%.1f", ms * 1000 / (rps * s)}' || echo -)
+    echo "$r $n $rps $p99 $c2 $us_per_request" | tee -a "$work/results" >&2
   done
 done
-echo "contender  req/s(median)  p99_us(median)  C2 ms in rounds 1,2   (rounds=$rounds, ${seconds}s)"
+echo "contender  req/s(median)  p99_us(median)  CPU us/request(median)  C2 ms in rounds 1,2   (rounds=$rounds, ${seconds}s)"
 for n in haproxy warm cold; do
-  printf "%-10s %14s %15s  %s\n" "$n" "$(awk -v n=$n '$2==n {print $3}' "$work/results" | median)" \
+  printf "%-10s %14s %15s %22s  %s\n" "$n" "$(awk -v n=$n '$2==n {print $3}' "$work/results" | median)" \
     "$(awk -v n=$n '$2==n {print $4}' "$work/results" | median)" \
+    "$(awk -v n=$n '$2==n {print $6}' "$work/results" | median)" \
     "$(awk -v n=$n '$2==n && $1<=2 {printf "%s ", $5}' "$work/results")"
 done
