@@ -128,7 +128,9 @@ class ReloadHealthChecksTest {
         // web's checks change, and a service after it fails: the snapshot is rejected once web was built.
         write(config("/ready", true));
         await().atMost(Duration.ofSeconds(5)).until(() -> services.failures.get() >= 1);
-        assertThat(services.built).containsExactly("web", "web");
+        // One save can reach the provider as more than one file event, and a rejected file is read again
+        // on each: the new web may have been built more than once, but only ever web, and never served.
+        assertThat(services.built).hasSizeGreaterThanOrEqualTo(2).containsOnly("web");
         assertThat(web()).isSameAs(running);
 
         b.close();
