@@ -25,13 +25,14 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -79,8 +80,8 @@ final class Warmup {
     private final EventLoopGroup loops;
     private final Transport transport;
     private final ServiceFactory services;
-    private final java.util.concurrent.ScheduledExecutorService scheduler;
-    private final java.time.Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final Clock clock;
     private final Path journalDir;
     private final UnaryOperator<Routing> routing;
     private final Function<InetSocketAddress, EntryPoint> entryPoint;
@@ -93,7 +94,7 @@ final class Warmup {
      * @param routing    wraps the warm-up's routing as the gateway wraps its own (ACME challenges)
      */
     Warmup(EventLoopGroup loops, Transport transport, ServiceFactory services,
-           java.util.concurrent.ScheduledExecutorService scheduler, java.time.Clock clock, Path journalDir,
+           ScheduledExecutorService scheduler, Clock clock, Path journalDir,
            UnaryOperator<Routing> routing, Function<InetSocketAddress, EntryPoint> entryPoint,
            LongSupplier compileMillis, LongSupplier nanoClock) {
         this.loops = loops;
@@ -318,7 +319,6 @@ final class Warmup {
         private final ServerSocket server;
         private final ExecutorService threads;
         private final List<Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
-        final AtomicInteger connections = new AtomicInteger();
 
         StandIn(ExecutorService threads) throws IOException {
             this.threads = threads;
@@ -340,7 +340,6 @@ final class Warmup {
             while (!server.isClosed()) {
                 try {
                     Socket s = server.accept();
-                    connections.incrementAndGet();
                     open.add(s);
                     threads.execute(() -> serve(s));
                 } catch (IOException | java.util.concurrent.RejectedExecutionException e) {
