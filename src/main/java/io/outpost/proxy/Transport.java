@@ -11,6 +11,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
+import io.netty.channel.socket.InternetProtocolFamily;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -18,6 +19,9 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.nio.channels.spi.SelectorProvider;
 
 /** Chooses epoll where the native transport loads, and NIO elsewhere. */
 public enum Transport {
@@ -45,9 +49,20 @@ public enum Transport {
         return this == EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
-    /** An unregistered client channel, built without reflection: upstream connects are a hot path. */
-    public SocketChannel newClientChannel() {
-        return this == EPOLL ? new EpollSocketChannel() : new NioSocketChannel();
+    /**
+     * An unregistered client channel, built without reflection: upstream connects are a hot path.
+     * For an IPv4 {@code address} the socket is IPv4; otherwise (an IPv6 address, or a host name
+     * not resolved yet) it is the platform's default, dual-stack where IPv6 is available. A
+     * dual-stack socket reaches an IPv4 upstream through a mapped address, which costs the kernel
+     * a larger socket and the IPv6 connect path on every connection.
+     */
+    public SocketChannel newClientChannel(InetSocketAddress address) {
+        boolean ipv4 = address != null && address.getAddress() instanceof Inet4Address;
+        if (this == EPOLL) {
+            return ipv4 ? new EpollSocketChannel(InternetProtocolFamily.IPv4) : new EpollSocketChannel();
+        }
+        return ipv4 ? new NioSocketChannel(SelectorProvider.provider(), InternetProtocolFamily.IPv4)
+                : new NioSocketChannel();
     }
 
     /**

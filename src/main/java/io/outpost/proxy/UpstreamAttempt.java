@@ -112,7 +112,11 @@ final class UpstreamAttempt {
             return;
         }
         connecting = true;
-        frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING);
+        if (ex.bodyUnread()) {
+            // Body bytes would pile up here until the connection is ready. A request without one
+            // needs no pause: what the client sends next is the next request, held back anyway.
+            frontend.pauseReading(FrontendHandler.PAUSE_CONNECTING);
+        }
         UpstreamTarget connectingTo = target;
         pool.connect(target, options.connectTimeoutMillis()).addListener((ChannelFuture f) -> {
             owner.afterConnect(ex, connectingTo);

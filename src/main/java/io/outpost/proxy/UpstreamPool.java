@@ -70,12 +70,13 @@ final class UpstreamPool {
      * connection (docs/benchmarks.md, "Session 5").
      */
     ChannelFuture connect(UpstreamTarget target, int connectTimeoutMillis) {
-        Channel ch = transport.newClientChannel();
+        Channel ch = transport.newClientChannel(target.literalAddress());
         ChannelConfig config = ch.config();
         config.setAllocator(alloc);
         config.setRecvByteBufAllocator(Transport.READ_SIZES);
         config.setConnectTimeoutMillis(connectTimeoutMillis);
-        config.setOption(ChannelOption.TCP_NODELAY, true);
+        // TCP_NODELAY is on already: Netty's socket channels start with it, and setting it again is
+        // one more system call per connection.
         config.setOption(ChannelOption.SO_KEEPALIVE, true);
         ChannelPipeline pipeline = ch.pipeline();
         if (target.secure()) {
