@@ -9,6 +9,7 @@
 #   run it from the project root; a jar comes from `./mvnw -DskipTests package` (target/outpost.jar)
 #   OUTPOST_ARGS   extra arguments for both (default: --workers 1 --warmup 0 where B knows --warmup)
 #   A_ARGS, B_ARGS extra arguments for one of them
+#   A_JAVA_OPTS, B_JAVA_OPTS  JVM flags for one of them (the same jar twice compares flags)
 set -euo pipefail
 a_jar=$(readlink -f "$1") b_jar=$(readlink -f "$2"); shift 2
 rounds=6 seconds=8 prewarm=12
@@ -29,8 +30,8 @@ write_outpost a $A 19725 $BACKEND
 write_outpost b $B 19726 $BACKEND
 nginx -c "$work/backend.conf" & pids+=($!)
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
-OUTPOST_JAR=$a_jar ./outpost run -c "$work/a.yaml" ${OUTPOST_ARGS:---workers 1} ${A_ARGS:-} >"$work/a.log" 2>&1 & pids+=($!)
-OUTPOST_JAR=$b_jar ./outpost run -c "$work/b.yaml" ${OUTPOST_ARGS:---workers 1} ${B_ARGS:-} >"$work/b.log" 2>&1 & pids+=($!)
+JAVA_OPTS="${JAVA_OPTS:-} ${A_JAVA_OPTS:-}" OUTPOST_JAR=$a_jar ./outpost run -c "$work/a.yaml" ${OUTPOST_ARGS:---workers 1} ${A_ARGS:-} >"$work/a.log" 2>&1 & pids+=($!)
+JAVA_OPTS="${JAVA_OPTS:-} ${B_JAVA_OPTS:-}" OUTPOST_JAR=$b_jar ./outpost run -c "$work/b.yaml" ${OUTPOST_ARGS:---workers 1} ${B_ARGS:-} >"$work/b.log" 2>&1 & pids+=($!)
 await_ports $HAPROXY $A $B
 
 jvm_of() { ss -ltnpH "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
