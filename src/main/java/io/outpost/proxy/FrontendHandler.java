@@ -259,11 +259,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             rejectMalformed(request, null, e);
             return;
         }
-        String te = headers.get(HttpHeaderNames.TRANSFER_ENCODING);
-        if (te != null && !HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.trim())) {
-            rejectMalformed(request, info, new IllegalArgumentException("unsupported Transfer-Encoding: " + te));
-            return;
-        }
         ProxyExchange ex = new ProxyExchange(this, ctx, request, info, gateway.nanoTime());
         current = ex;
         gateway.exchangeStarted();
@@ -318,7 +313,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     /**
      * Answers a request that never becomes an exchange, logs it as one (so that what a client got
      * wrong shows in the access log), and ends the connection: what follows the head can not be
-     * told apart from the next request.
+     * told apart from the next request (a transfer coding the gateway does not implement gets 501,
+     * and the close RFC 9112 section 6.1 asks for after it).
      */
     private void rejectMalformed(HttpRequest request, RequestInfo info, Throwable cause) {
         long start = gateway.nanoTime();
@@ -327,6 +323,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
             status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
         } else if (cause instanceof TooLongHttpHeaderException) {
             status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+        } else if (cause instanceof ServerCodec.NotImplementedCodingException) {
+            status = HttpResponseStatus.NOT_IMPLEMENTED;
         } else if (cause instanceof TooLongFrameException) {
             status = HttpResponseStatus.BAD_REQUEST;
         }

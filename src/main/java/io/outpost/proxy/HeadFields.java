@@ -51,8 +51,10 @@ final class HeadFields {
     boolean transferEncoding;
     /** Whether the last transfer coding is chunked. */
     boolean chunked;
-    /** Whether chunked is the only transfer coding: one Transfer-Encoding field, with that one value. */
+    /** Whether chunked is the only transfer coding, listed once. */
     boolean onlyChunked;
+    /** The transfer codings of every Transfer-Encoding field, as one list. */
+    final TransferCodings codings = new TransferCodings();
 
     /**
      * Finds the end of the head that starts at the reader index: the index just past its empty
@@ -122,6 +124,7 @@ final class HeadFields {
         transferEncoding = false;
         chunked = false;
         onlyChunked = false;
+        codings.reset();
         int[] at = this.at;
         while (pos < n) {
             int lf = indexOf(h, (byte) '\n', pos, n);
@@ -172,9 +175,10 @@ final class HeadFields {
                 contentLength = value;
                 contentLengthFields++;
             } else if (nameLength == 17 && is(h, pos, "transfer-encoding")) {
-                onlyChunked = !transferEncoding && ve - vs == 7 && is(h, vs, "chunked");
                 transferEncoding = true;
-                chunked = endsWithChunked(h, vs, ve);
+                codings.add(h, vs, ve);
+                chunked = codings.lastChunked();
+                onlyChunked = codings.onlyChunked();
             }
             count++;
             pos = lf + 1;
@@ -206,19 +210,6 @@ final class HeadFields {
             v = v * 10 + (h[i] - '0');
         }
         return v;
-    }
-
-    /** Whether the last transfer coding in the field value is chunked. */
-    private static boolean endsWithChunked(byte[] h, int from, int to) {
-        int comma = to - 1;
-        while (comma >= from && h[comma] != ',') {
-            comma--;
-        }
-        int s = comma + 1;
-        while (s < to && (h[s] == ' ' || h[s] == '\t')) {
-            s++;
-        }
-        return to - s == 7 && is(h, s, "chunked");
     }
 
     /** Whether {@code h} holds {@code lowerName} at {@code at}, ignoring ASCII case. */

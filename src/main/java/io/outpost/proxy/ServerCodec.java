@@ -25,7 +25,8 @@ import java.util.List;
  * stricter than Netty's {@code HttpServerCodec} where that matters at an edge: a request carrying
  * both {@code Transfer-Encoding} and {@code Content-Length}, or {@code Content-Length} twice, is
  * refused as malformed (RFC 9112 section 6.3 allows a server to reject it, and a proxy that
- * repairs it instead can be used to smuggle requests past another hop).
+ * repairs it instead can be used to smuggle requests past another hop). So is any
+ * {@code Transfer-Encoding} but a single {@code chunked}: see {@link RequestDecoder#checkCodings}.
  */
 final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.RequestDecoder, ServerCodec.ResponseEncoder> {
 
@@ -62,6 +63,16 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
     static final class SmugglingException extends IllegalArgumentException {
         SmugglingException() {
             super("both Transfer-Encoding and Content-Length are present");
+        }
+    }
+
+    /**
+     * A request whose body is chunked and also coded with something else ({@code gzip, chunked}): it is
+     * well framed, but the gateway does not implement the other coding (RFC 9112 section 6.1: 501).
+     */
+    static final class NotImplementedCodingException extends IllegalArgumentException {
+        NotImplementedCodingException(String codings) {
+            super("Transfer-Encoding " + codings + " is not implemented (only chunked is)");
         }
     }
 
@@ -190,19 +201,15 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
             try {
                 f.parse(h, HeadFields.indexOf(h, (byte) '\n', 0, h.length) + 1);
                 if (f.transferEncoding && f.contentLengthFields > 0) {
+                    // RFC 9112 section 6.1: a server may reject it, and must close the connection either way;
+                    // section 6.3 (3) calls it a likely attempt to smuggle a request.
                     throw new SmugglingException();
                 }
                 if (f.contentLengthFields > 1) {
                     throw new HeadFields.MalformedHeadException("Multiple Content-Length values found");
                 }
-                if (f.transferEncoding && version == HttpVersion.HTTP_1_0) {
-                    // RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
-                    // framing; an HTTP/1.0 hop behind this one would read the chunks differently.
-                    throw new HeadFields.MalformedHeadException("Transfer-Encoding in an HTTP/1.0 request");
-                }
-                if (f.transferEncoding && !f.chunked) {
-                    // RFC 9112 section 6.3: without chunked last, a request body's length is unknowable.
-                    throw new HeadFields.MalformedHeadException("unsupported Transfer-Encoding");
+                if (f.transferEncoding) {
+                    checkCodings(f.codings, version);
                 }
             } catch (RuntimeException e) {
                 // The request line was fine: the refused request is logged with its method and target.
@@ -216,6 +223,39 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
                 expectChunks();
             } else {
                 expectLength(Math.max(f.contentLength, 0), out);
+            }
+        }
+
+        /**
+         * Refuses a request whose {@code Transfer-Encoding} is not {@code chunked} alone: 400 when its framing
+         * is broken or ambiguous (a hop that read it otherwise could be made to see another request in its
+         * body), 501 when it is well framed but also coded with what the gateway does not implement.
+         */
+        private static void checkCodings(TransferCodings codings, HttpVersion version) {
+            if (version == HttpVersion.HTTP_1_0) {
+                // RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+                // framing; an HTTP/1.0 hop behind this one would read the chunks differently.
+                throw new HeadFields.MalformedHeadException("Transfer-Encoding in an HTTP/1.0 request");
+            }
+            if (codings.malformed()) {
+                // RFC 9112 section 6.1 grammar: each coding is a token with optional parameters. An empty
+                // field or element is refused too: hops that skip it and hops that do not disagree.
+                throw new HeadFields.MalformedHeadException("malformed Transfer-Encoding");
+            }
+            if (!codings.lastChunked()) {
+                // RFC 9112 section 6.3 (4): without chunked last, a request body's length can not be
+                // determined; the server must answer 400 and close (whatever the other codings are).
+                throw new HeadFields.MalformedHeadException("Transfer-Encoding does not end in chunked");
+            }
+            if (codings.chunkedCount() > 1) {
+                // RFC 9112 section 6.1: a sender must not apply chunked more than once.
+                throw new HeadFields.MalformedHeadException("chunked listed more than once in Transfer-Encoding");
+            }
+            if (!codings.onlyChunked()) {
+                // RFC 9112 section 6.1: a coding the server does not understand should get 501. The body
+                // is well framed (chunked last), but the gateway decodes none of the others, and passing
+                // it on would need the service to, which the client has no way of knowing.
+                throw new NotImplementedCodingException(codings.others());
             }
         }
 

@@ -98,11 +98,15 @@ class RequestMetricsTest {
                     bad.send("POST /api/x HTTP/1.1\r\nHost: shop\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx");
                     assertThat(bad.read().status()).isEqualTo(400);
                 }
+                try (RawHttp coded = new RawHttp(port)) {
+                    coded.send("PUT /api/x HTTP/1.1\r\nHost: shop\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+                    assertThat(coded.read().status()).isEqualTo(501);
+                }
 
                 HttpResponse<String> scrape = await().atMost(Duration.ofSeconds(5)).until(
                         () -> client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
                                 .build(), HttpResponse.BodyHandlers.ofString()),
-                        r -> r.body().contains("code=\"400\""));
+                        r -> r.body().contains("code=\"400\"") && r.body().contains("code=\"501\""));
                 assertThat(scrape.headers().firstValue("content-type")).contains("text/plain; version=0.0.4; charset=utf-8");
                 String text = scrape.body();
                 assertThat(text)
@@ -115,6 +119,7 @@ class RequestMetricsTest {
                         .contains("outpost_requests_total{code=\"413\",entrypoint=\"web\",method=\"POST\",router=\"upload\",service=\"b\"} 1.0")
                         .contains("outpost_requests_total{code=\"504\",entrypoint=\"web\",method=\"GET\",router=\"late\",service=\"slow\"} 1.0")
                         .contains("outpost_requests_total{code=\"400\",entrypoint=\"web\",method=\"POST\",router=\"\",service=\"\"} 1.0")
+                        .contains("outpost_requests_total{code=\"501\",entrypoint=\"web\",method=\"PUT\",router=\"\",service=\"\"} 1.0")
                         .contains("# TYPE outpost_request_duration_seconds histogram")
                         .contains("outpost_request_duration_seconds_count{code=\"200\",entrypoint=\"web\",router=\"api\",service=\"b\"} 3")
                         .contains("outpost_request_duration_seconds_bucket{code=\"502\",entrypoint=\"web\",router=\"gone\",service=\"dead\",le=\"+Inf\"} 1")

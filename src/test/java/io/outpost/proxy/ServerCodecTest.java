@@ -277,6 +277,30 @@ class ServerCodecTest {
     }
 
     @Test
+    void aCodingTheGatewayDoesNotImplementIsToldApartFromBrokenFraming() {
+        for (String coded : List.of("Transfer-Encoding: gzip, chunked", "Transfer-Encoding: x-custom;a=\"1,2\"\t, chunked",
+                "Transfer-Encoding: gzip\r\nTransfer-Encoding: CHUNKED")) {
+            EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec());
+            ch.writeInbound(bytes("POST /a HTTP/1.1\r\n" + coded + "\r\n\r\n0\r\n\r\n"));
+            HttpRequest r = ch.readInbound();
+            assertThat(r.decoderResult().cause()).as(coded)
+                    .isInstanceOf(ServerCodec.NotImplementedCodingException.class)
+                    .hasMessageContaining(coded.contains("x-custom") ? "x-custom" : "gzip");
+            ch.finishAndReleaseAll();
+        }
+        for (String broken : List.of("gzip", "chunked, gzip", "chunked, chunked", "gzip, chunked\r\nTransfer-Encoding: chunked",
+                "", ", chunked", "gzip, , chunked", "gzip;, chunked", "gzip;a=\"1, chunked", "chunked;a=1", "gzip chunked")) {
+            EmbeddedChannel ch = new EmbeddedChannel(new ServerCodec());
+            ch.writeInbound(bytes("POST /a HTTP/1.1\r\nTransfer-Encoding: " + broken + "\r\n\r\n0\r\n\r\n"));
+            HttpRequest r = ch.readInbound();
+            assertThat(r.decoderResult().cause()).as(broken).isInstanceOf(HeadFields.MalformedHeadException.class);
+            ch.finishAndReleaseAll();
+        }
+        assertThat(((HttpRequest) receive("POST /a HTTP/1.1\r\nTransfer-Encoding:  Chunked \r\n\r\n").get(0))
+                .decoderResult().isSuccess()).isTrue();
+    }
+
+    @Test
     void aHeadRefusedAfterItsRequestLineKeepsThatLine() {
         for (String bad : List.of("POST /a?b=1 HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
                 "POST /a?b=1 HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
