@@ -50,7 +50,8 @@ public final class OutboundClient implements AutoCloseable {
 
     /**
      * What became of one request: a status ({@code 0} = not reached), headers and body, of which at
-     * most {@code maxResponseBytes} are kept ({@code truncated} when there was more).
+     * most {@code maxResponseBytes} are kept. {@code truncated} when the body is not all there: it was
+     * longer ({@code cause} null), or it broke off after the head ({@code cause} says how).
      */
     public record Result(int status, List<Map.Entry<String, String>> headers, byte[] body, boolean truncated,
                          Throwable cause) {
@@ -378,7 +379,7 @@ public final class OutboundClient implements AutoCloseable {
             channel.close();
             if (status > 0) {
                 // The head arrived: the peer processed the request; only its body was cut short.
-                p.complete(new Result(status, headers, body.toByteArray(), truncated, null));
+                p.complete(new Result(status, headers, body.toByteArray(), true, cause));
             } else {
                 p.complete(Result.notReached(cause));
             }

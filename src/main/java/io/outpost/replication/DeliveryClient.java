@@ -24,22 +24,32 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class DeliveryClient implements AutoCloseable {
 
-    /** What became of one delivery: a status ({@code 0} = not reached), headers and (capped) body. */
-    record Result(int status, List<Header> headers, byte[] body, Throwable cause) {
+    /**
+     * What became of one delivery: a status ({@code 0} = not reached), headers and body. {@code incomplete}
+     * is null when the body is whole, else why it is not: it exceeded the limit held in memory, or broke off.
+     */
+    record Result(int status, List<Header> headers, byte[] body, String incomplete, Throwable cause) {
         static Result notReached(Throwable cause) {
-            return new Result(0, List.of(), new byte[0], cause);
+            return new Result(0, List.of(), new byte[0], null, cause);
         }
 
         boolean reached() {
             return status > 0;
         }
 
-        static Result of(OutboundClient.Result r) {
+        static Result of(OutboundClient.Result r, int maxResponseBytes) {
             List<Header> headers = new ArrayList<>(r.headers().size());
             for (Map.Entry<String, String> h : r.headers()) {
                 headers.add(new Header(h.getKey(), h.getValue()));
             }
-            return new Result(r.status(), headers, r.body(), r.cause());
+            String incomplete = !r.truncated() ? null
+                    : r.cause() == null ? "exceeded the limit of " + size(maxResponseBytes) + " held in memory"
+                    : "broke off after " + r.body().length + " bytes (" + r.cause() + ")";
+            return new Result(r.status(), headers, r.body(), incomplete, r.cause());
+        }
+
+        private static String size(int bytes) {
+            return bytes % (1024 * 1024) == 0 ? bytes / (1024 * 1024) + " MiB" : bytes + " bytes";
         }
     }
 
@@ -51,10 +61,12 @@ final class DeliveryClient implements AutoCloseable {
     }
 
     private final OutboundClient client;
+    private final int maxResponseBytes;
     private volatile Targets targets = new Targets(null, new ConcurrentHashMap<>());
 
     DeliveryClient(Transport transport, int maxResponseBytes) {
         this.client = new OutboundClient(transport, maxResponseBytes);
+        this.maxResponseBytes = maxResponseBytes;
     }
 
     /** Sets the connect and response-head timeouts of later deliveries. */
@@ -73,7 +85,7 @@ final class DeliveryClient implements AutoCloseable {
      */
     CompletableFuture<Result> send(Endpoint endpoint, Entry entry, String kind, EventLoop loop) {
         return client.send(targets.of(endpoint), alloc -> request(alloc, endpoint, entry, kind), loop)
-                .thenApply(Result::of);
+                .thenApply(r -> Result.of(r, maxResponseBytes));
     }
 
     /**

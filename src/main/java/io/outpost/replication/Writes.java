@@ -250,11 +250,14 @@ final class Writes {
                 headers.add(h);
             }
         }
-        // One record: the answer, the commit and the response for retries become durable together.
-        StoredResponse stored = StoredResponse.of(result.status(), headers, result.body());
+        // One record: the answer, the commit and the response for retries become durable together. An answer
+        // that is not all there is stored without its body, marked so, as one over StoredResponse.MAX_BODY is.
+        StoredResponse stored = result.incomplete() == null ? StoredResponse.of(result.status(), headers, result.body())
+                : new StoredResponse(result.status(), headers, new byte[0], true);
         CompletableFuture<Void> settled = durably(() -> journal.settle(entry.sequence(), r.name(), result.status(),
                 stored), "answer", entry, RETRY_FIRST_MILLIS);
-        Answer answer = new Answer(result.status(), headers, result.body(), false);
+        Answer answer = result.incomplete() == null ? new Answer(result.status(), headers, result.body(), false)
+                : incomplete(entry, r, result);
         settling.put(entry.sessionKey(), r.name());
         reply.complete(answer);
         return settled.handle((v, e) -> {
@@ -268,6 +271,28 @@ final class Writes {
             replicator.committed(entry.sessionKey(), r.name());
             return answer;
         });
+    }
+
+    /**
+     * The answer when the replica's is not all there: nothing of it has reached the client yet, so the client
+     * gets 502 rather than a body cut short that would pass for complete. The replica did process the write
+     * (its head came), so it stays committed, and the reason says so and how to get the stored status.
+     */
+    private Answer incomplete(Entry entry, Replica r, DeliveryClient.Result result) {
+        String reason = "the answer of replica " + r.name() + " to the write (status " + result.status() + ") "
+                + result.incomplete() + "; the write was applied and reaches every replica; a retry with "
+                + "Idempotency-Key " + entry.idempotencyKey() + " gets that status without the body";
+        log.warn("service {}: request {}: {}", service, requestId(entry), reason);
+        return Answer.error(HttpResponseStatus.BAD_GATEWAY, reason);
+    }
+
+    private static String requestId(Entry entry) {
+        for (Header h : entry.headers()) {
+            if (h.name().equalsIgnoreCase("X-Request-Id")) {
+                return h.value();
+            }
+        }
+        return "-";
     }
 
     /**

@@ -56,6 +56,8 @@ final class ReplicaServer implements AutoCloseable {
     private volatile int rejectStatus = 409;
     private volatile long slowMillis;
     private volatile int readStatus;
+    private volatile String largePrefix = "\0";
+    private volatile int largeBytes;
 
     /** Null for plain HTTP. */
     private final SSLContext ssl;
@@ -137,6 +139,12 @@ final class ReplicaServer implements AutoCloseable {
         readStatus = status;
     }
 
+    /** Answers writes under a path prefix (after applying them as usual) with a body of {@code bytes} bytes. */
+    void answerLarge(String prefix, int bytes) {
+        largeBytes = bytes;
+        largePrefix = prefix;
+    }
+
     /** Applies every write again. */
     void acceptAll() {
         rejectPrefix = "\0";
@@ -213,6 +221,10 @@ final class ReplicaServer implements AutoCloseable {
                 state.computeIfAbsent(session, s -> new CopyOnWriteArrayList<>()).add(body);
             }
             ex.getResponseHeaders().set("X-Replica", name);
+            if (!conflict && ex.getRequestURI().getPath().startsWith(largePrefix)) {
+                respond(ex, 201, "x".repeat(largeBytes));
+                return;
+            }
             respond(ex, conflict ? rejectStatus : 201, "{\"replica\":\"" + name + "\",\"body\":\"" + body + "\"}");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

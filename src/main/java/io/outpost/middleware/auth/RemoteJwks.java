@@ -141,8 +141,8 @@ final class RemoteJwks implements KeySource {
                 } else if (answer.status() != 200) {
                     log.warn("JWKS {}: status {}, keeping {} cached keys", url, answer.status(), keys.entries().size());
                 } else if (answer.truncated()) {
-                    log.warn("JWKS {}: answer larger than {} bytes, keeping {} cached keys", url, MAX_BODY,
-                            keys.entries().size());
+                    log.warn("JWKS {}: answer {}, keeping {} cached keys", url, answer.cause() == null
+                            ? "larger than " + MAX_BODY + " bytes" : "broke off: " + answer.cause(), keys.entries().size());
                 } else {
                     result = KeySet.of(JWKSet.parse(new String(answer.body(), StandardCharsets.UTF_8)));
                     keys = result;
