@@ -30,9 +30,13 @@ import org.junit.jupiter.api.Test;
 class MalformedStreamFuzzTest {
 
     private static final long SEED = 0xF022_0001L;
-    /** The failures the gateway answers as malformed requests (400), or with 414 and 431. */
+    /**
+     * The failures the gateway answers as malformed requests (400), with 414 and 431, or with 501 (a transfer
+     * coding it does not implement).
+     */
     private static final Set<Class<?>> REFUSALS = Set.of(HeadFields.MalformedHeadException.class,
-            ServerCodec.SmugglingException.class, TooLongHttpLineException.class, TooLongHttpHeaderException.class);
+            ServerCodec.SmugglingException.class, TooLongHttpLineException.class, TooLongHttpHeaderException.class,
+            ServerCodec.NotImplementedCodingException.class);
 
     @Test
     void damagedRequestStreamsAreDecodedWithinTheFramingRulesOrRefused() {
