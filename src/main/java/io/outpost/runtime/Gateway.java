@@ -32,8 +32,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,8 +88,8 @@ public final class Gateway implements AutoCloseable {
     private final EventLoopGroup loops;
     private final GatewayContext context;
     private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
-    /** Replaced snapshots whose in-flight requests may still run; closed 30 s after, or at shutdown. */
-    private final Set<GatewayRuntime> retiring = ConcurrentHashMap.newKeySet();
+    /** Replaced snapshots whose in-flight requests may still run; closed after a grace period, or at shutdown. */
+    private final Retirement retirement;
     private final FileProvider provider;
     private final TlsRuntime tls;
     private final GatewayMeters meters = new GatewayMeters(runtime::get);
@@ -133,6 +131,7 @@ public final class Gateway implements AutoCloseable {
                 90_000);
         meters.record(context);
         this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
+        this.retirement = new Retirement(scheduler, options.clock(), Retirement.GRACE, Retirement.SWEEP);
         this.provider = FileProvider.builder(file, this::apply).loader(new ConfigLoader(RuleChecker.installed())).build();
     }
 
@@ -250,7 +249,7 @@ public final class Gateway implements AutoCloseable {
         meters.sweep(next);
         if (previous != null) {
             // In-flight requests finish on the snapshot they started with; its services stop later.
-            retire(previous);
+            retirement.retire(previous);
         }
         log.info("configuration applied: {} routers, {} services", config.http().routers().size(),
                 config.http().services().size());
@@ -296,22 +295,6 @@ public final class Gateway implements AutoCloseable {
         if (old != null) {
             old.close();
         }
-    }
-
-    private void retire(GatewayRuntime previous) {
-        retiring.add(previous);
-        Thread t = new Thread(() -> {
-            try {
-                Thread.sleep(Duration.ofSeconds(30).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            if (retiring.remove(previous)) {
-                previous.close();
-            }
-        }, "outpost-retire");
-        t.setDaemon(true);
-        t.start();
     }
 
     Warmup.Report warmup() {
@@ -382,11 +365,7 @@ public final class Gateway implements AutoCloseable {
         }
         // Snapshots replaced shortly before still share journals (replicated services): close them now,
         // so that every journal is closed (and unlocked) when the gateway has stopped.
-        for (GatewayRuntime old : List.copyOf(retiring)) {
-            if (retiring.remove(old)) {
-                old.close();
-            }
-        }
+        retirement.close();
         if (accessLog != null) {
             accessLog.close();
         }
