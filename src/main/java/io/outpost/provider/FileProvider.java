@@ -152,11 +152,7 @@ public final class FileProvider implements ConfigProvider {
         try {
             while (running) {
                 if (changeSignalled(pollInterval) || stampChanged()) {
-                    // Let the writer finish: wait until the file has been quiet for one debounce period,
-                    // but not forever for a file that is written all the time.
-                    for (int i = 0; i < MAX_DEBOUNCES && running && changeSignalled(debounce); i++) {
-                        log.trace("{} is still changing", file);
-                    }
+                    awaitQuiet();
                     if (running) {
                         reloadOrLog();
                     }
@@ -166,6 +162,36 @@ public final class FileProvider implements ConfigProvider {
             // close() was called
         } catch (RuntimeException e) {
             log.error("configuration watcher for {} stopped", file, e);
+        }
+    }
+
+    /**
+     * Lets the writer finish: returns once neither an event about the file nor a change of its stamp has
+     * come for one debounce period, but within {@value #MAX_DEBOUNCES} periods for a file written all the
+     * time. One save often comes as several events (truncate then write, or a temporary file renamed over
+     * it), and the stamp can see a save before its event arrives: each is part of the same wait, so the
+     * save is read once. Events about other files in the directory (the temporary file itself, an
+     * editor's backup) neither end nor extend the wait; ending it early read a save twice.
+     */
+    private void awaitQuiet() throws InterruptedException {
+        long period = debounce.toNanos();
+        long start = System.nanoTime();
+        long lastChange = start;
+        FileStamp seen = FileStamp.of(file);
+        while (running) {
+            long now = System.nanoTime();
+            long quietLeft = lastChange + period - now;
+            long budgetLeft = start + MAX_DEBOUNCES * period - now;
+            if (quietLeft <= 0 || budgetLeft <= 0) {
+                return;
+            }
+            boolean event = changeSignalled(Duration.ofNanos(Math.min(quietLeft, budgetLeft)));
+            FileStamp stamp = FileStamp.of(file);
+            if (event || !Objects.equals(stamp, seen)) {
+                log.trace("{} is still changing", file);
+                lastChange = System.nanoTime();
+                seen = stamp;
+            }
         }
     }
 
@@ -183,13 +209,16 @@ public final class FileProvider implements ConfigProvider {
         }
     }
 
-    /** Waits up to {@code timeout} for a watch event about our file; true if one came. */
+    /**
+     * Waits up to {@code timeout} for watch events; true if one was about our file. Returns early, with
+     * false, on events about other files only.
+     */
     private boolean changeSignalled(Duration timeout) throws InterruptedException {
         if (watcher == null) {
-            Thread.sleep(timeout.toMillis());
+            TimeUnit.NANOSECONDS.sleep(timeout.toNanos());
             return false;
         }
-        WatchKey key = watcher.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        WatchKey key = watcher.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
         if (key == null) {
             return false;
         }
@@ -304,7 +333,7 @@ public final class FileProvider implements ConfigProvider {
         private final Path file;
         private final Consumer<OutpostConfig> listener;
         private ConfigLoader loader = new ConfigLoader();
-        private Duration debounce = Duration.ofMillis(50);
+        private Duration debounce = Duration.ofMillis(100);
         private Duration pollInterval = Duration.ofMillis(250);
         private boolean useWatchService = true;
         private Consumer<Reload> onReload = reload -> { };
@@ -320,7 +349,10 @@ public final class FileProvider implements ConfigProvider {
             return this;
         }
 
-        /** How long the file must be quiet before it is read (default 50ms). */
+        /**
+         * How long the file must be quiet before it is read (default 100ms): long enough for the events of
+         * one save to arrive together, short enough that a change serves well within a second.
+         */
         public Builder debounce(Duration debounce) {
             if (debounce.isNegative() || debounce.isZero()) {
                 throw new IllegalArgumentException("debounce: " + debounce + " (expected: > 0)");

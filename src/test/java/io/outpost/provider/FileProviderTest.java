@@ -79,6 +79,26 @@ class FileProviderTest {
     }
 
     @Test
+    void aSaveWrittenInStepsIsReadOnceWhenItIsDone() throws IOException {
+        file = Files.writeString(dir.resolve("outpost.yaml"), config(18080));
+        Duration quiet = Duration.ofSeconds(1);
+        provider = FileProvider.builder(file, pushed::add).debounce(quiet).onReload(reloads::add).build();
+        provider.start();
+
+        // A writer saves in steps; meanwhile another file in the directory changes (an editor's backup).
+        Files.writeString(file, config(18081));
+        await().during(Duration.ofMillis(200)).atMost(quiet).until(() -> reloads.size() == 1);
+        Files.writeString(dir.resolve("outpost.yaml~"), config(18080));
+        await("read before the file was quiet").during(Duration.ofMillis(200)).atMost(quiet)
+                .until(() -> reloads.size() == 1);
+        Files.writeString(file, config(18082));
+
+        await().atMost(quiet.multipliedBy(3)).until(() -> pushed.size() >= 2);
+        assertThat(pushed).extracting(FileProviderTest::port).containsExactly(18080, 18082);
+        assertThat(reloads).extracting(Reload::outcome).containsExactly(Outcome.APPLIED, Outcome.APPLIED);
+    }
+
+    @Test
     void anInvalidFileIsIgnoredAndAFixedOneAccepted() throws IOException {
         start(config(18080), true);
 
