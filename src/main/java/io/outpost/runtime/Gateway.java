@@ -32,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,6 +89,7 @@ public final class Gateway implements AutoCloseable {
     private final EventLoopGroup loops;
     private final GatewayContext context;
     private final AtomicReference<GatewayRuntime> runtime = new AtomicReference<>();
+    private final AtomicBoolean stopped = new AtomicBoolean();
     /** Replaced snapshots whose in-flight requests may still run; closed after a grace period, or at shutdown. */
     private final Retirement retirement;
     private final FileProvider provider;
@@ -350,8 +352,14 @@ public final class Gateway implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Stops accepting, drains in-flight requests for up to the entry points' grace timeout, then stops. */
+    /**
+     * Stops accepting, drains in-flight requests for up to the entry points' grace timeout, then stops.
+     * Returns how many requests were still in flight when the grace ran out; a second call does nothing.
+     */
     public int shutdown() {
+        if (!stopped.compareAndSet(false, true)) {
+            return 0;
+        }
         provider.close();
         Duration grace = boundConfig == null ? Duration.ZERO : boundConfig.entryPoints().values().stream()
                 .map(EntryPointConfig::graceTimeout).max(Duration::compareTo).orElse(Duration.ZERO);

@@ -2,6 +2,7 @@ package io.outpost.runtime;
 
 import io.outpost.testing.Ports;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
@@ -189,6 +190,13 @@ class GatewayTest {
                         assertThat(e.errors()).extracting(Object::toString).anySatisfy(s ->
                                 assertThat(s).startsWith("entryPoints.web.address"))
                                 .anySatisfy(s -> assertThat(s).startsWith("http.routers.r.service")));
+    }
+
+    @Test
+    void closingTwiceIsHarmless() {
+        gateway.close();
+        assertThatCode(gateway::close).doesNotThrowAnyException();
+        assertThat(gateway.shutdown()).isZero();
     }
 
 }
