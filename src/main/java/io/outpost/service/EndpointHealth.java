@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * How {@code /api/services} shows the active health of an endpoint, the same for every kind of service
- * (the dashboard reads it): {@code state} is {@code healthy} or {@code unhealthy} with {@code since} and the
- * last error seen while a health check watches the endpoint, and {@code unchecked} when none is configured.
+ * (the dashboard reads it): {@code state} is {@code healthy} or {@code unhealthy} with {@code since} while a
+ * health check watches the endpoint, and {@code unchecked} when none is configured; {@code lastError} is there
+ * only while it explains the state (see {@link HealthCheckState#lastError}), never beside a recovered endpoint.
  * Beside it, each service shows {@code healthy}: whether it may use the endpoint now, which also weighs
  * outlier ejection for a load balancer.
  */

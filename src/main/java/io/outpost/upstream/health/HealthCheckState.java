@@ -6,6 +6,11 @@ package io.outpost.upstream.health;
  * {@code healthyThreshold} consecutive good ones, so one lost probe does not flap an endpoint.
  * Each result reports whether it changed the verdict, started counting towards a change
  * (pending), or did nothing. Thread-safe: results may arrive on HTTP client threads.
+ *
+ * <p>The last error describes the present, as Envoy's health flags and Traefik's server status do: it
+ * stays while the endpoint is unhealthy (or healthy with its latest check failed) and goes once the
+ * endpoint is healthy and a check has passed, so the admin API never shows a recovered endpoint with
+ * an old error. The log keeps the history: each change of verdict is logged with its error.
  */
 public final class HealthCheckState {
 
@@ -48,12 +53,14 @@ public final class HealthCheckState {
         consecutiveFailures = 0;
         if (healthy) {
             consecutiveSuccesses = 0;
+            lastError = null;
             return Transition.UNCHANGED;
         }
         if (++consecutiveSuccesses >= healthyThreshold) {
             healthy = true;
             consecutiveSuccesses = 0;
             lastTransitionNanos = nowNanos;
+            lastError = null;
             return Transition.CHANGED;
         }
         return Transition.PENDING;
@@ -85,7 +92,10 @@ public final class HealthCheckState {
         return lastTransitionNanos;
     }
 
-    /** The most recent failure's description, or {@code null} if no check has failed. */
+    /**
+     * The most recent failure's description while it still explains the state: the endpoint is unhealthy,
+     * or its latest check failed; {@code null} once it is healthy and a check has passed since.
+     */
     public synchronized String lastError() {
         return lastError;
     }

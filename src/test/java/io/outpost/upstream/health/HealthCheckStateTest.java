@@ -35,6 +35,24 @@ class HealthCheckStateTest {
     }
 
     @Test
+    void theLastErrorExplainsTheVerdictAndGoesWhenTheEndpointIsHealthyAgain() {
+        HealthCheckState s = new HealthCheckState(2, 2, true, 0);
+        assertThat(s.onFailure(1, "timeout")).isEqualTo(PENDING);
+        assertThat(s.lastError()).isEqualTo("timeout");   // healthy, but its latest check failed
+        assertThat(s.onSuccess(2)).isEqualTo(UNCHANGED);
+        assertThat(s.lastError()).isNull();
+
+        s.onFailure(3, "status 503");
+        assertThat(s.onFailure(4, "status 500")).isEqualTo(CHANGED);
+        assertThat(s.onSuccess(5)).isEqualTo(PENDING);
+        assertThat(s.lastError()).isEqualTo("status 500");   // still unhealthy: the error still explains why
+        assertThat(s.onSuccess(6)).isEqualTo(CHANGED);
+        assertThat(s.healthy()).isTrue();
+        assertThat(s.lastError()).isNull();
+        assertThat(s).hasToString("healthy");
+    }
+
+    @Test
     void thresholdOfOneFlipsAtOnce() {
         HealthCheckState s = new HealthCheckState(1, 1, false, 0);
         assertThat(s.healthy()).isFalse();
