@@ -6,25 +6,29 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One replica of a replicated service as the gateway sees it at run time: its place in the priority
- * order, its endpoints (with their active health), whether an operator paused it, and how deliveries
- * to it are going. It outlives configuration reloads; {@link #reconfigure} swaps the endpoints.
+ * order, its endpoints (with their active health), whether an operator paused it, how deliveries
+ * to it are going and whether reads should skip it. It outlives configuration reloads; {@link #reconfigure}
+ * swaps the endpoints.
  */
 final class Replica {
 
     private final String name;
     private final DeliveryHealth delivery;
     private final RateMeter replays;
+    private final ReadHealth reads;
     private final AtomicInteger next = new AtomicInteger();
     private volatile int priority;
     private volatile List<Endpoint> endpoints;
     private volatile boolean paused;
 
-    Replica(String name, int priority, List<Endpoint> endpoints, DeliveryHealth delivery, RateMeter replays) {
+    Replica(String name, int priority, List<Endpoint> endpoints, DeliveryHealth delivery, RateMeter replays,
+            ReadHealth reads) {
         this.name = name;
         this.priority = priority;
         this.endpoints = List.copyOf(endpoints);
         this.delivery = delivery;
         this.replays = replays;
+        this.reads = reads;
     }
 
     String name() {
@@ -50,6 +54,10 @@ final class Replica {
 
     RateMeter replays() {
         return replays;
+    }
+
+    ReadHealth reads() {
+        return reads;
     }
 
     boolean paused() {

@@ -11,7 +11,8 @@ import java.util.function.Predicate;
 /**
  * Which replica serves a session, and where a request goes if it does not answer. Pure logic over
  * the replicas' state. A replica is eligible to serve a session when it is healthy, not paused and
- * caught up on that session (G5). Among eligible replicas the priority levels share sessions by
+ * caught up on that session (G5); for a read, healthy also means that reads do not skip it
+ * ({@link ReadHealth}), which writes do not consult. Among eligible replicas the priority levels share sessions by
  * Envoy's priority load (health of a level = min(100, factor × eligible%)), and a stable hash of the
  * session picks the level and the replica in it, so a session does not flap.
  */
@@ -35,6 +36,20 @@ final class ReplicaChooser {
     }
 
     static Plan plan(List<Replica> replicas, Predicate<Replica> caughtUp, long sessionHash, double factor) {
+        return plan(replicas, caughtUp, Replica::healthy, sessionHash, factor);
+    }
+
+    /**
+     * The replicas a read may go to, serving one first. One that reads skip counts as unhealthy: it goes after
+     * the healthy ones, so it is still tried when none of them answers rather than failing the read.
+     */
+    static List<Replica> readOrder(List<Replica> replicas, Predicate<Replica> caughtUp, long sessionHash,
+                                   double factor) {
+        return plan(replicas, caughtUp, r -> r.healthy() && !r.reads().skipped(), sessionHash, factor).caughtUp();
+    }
+
+    private static Plan plan(List<Replica> replicas, Predicate<Replica> caughtUp, Predicate<Replica> healthyNow,
+                             long sessionHash, double factor) {
         List<Replica> sorted = new ArrayList<>(replicas);
         sorted.sort(Comparator.comparingInt(Replica::priority));
         TreeMap<Integer, List<Replica>> eligibleByLevel = new TreeMap<>();
@@ -49,7 +64,7 @@ final class ReplicaChooser {
             if (r.paused()) {
                 continue;
             }
-            boolean healthy = r.healthy();
+            boolean healthy = healthyNow.test(r);
             if (caughtUp.test(r)) {
                 if (healthy) {
                     eligible.add(r);

@@ -8,6 +8,7 @@ import io.outpost.journal.Header;
 import io.outpost.proxy.ForwardListener;
 import io.outpost.proxy.ForwardOptions;
 import io.outpost.proxy.ProxyExchange;
+import io.outpost.proxy.RetriedResponse;
 import io.outpost.proxy.UpstreamTarget;
 import io.outpost.tls.UpstreamTls;
 import io.outpost.runtime.BuildContext;
@@ -145,8 +146,8 @@ public final class ReplicatedService implements Service {
 
     private void read(ProxyExchange exchange, String session) {
         long hash = session == null ? ThreadLocalRandom.current().nextLong() : XxHash64.hash(session);
-        List<Replica> order = ReplicaChooser.plan(replication.replicas(), r -> replication.mayServe(r, session), hash,
-                config.overprovisioningFactor()).caughtUp();
+        List<Replica> order = ReplicaChooser.readOrder(replication.replicas(), r -> replication.mayServe(r, session),
+                hash, config.overprovisioningFactor());
         if (order.isEmpty()) {
             exchange.fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "no replica of " + name
                     + " has received every write of this session yet; try again shortly");
@@ -160,10 +161,18 @@ public final class ReplicatedService implements Service {
      * tried when one is not reached, as for a write (G5): a connect failure, a reset, no response head
      * within {@code responseHeader}, or a status in {@code notReachedStatuses}. The last one's answer
      * goes to the client as it is, and only its timeout is answered 504.
+     *
+     * <p>Each attempt tells its replica's {@link ReadHealth} whether the replica was reached: a response head
+     * is an answer, whatever its status (a status in {@code notReachedStatuses} came fast, from a replica that
+     * is there); a connect failure, a reset or a header timeout is a failure.
      */
     private final class Read implements ForwardListener {
         private final List<Replica> order;
         private int at;
+        /** The current attempt was given up on its header timeout rather than for its status. */
+        private boolean timedOut;
+        /** The current attempt's outcome has gone to its replica's read health. */
+        private boolean judged;
 
         Read(List<Replica> order) {
             this.order = order;
@@ -171,6 +180,8 @@ public final class ReplicatedService implements Service {
 
         void next(ProxyExchange exchange, int index) {
             at = index;
+            timedOut = false;
+            judged = false;
             Endpoint e = order.get(index).endpoint();
             exchange.forward(targets.computeIfAbsent(e.id(), id -> UpstreamTarget.of(id, tls)), this, readOptions);
         }
@@ -179,8 +190,22 @@ public final class ReplicatedService implements Service {
             return at + 1 < order.size();
         }
 
+        private void judge(boolean reached) {
+            if (judged) {
+                return;
+            }
+            judged = true;
+            ReadHealth health = order.get(at).reads();
+            if (reached) {
+                health.answered();
+            } else {
+                health.failed();
+            }
+        }
+
         @Override
         public boolean onNotReached(ProxyExchange exchange, UpstreamTarget target, Throwable cause) {
+            judge(cause instanceof RetriedResponse && !timedOut);
             if (!anotherLeft()) {
                 return false;
             }
@@ -196,7 +221,21 @@ public final class ReplicatedService implements Service {
         /** Whatever {@code notReachedStatuses} holds (G5): the list judges only the statuses replicas send. */
         @Override
         public boolean retryTimeout(ProxyExchange exchange, UpstreamTarget target) {
-            return anotherLeft();
+            timedOut = anotherLeft();
+            return timedOut;
+        }
+
+        @Override
+        public void onResponse(ProxyExchange exchange, UpstreamTarget target, int status) {
+            judge(true);
+        }
+
+        /** The last replica's header timeout (-504) and connect failure (-502) end here, not in onNotReached. */
+        @Override
+        public void onEnd(ProxyExchange exchange, UpstreamTarget target, int outcome) {
+            if (outcome == -502 || outcome == -504) {
+                judge(false);
+            }
         }
     }
 

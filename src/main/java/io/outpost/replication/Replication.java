@@ -71,10 +71,11 @@ public final class Replication {
 
     /** Tuning that is not part of the configuration file; tests shorten the timers. */
     public record Options(Duration backoffBase, Duration backoffMax, Duration tick, int lanesPerReplica, int batch,
-                          int deliveryThreads, int maxResponseBytes, Ticker ticker, RandomGenerator random) {
+                          int deliveryThreads, int maxResponseBytes, Ticker ticker, RandomGenerator random,
+                          ReadHealth.Policy reads) {
         public static Options defaults() {
             return new Options(Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofMillis(100), 64, 32, 2,
-                    8 * 1024 * 1024, Ticker.system(), PerThreadRandom.INSTANCE);
+                    8 * 1024 * 1024, Ticker.system(), PerThreadRandom.INSTANCE, ReadHealth.Policy.DEFAULTS);
         }
     }
 
@@ -120,7 +121,8 @@ public final class Replication {
         this.divergences = new Divergences(100, metrics::divergence);
         config.replicas().forEach((name, r) -> replicas.put(name, new Replica(name, r.priority(), endpoints(r, Map.of()),
                 new DeliveryHealth(options.ticker(), new Backoff(options.backoffBase(), options.backoffMax(),
-                        options.random())), new RateMeter(options.ticker()))));
+                        options.random())), new RateMeter(options.ticker()),
+                new ReadHealth(options.ticker(), options.reads()))));
         this.replicaList = List.copyOf(replicas.values());
         this.journalDir = journalDir(service, context);
         Journal opened = null;
@@ -331,15 +333,18 @@ public final class Replication {
     }
 
     private void healthChanged(Endpoint endpoint, boolean healthy) {
-        if (!healthy || replicator == null) {
+        if (!healthy) {
             return;
         }
         for (Replica r : replicaList) {
             if (r.endpoints().contains(endpoint)) {
+                r.reads().healthRestored();
                 r.delivery().healthRestored();
             }
         }
-        context.scheduler().execute(this::tick);
+        if (replicator != null) {
+            context.scheduler().execute(this::tick);
+        }
     }
 
     private static List<Endpoint> endpoints(ServiceConfig.Replica r, Map<String, Endpoint> previous) {
@@ -494,6 +499,11 @@ public final class Replication {
 
     Divergences divergences() {
         return divergences;
+    }
+
+    /** A time of {@link Options#ticker} as the admin API shows it: wall-clock text. */
+    String wallTime(long tickerNanos) {
+        return EndpointHealth.wall(tickerNanos, options.ticker(), context.clock());
     }
 
     /** What the admin API shows of the health checks' verdict on one of the replicas' endpoints. */

@@ -47,6 +47,8 @@ final class ReplicationStatus {
             m.put("replayRate", r.replays().perSecond());
             m.put("paused", r.paused());
             m.put("consecutiveDeliveryFailures", r.delivery().failures());
+            m.put("consecutiveReadFailures", r.reads().failures());
+            r.reads().skippedUntilNanos().ifPresent(until -> m.put("readsSkippedUntil", replication.wallTime(until)));
             List<Object> endpoints = new ArrayList<>();
             for (Endpoint e : r.endpoints()) {
                 Map<String, Object> endpoint = new LinkedHashMap<>();

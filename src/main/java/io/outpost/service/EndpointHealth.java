@@ -44,7 +44,7 @@ public final class EndpointHealth {
     }
 
     /** A ticker time as wall-clock text, through the offset between the two clocks now. */
-    static String wall(long tickerNanos, Ticker ticker, Clock clock) {
+    public static String wall(long tickerNanos, Ticker ticker, Clock clock) {
         long deltaMillis = (tickerNanos - ticker.nanos()) / 1_000_000;
         return Instant.ofEpochMilli(clock.millis() + deltaMillis).toString();
     }

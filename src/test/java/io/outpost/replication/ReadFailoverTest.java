@@ -3,7 +3,13 @@ package io.outpost.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.outpost.config.ServiceConfig;
+import io.outpost.runtime.BuildContext;
+import io.outpost.runtime.Gateway;
+import io.outpost.runtime.ServiceFactory;
+import io.outpost.service.Service;
 import io.outpost.testing.Ports;
+import io.outpost.upstream.FakeTicker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -11,9 +17,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +71,9 @@ class ReadFailoverTest {
         assertThat(none.statusCode()).isEqualTo(504);
         assertThat(none.body()).contains("no response from").contains(h.edge.url());
         assertThat(noneMillis).isGreaterThanOrEqualTo(2 * HEADER_TIMEOUT_MILLIS - 50);   // both were waited for
+        // Both reads' timeouts count against the replicas, the last one's 504 included.
+        assertThat(h.replica("cloud").get("consecutiveReadFailures").asInt()).isEqualTo(2);
+        assertThat(h.replica("edge").get("consecutiveReadFailures").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -122,6 +133,96 @@ class ReadFailoverTest {
         HttpResponse<String> timedOut = h.get("till-5", "/state");
         assertThat(timedOut.statusCode()).as(timedOut.body()).isEqualTo(200);
         assertThat(timedOut.headers().firstValue("X-Replica")).hasValue("edge");
+    }
+
+    @Test
+    void aReplicaThatHangsThreeReadsInARowIsSkippedByReadsUntilItsBackOffHasPassed() throws Exception {
+        FakeTicker ticker = new FakeTicker();
+        try (HangingReplica hung = new HangingReplica()) {
+            h = new Harness(dir);
+            h.cloudUrl = hung.url();
+            h.options = new Gateway.Options(2, Clock.systemUTC(), new ServiceFactory() {
+                @Override
+                public Service create(String name, ServiceConfig config, BuildContext context) {
+                    Replication.Options d = Replication.Options.defaults();
+                    return ReplicatedService.create(name, (ServiceConfig.Replicated) config, context,
+                            new Replication.Options(d.backoffBase(), d.backoffMax(), d.tick(), d.lanesPerReplica(),
+                                    d.batch(), d.deliveryThreads(), d.maxResponseBytes(), ticker, d.random(),
+                                    ReadHealth.Policy.DEFAULTS));
+                }
+            });
+            h.start();
+
+            for (int i = 1; i <= 3; i++) {
+                assertThat(edgeRead()).isGreaterThanOrEqualTo(HEADER_TIMEOUT_MILLIS - 50);
+                assertThat(hung.accepted.get()).isEqualTo(i);   // the cloud, first in priority, was asked each time
+            }
+            var cloud = h.replica("cloud");
+            assertThat(cloud.get("consecutiveReadFailures").asInt()).isEqualTo(3);
+            assertThat(cloud.has("readsSkippedUntil")).isTrue();
+
+            // Skipped: the edge answers at once, and the cloud sees no connection.
+            assertThat(edgeRead()).isLessThan(HEADER_TIMEOUT_MILLIS - 50);
+            assertThat(edgeRead()).isLessThan(HEADER_TIMEOUT_MILLIS - 50);
+            assertThat(hung.accepted.get()).isEqualTo(3);
+
+            ticker.advance(Duration.ofSeconds(30));   // the first back-off has passed: the cloud is tried again
+            assertThat(h.replica("cloud").has("readsSkippedUntil")).isFalse();
+            assertThat(edgeRead()).isGreaterThanOrEqualTo(HEADER_TIMEOUT_MILLIS - 50);
+            assertThat(hung.accepted.get()).isEqualTo(4);
+            // It failed its trial: skipped again at once.
+            assertThat(edgeRead()).isLessThan(HEADER_TIMEOUT_MILLIS - 50);
+            assertThat(hung.accepted.get()).isEqualTo(4);
+            assertThat(h.replica("cloud").get("consecutiveReadFailures").asInt()).isEqualTo(4);
+            assertThat(h.replica("edge").get("consecutiveReadFailures").asInt()).isZero();
+        }
+    }
+
+    /** Reads session till-6, asserts the edge answered, and returns how long the read took in milliseconds. */
+    private long edgeRead() throws Exception {
+        long t0 = System.nanoTime();
+        HttpResponse<String> read = h.get("till-6", "/state");
+        long millis = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+        assertThat(read.headers().firstValue("X-Replica")).hasValue("edge");
+        return millis;
+    }
+
+    /** A replica that accepts connections, counts them, and never answers: it holds each until closed. */
+    private static final class HangingReplica implements AutoCloseable {
+        final AtomicInteger accepted = new AtomicInteger();
+        private final List<Socket> held = new CopyOnWriteArrayList<>();
+        private final ServerSocket server;
+
+        HangingReplica() throws IOException {
+            server = new ServerSocket(Ports.free(), 50, InetAddress.getLoopbackAddress());
+            Thread t = new Thread(this::accept, "hanging-replica");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        String url() {
+            return "http://127.0.0.1:" + server.getLocalPort();
+        }
+
+        private void accept() {
+            while (!server.isClosed()) {
+                try {
+                    held.add(server.accept());
+                    accepted.incrementAndGet();
+                } catch (IOException e) {
+                    return;   // closed
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : held) {
+                s.close();
+            }
+        }
     }
 
     /** A replica that reads each request head and then resets the connection (RST) without answering. */

@@ -67,7 +67,8 @@ public final class ReplayBenchmark {
             Replica cloud = new Replica("cloud", 0,
                     List.of(Endpoint.of("http://127.0.0.1:" + replica.getAddress().getPort())),
                     new DeliveryHealth(System::nanoTime, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1),
-                            new SplittableRandom(1))), new RateMeter(System::nanoTime));
+                            new SplittableRandom(1))), new RateMeter(System::nanoTime),
+                    new ReadHealth(System::nanoTime, ReadHealth.Policy.DEFAULTS));
             ReplicationMetrics metrics = new ReplicationMetrics(new SimpleMeterRegistry(), "bench");
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = new Replicator(journal, List.of(cloud), client, loops, loops, ForkJoinPool.commonPool(),

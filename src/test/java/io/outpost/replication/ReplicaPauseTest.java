@@ -146,6 +146,7 @@ class ReplicaPauseTest {
     private static Replica replica(String name, int priority, String url) {
         return new Replica(name, priority, List.of(Endpoint.of(url)), new DeliveryHealth(System::nanoTime,
                 new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), new SplittableRandom(1))),
-                new RateMeter(System::nanoTime));
+                new RateMeter(System::nanoTime),
+                new ReadHealth(System::nanoTime, ReadHealth.Policy.DEFAULTS));
     }
 }

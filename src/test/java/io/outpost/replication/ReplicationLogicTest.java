@@ -32,7 +32,8 @@ class ReplicationLogicTest {
         RandomGenerator random = new SplittableRandom(7);
         return new Replica(name, priority, List.of(Endpoint.of("http://127.0.0.1:1" + priority + name.length())),
                 new DeliveryHealth(now::get, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), random)),
-                new RateMeter(now::get));
+                new RateMeter(now::get),
+                new ReadHealth(now::get, ReadHealth.Policy.DEFAULTS));
     }
 
     @Test
@@ -51,6 +52,55 @@ class ReplicationLogicTest {
         cloud.paused(false);
         cloud.delivery().failed();                                           // deliveries failing: last resort
         assertThat(ReplicaChooser.plan(all, r -> true, 42, 1.4).caughtUp()).containsExactly(edge, cloud);
+    }
+
+    @Test
+    void readsSkipAReplicaAfterThreeFailuresInARowForABackOffThatGrowsUntilItAnswers() {
+        Replica cloud = replica("cloud", 0);
+        Replica edge = replica("edge", 1);
+        List<Replica> all = List.of(edge, cloud);
+        ReadHealth reads = cloud.reads();
+
+        reads.failed();
+        reads.failed();
+        reads.answered();                                                    // an answer breaks the run
+        reads.failed();
+        reads.failed();
+        assertThat(reads.skipped()).isFalse();
+        assertThat(ReplicaChooser.readOrder(all, r -> true, 42, 1.4)).containsExactly(cloud, edge);
+
+        reads.failed();                                                      // the third in a row
+        assertThat(reads.skipped()).isTrue();
+        assertThat(reads.skippedUntilNanos()).hasValue(now.get() + Duration.ofSeconds(30).toNanos());
+        // Still tried when the others do not answer; writes do not consult it.
+        assertThat(ReplicaChooser.readOrder(all, r -> true, 42, 1.4)).containsExactly(edge, cloud);
+        assertThat(ReplicaChooser.plan(all, r -> true, 42, 1.4).caughtUp()).containsExactly(cloud, edge);
+
+        now.addAndGet(Duration.ofSeconds(30).toNanos());
+        assertThat(ReplicaChooser.readOrder(all, r -> true, 42, 1.4)).containsExactly(cloud, edge);
+        reads.failed();                                                      // the trial fails: skipped again, longer
+        assertThat(reads.skippedUntilNanos()).hasValue(now.get() + Duration.ofSeconds(60).toNanos());
+        now.addAndGet(Duration.ofSeconds(59).toNanos());
+        assertThat(reads.skipped()).isTrue();
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        assertThat(reads.skipped()).isFalse();
+
+        reads.answered();
+        assertThat(reads.failures()).isZero();
+        reads.failed();
+        assertThat(reads.skipped()).isFalse();                               // the count starts again
+    }
+
+    @Test
+    void aReadSkipNeverExceedsTheMaximum() {
+        ReadHealth reads = new ReadHealth(now::get, new ReadHealth.Policy(1, Duration.ofSeconds(30),
+                Duration.ofSeconds(300)));
+        for (int i = 0; i < 20; i++) {
+            reads.failed();
+        }
+        assertThat(reads.skippedUntilNanos()).hasValue(now.get() + Duration.ofSeconds(300).toNanos());
+        reads.healthRestored();                                              // an active check saw it come back
+        assertThat(reads.skipped()).isFalse();
     }
 
     @Test

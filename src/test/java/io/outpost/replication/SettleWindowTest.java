@@ -130,7 +130,8 @@ class SettleWindowTest {
             };
             Replica cloud = new Replica("cloud", 0, List.of(Endpoint.of(cloudServer.url())),
                     new DeliveryHealth(System::nanoTime, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1),
-                            noJitter)), new RateMeter(System::nanoTime));
+                            noJitter)), new RateMeter(System::nanoTime),
+                    new ReadHealth(System::nanoTime, ReadHealth.Policy.DEFAULTS));
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = new Replicator(journal, List.of(cloud), client, loops, loops,
                     ForkJoinPool.commonPool(), new ReplicationMetrics(new SimpleMeterRegistry(), "pos"),
@@ -201,7 +202,8 @@ class SettleWindowTest {
     private static Replica replica(String name, int priority, String url) {
         return new Replica(name, priority, List.of(Endpoint.of(url)), new DeliveryHealth(System::nanoTime,
                 new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1), new SplittableRandom(1))),
-                new RateMeter(System::nanoTime));
+                new RateMeter(System::nanoTime),
+                new ReadHealth(System::nanoTime, ReadHealth.Policy.DEFAULTS));
     }
 
     /** The journal, whose settle records are written only once {@code fsync} completes. */

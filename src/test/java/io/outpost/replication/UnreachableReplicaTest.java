@@ -50,7 +50,8 @@ class UnreachableReplicaTest {
                 cloudServer.down();
                 Replica cloud = new Replica("cloud", 0, List.of(Endpoint.of(cloudServer.url())),
                         new DeliveryHealth(System::nanoTime, new Backoff(Duration.ofMillis(1), Duration.ofMillis(1),
-                                new SplittableRandom(1))), new RateMeter(System::nanoTime));
+                                new SplittableRandom(1))), new RateMeter(System::nanoTime),
+                        new ReadHealth(System::nanoTime, ReadHealth.Policy.DEFAULTS));
                 Replicator replicator = new Replicator(journal, List.of(cloud), client, new SessionLoops(group),
                         new SessionLoops(group), ForkJoinPool.commonPool(), new ReplicationMetrics(registry, "pos"),
                         new Divergences(10, r -> { }), Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
@@ -71,7 +72,8 @@ class UnreachableReplicaTest {
                 cloudServer.up();
                 Replica cloud = new Replica("cloud", 0, List.of(Endpoint.of(cloudServer.url())),
                         new DeliveryHealth(System::nanoTime, new Backoff(Duration.ofMillis(1), Duration.ofMillis(1),
-                                new SplittableRandom(1))), new RateMeter(System::nanoTime));
+                                new SplittableRandom(1))), new RateMeter(System::nanoTime),
+                        new ReadHealth(System::nanoTime, ReadHealth.Policy.DEFAULTS));
                 Replicator replicator = new Replicator(reopened, List.of(cloud), client, new SessionLoops(group),
                         new SessionLoops(group), ForkJoinPool.commonPool(), new ReplicationMetrics(registry, "pos2"),
                         new Divergences(10, r -> { }), Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
