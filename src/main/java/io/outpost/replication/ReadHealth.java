@@ -59,14 +59,18 @@ final class ReadHealth {
         this.policy = policy;
     }
 
-    /** A read did not reach the replica. */
+    /**
+     * A read did not reach the replica. One that fails while the replica is skipped (it was under way when the
+     * skip began, or every other replica failed it too) does not lengthen the skip: only a failed trial does.
+     */
     synchronized void failed() {
         failures++;
-        if (failures >= policy.consecutiveFailures()) {
+        long now = ticker.nanos();
+        if (failures >= policy.consecutiveFailures() && !skippedAt(now)) {
             skips++;
             long base = policy.baseSkip().toNanos();
             long max = policy.maxSkip().toNanos();
-            skipUntil = ticker.nanos() + (skips > max / base ? max : Math.min(max, base * skips));
+            skipUntil = now + (skips > max / base ? max : Math.min(max, base * skips));
         }
     }
 
@@ -83,7 +87,11 @@ final class ReadHealth {
 
     /** True while reads should skip the replica. */
     synchronized boolean skipped() {
-        return skips > 0 && ticker.nanos() - skipUntil < 0;
+        return skippedAt(ticker.nanos());
+    }
+
+    private boolean skippedAt(long now) {
+        return skips > 0 && now - skipUntil < 0;
     }
 
     /** The ticker time the current skip ends, while there is one. */

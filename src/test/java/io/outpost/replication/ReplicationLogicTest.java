@@ -71,12 +71,16 @@ class ReplicationLogicTest {
 
         reads.failed();                                                      // the third in a row
         assertThat(reads.skipped()).isTrue();
-        assertThat(reads.skippedUntilNanos()).hasValue(now.get() + Duration.ofSeconds(30).toNanos());
+        long until = now.get() + Duration.ofSeconds(30).toNanos();
+        assertThat(reads.skippedUntilNanos()).hasValue(until);
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        reads.failed();                                                      // under way when the skip began
+        assertThat(reads.skippedUntilNanos()).hasValue(until);               // does not lengthen it
         // Still tried when the others do not answer; writes do not consult it.
         assertThat(ReplicaChooser.readOrder(all, r -> true, 42, 1.4)).containsExactly(edge, cloud);
         assertThat(ReplicaChooser.plan(all, r -> true, 42, 1.4).caughtUp()).containsExactly(cloud, edge);
 
-        now.addAndGet(Duration.ofSeconds(30).toNanos());
+        now.set(until);
         assertThat(ReplicaChooser.readOrder(all, r -> true, 42, 1.4)).containsExactly(cloud, edge);
         reads.failed();                                                      // the trial fails: skipped again, longer
         assertThat(reads.skippedUntilNanos()).hasValue(now.get() + Duration.ofSeconds(60).toNanos());
@@ -96,6 +100,7 @@ class ReplicationLogicTest {
         ReadHealth reads = new ReadHealth(now::get, new ReadHealth.Policy(1, Duration.ofSeconds(30),
                 Duration.ofSeconds(300)));
         for (int i = 0; i < 20; i++) {
+            now.addAndGet(Duration.ofSeconds(300).toNanos());                // past any skip: each failure is a trial
             reads.failed();
         }
         assertThat(reads.skippedUntilNanos()).hasValue(now.get() + Duration.ofSeconds(300).toNanos());
