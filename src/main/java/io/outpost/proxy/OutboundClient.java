@@ -86,7 +86,7 @@ public final class OutboundClient implements AutoCloseable {
     private record PoolKey(String target, EventLoop loop) {
     }
 
-    /** @param maxResponseBytes how much of an answer's body is kept; the rest is read and dropped */
+    /** @param maxResponseBytes how much of an answer's body is kept; at the limit the connection is closed */
     public OutboundClient(Transport transport, int maxResponseBytes) {
         this(transport, maxResponseBytes, DEFAULT_IDLE_TIMEOUT);
     }
@@ -351,7 +351,14 @@ public final class OutboundClient implements AutoCloseable {
                         buf.getBytes(buf.readerIndex(), bytes);
                         body.write(bytes, 0, n);
                     }
-                    if (content instanceof LastHttpContent) {
+                    if (truncated) {
+                        // Nothing past the limit is kept, so nothing past it is read: a huge answer would hold
+                        // the connection (and the caller's answer) until it ended or went idle.
+                        CompletableFuture<Result> p = promise;
+                        promise = null;
+                        ctx.close();
+                        p.complete(new Result(status, headers, body.toByteArray(), true, null));
+                    } else if (content instanceof LastHttpContent) {
                         CompletableFuture<Result> p = promise;
                         promise = null;
                         if (keepAlive) {

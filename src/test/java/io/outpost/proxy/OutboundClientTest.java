@@ -88,4 +88,32 @@ class OutboundClientTest {
             assertThat(client.idleConnections()).isZero();
         }
     }
+
+    @Test
+    void anAnswerOverTheLimitEndsAtTheLimitWithoutWaitingForTheRest() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread peer = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    s.getInputStream().read(new byte[4096]);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().write(new byte[2048]);
+                    s.getOutputStream().flush();
+                    Thread.sleep(30_000); // the rest would come later, if at all
+                } catch (Exception e) {
+                    // closed by the client, as expected
+                }
+            }, "large-peer");
+            peer.setDaemon(true);
+            peer.start();
+            client = new OutboundClient(Transport.best(), 1024, Duration.ofSeconds(60));
+            UpstreamTarget target = UpstreamTarget.of("http://127.0.0.1:" + server.getLocalPort());
+
+            OutboundClient.Result r = client.send(target, get(target, "/"), group.next()).get(5, TimeUnit.SECONDS);
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.truncated()).isTrue();
+            assertThat(r.cause()).isNull();
+            assertThat(r.body()).hasSize(1024);
+            assertThat(client.idleConnections()).isZero();
+        }
+    }
 }
