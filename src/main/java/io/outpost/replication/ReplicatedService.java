@@ -88,6 +88,11 @@ public final class ReplicatedService implements Service {
         if (error != null) {
             return Optional.of("its journal is unavailable (" + error + ")");
         }
+        Optional<String> refused = replication.records().failure();
+        if (refused.isPresent()) {
+            return Optional.of("its journal refuses the replicas' answers (" + refused.get() + "); deliveries wait "
+                    + "and write them again with backoff");
+        }
         return replication.inDoubt().pending().map(p -> "committing " + p + "; writes are refused until then");
     }
 

@@ -91,6 +91,8 @@ public final class Replication {
     private final InDoubt inDoubt;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
+    /** When to write again the deliveries' answers that the journal refused (a full disk, say). */
+    private final RecordBackoff records;
     /** Shadow and replay deliveries run on this service's own loops. */
     private final EventLoopGroup group;
     private final SessionLoops loops;
@@ -119,6 +121,8 @@ public final class Replication {
         this.options = options;
         this.metrics = new ReplicationMetrics(context.metrics(), service);
         this.divergences = new Divergences(100, metrics::divergence);
+        this.records = new RecordBackoff(service, log, options.ticker(), new Backoff(options.backoffBase(),
+                options.backoffMax(), options.random()));
         config.replicas().forEach((name, r) -> replicas.put(name, new Replica(name, r.priority(), endpoints(r, Map.of()),
                 new DeliveryHealth(options.ticker(), new Backoff(options.backoffBase(), options.backoffMax(),
                         options.random())), new RateMeter(options.ticker()),
@@ -155,7 +159,7 @@ public final class Replication {
             metrics.bindJournal(journal);
             replicaList.forEach(r -> metrics.bindReplica(r.name(), journal));
             this.replicator = new Replicator(journal, replicaList, client, live, loops, context.scheduler(),
-                    metrics, divergences, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(),
+                    metrics, divergences, records, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(),
                     options.batch());
             this.writes = new Writes(service, journal, replicator, () -> replicaList,
                     config.overprovisioningFactor(), live, context.scheduler(), options.ticker());
@@ -465,6 +469,11 @@ public final class Replication {
     /** Why the journal could not be opened or was lost; null while it serves. */
     String journalError() {
         return journalError;
+    }
+
+    /** Whether the journal takes the deliveries' answers; why not, while it refuses them. */
+    RecordBackoff records() {
+        return records;
     }
 
     /** The entries left in doubt when the journal opened, and whether they are committed yet. */

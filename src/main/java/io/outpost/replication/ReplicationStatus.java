@@ -32,6 +32,11 @@ final class ReplicationStatus {
             j.put("retention", Durations.format(journal.retention()));
             // Writes left in doubt by the last run that are not committed yet; writes are refused until they are.
             j.put("inDoubt", replication.inDoubt().pending().isPresent() ? replication.inDoubt().count() : 0);
+            // Answers of deliveries the journal refused (a full disk), kept until they can be written again.
+            replication.records().failure().ifPresent(why -> {
+                j.put("answersError", why);
+                j.put("answersWaiting", replication.records().waiting());
+            });
         }
         out.put("journal", j);
         List<Object> replicas = new ArrayList<>();

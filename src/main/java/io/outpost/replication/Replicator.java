@@ -3,6 +3,7 @@ package io.outpost.replication;
 import io.netty.channel.EventLoop;
 import io.outpost.journal.Entry;
 import io.outpost.journal.Journal;
+import io.outpost.journal.JournalException;
 import io.outpost.journal.Outcome;
 import java.time.Clock;
 import java.util.List;
@@ -10,8 +11,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +46,7 @@ final class Replicator {
     private final Executor io;
     private final ReplicationMetrics metrics;
     private final Divergences divergences;
+    private final RecordBackoff records;
     private volatile Set<Integer> notReachedStatuses;
     private final Clock clock;
     private final int lanesPerReplica;
@@ -53,8 +57,8 @@ final class Replicator {
 
     Replicator(Journal journal, List<Replica> replicas, DeliveryClient client, SessionLoops live, SessionLoops loops,
                Executor io,
-               ReplicationMetrics metrics, Divergences divergences, Set<Integer> notReachedStatuses, Clock clock,
-               int lanesPerReplica, int batch) {
+               ReplicationMetrics metrics, Divergences divergences, RecordBackoff records,
+               Set<Integer> notReachedStatuses, Clock clock, int lanesPerReplica, int batch) {
         this.journal = journal;
         this.replicas = replicas;
         this.client = client;
@@ -64,6 +68,7 @@ final class Replicator {
         this.lanes = new Lanes<>();
         this.metrics = metrics;
         this.divergences = divergences;
+        this.records = records;
         this.notReachedStatuses = Set.copyOf(notReachedStatuses);
         this.clock = clock;
         this.lanesPerReplica = lanesPerReplica;
@@ -84,6 +89,7 @@ final class Replicator {
 
     /** The timer: start lanes for sessions with a backlog, on replicas whose backoff has passed. */
     void tick() {
+        records.poll();
         for (Replica r : replicas) {
             if (!deliverable(r)) {
                 continue;
@@ -103,6 +109,7 @@ final class Replicator {
      */
     CompletableFuture<Void> stop() {
         stopped = true;
+        records.release();
         return lanes.drained();
     }
 
@@ -112,11 +119,13 @@ final class Replicator {
     }
 
     /**
-     * Not to a paused or backed-off replica, and nothing once stopped or while the journal takes no more writes:
-     * an answer that cannot be recorded would have its entry sent again at once, and again.
+     * Not to a paused or backed-off replica, and nothing once stopped, while the journal takes no more writes, or
+     * while it refuses answers and their backoff runs: an answer that cannot be recorded would have its entry
+     * sent again at once, and again.
      */
     private boolean deliverable(Replica r) {
-        return !stopped && !r.paused() && r.delivery().mayDeliver() && journal.failure().isEmpty();
+        return !stopped && !r.paused() && r.delivery().mayDeliver() && journal.failure().isEmpty()
+                && records.mayWrite();
     }
 
     private void fill(Replica r) {
@@ -187,21 +196,23 @@ final class Replicator {
 
     /**
      * Entries one by one; before the lane ends (the next batch, a retry after a not-reached entry, or a
-     * live write's catch-up may follow at once), the last answer must be durable: pending reads it.
+     * live write's catch-up may follow at once), every answer must be durable: pending reads them. An answer
+     * the journal refused is written again ({@link #recorded}); meanwhile the batch stops, since the next
+     * answers would be refused too.
      */
     private CompletableFuture<Boolean> deliverInOrder(Replica r, List<Entry> entries, int i, String kind,
                                                       CompletableFuture<Void> lastOutcome) {
         if (i == entries.size()) {
             return lastOutcome.handle((v, e) -> e == null);
         }
-        if (stopped || r.paused()) {
+        if (stopped || r.paused() || !records.mayWrite()) {
             // Paused while the batch ran: the replica receives nothing more; the rest is replayed on resume.
-            // Stopped: the rest waits for the next start.
+            // Stopped: the rest waits for the next start. Answers refused: the rest waits until they are durable.
             return lastOutcome.handle((v, e) -> false);
         }
         Entry entry = entries.get(i);
         return deliver(r, entry, kind).thenComposeAsync(d -> d.answered()
-                ? deliverInOrder(r, entries, i + 1, kind, d.record())
+                ? deliverInOrder(r, entries, i + 1, kind, CompletableFuture.allOf(lastOutcome, d.record()))
                 : CompletableFuture.allOf(lastOutcome, d.record()).handle((v, e) -> false), loops.of(entry.sessionKey()));
     }
 
@@ -233,7 +244,29 @@ final class Replicator {
             }
             divergences.check(entry.sequence(), entry.sessionKey(), r.name(), status,
                     journal.outcomes(entry.sequence()), clock.millis());
-            return new Delivered(journal.recordOutcome(entry.sequence(), r.name(), status), true);
+            return new Delivered(recorded(() -> journal.recordOutcome(entry.sequence(), r.name(), status)), true);
+        });
+    }
+
+    /**
+     * Writes an answer's record until it is durable: the lane keeps the answer and waits out the backoff instead
+     * of ending, which would send the entry to the replica again (G4). Gives up once stopped, or when the journal
+     * takes no more writes until it is reopened (the replication lets it go; the entry is sent again after that,
+     * with its Idempotency-Key).
+     */
+    private CompletableFuture<Void> recorded(Supplier<CompletableFuture<Void>> record) {
+        return record.get().handle((v, error) -> error).thenCompose(error -> {
+            if (error == null) {
+                records.written();
+                return CompletableFuture.completedFuture(null);
+            }
+            Throwable cause = error instanceof CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (stopped || journal.failure().isPresent() || !(cause instanceof JournalException)) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            return records.failed(String.valueOf(cause.getMessage()))
+                    .thenCompose(v -> stopped ? CompletableFuture.failedFuture(cause) : recorded(record));
         });
     }
 
