@@ -156,6 +156,8 @@ class RefusedAnswerRecordTest {
             assertThat(h.admin("POST", "/api/services/pos/replicas/edge/pause").statusCode()).isEqualTo(200);
             // The cloud's answer echoes the body: its settle record fills the segment it starts.
             assertThat(h.post("till", "/sales", "w1" + "x".repeat(2000), null).statusCode()).isEqualTo(201);
+            // The client is answered before the settle record is durable; once it is, the edge is owed w1.
+            await().atMost(Duration.ofSeconds(5)).until(() -> h.replica("edge").get("backlog").asLong() == 1);
             Files.move(journalDir, moved);
             Files.writeString(journalDir, "not a directory");
 
