@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * journal (durable before anything is delivered: G1), sent live to the session's serving replica
  * and, if that one is not reached, to the next (G5); the first answer commits it, is stored for
  * retries (G4) and goes to the client. If no replica is reached the entry is aborted (durably, before
- * the client hears 503) and never replayed. What a retry is answered with may have to be read from the
+ * the client hears 503) and never replayed; an abort that cannot be made durable leaves the entry to be
+ * delivered after the journal opens again, and the client hears 202 (pending), not 503. What a retry is answered with may have to be read from the
  * journal's files: that read runs on {@code io}, off the event loops.
  */
 final class Writes {
@@ -45,9 +46,24 @@ final class Writes {
     record Answer(int status, List<Header> headers, byte[] body, boolean truncated) {
         static Answer error(HttpResponseStatus status, String reason) {
             String json = "{\"status\":" + status.code() + ",\"error\":\"" + status.reasonPhrase()
-                    + "\",\"reason\":\"" + reason.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}\n";
+                    + "\",\"reason\":" + quoted(reason) + "}\n";
             return new Answer(status.code(), List.of(new Header("Content-Type", "application/json")),
                     json.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+        }
+
+        /**
+         * 202: the write is journaled and will reach every replica, but no replica has processed it yet; its
+         * {@code Idempotency-Key} (the gateway's, when the client sent none) lets a retry ask about it.
+         */
+        static Answer pending(String key, String reason) {
+            String json = "{\"status\":202,\"outcome\":\"pending\",\"reason\":" + quoted(reason) + "}\n";
+            return new Answer(202, List.of(new Header("Content-Type", "application/json"),
+                    new Header(DeliveryHeaders.IDEMPOTENCY_KEY, key)),
+                    json.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+        }
+
+        private static String quoted(String text) {
+            return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         }
 
         static Answer of(StoredResponse r) {
@@ -224,8 +240,19 @@ final class Writes {
             return durably(() -> journal.abort(entry.sequence()), "abort", entry, RETRY_FIRST_MILLIS).handle((v, e) -> {
                 String why = failures.isEmpty() ? "no replica is available (all paused)" : String.join("; ", failures);
                 if (e != null) {
-                    // The entry stays undecided: it comes back in doubt when the journal opens next, and is committed.
-                    report("abort of entry " + entry.sequence() + " not durable, answering 503", e);
+                    // Not durable (the journal takes no more writes until it is reopened, or the service stopped):
+                    // the entry stays undecided, so the journal's next open finds it in doubt, commits it and
+                    // delivers it to every replica, as it must for a write a crash left undecided. Telling the
+                    // client it failed would then be false (and one without an Idempotency-Key would send it
+                    // again: a duplicate). Keeping the abort in memory to write it after the reopen would not do:
+                    // a restart or a crash before then loses it, and nothing durable can hold it while the journal
+                    // refuses writes. So the client learns the truth: journaled, to be delivered, not yet processed.
+                    report("abort of entry " + entry.sequence() + " not durable, answering 202 (pending)", e);
+                    return Answer.pending(entry.idempotencyKey(), "no replica of " + service + " could take the "
+                            + "write now (" + why + ") and the journal cannot record that it was not applied ("
+                            + causeOf(e).getMessage() + "); the write is journaled and will be delivered to every "
+                            + "replica once the journal is open again; a retry with its Idempotency-Key is not "
+                            + "applied twice");
                 }
                 return Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "no replica of " + service + " could take the write, it was not applied: " + why);

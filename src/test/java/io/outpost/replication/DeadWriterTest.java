@@ -96,6 +96,42 @@ class DeadWriterTest {
         }
     }
 
+    @Test
+    void aWriteWhoseAbortTheDeadWriterRefusedIsNotAnsweredAsFailedSinceItIsDeliveredAfterTheReload() throws Exception {
+        h = new Harness(dir).start();
+        // The edge is paused, so the cloud is w1's only replica; it answers 503 (not reached) after 500 ms, during
+        // which the writer dies: w1 is journaled, no replica processed it, and its abort record is refused.
+        assertThat(h.admin("POST", "/api/services/pos/replicas/edge/pause").statusCode()).isEqualTo(200);
+        h.cloud.reject("/sales", 503);
+        h.cloud.slow("till-x", 500);
+        CompletableFuture<HttpResponse<String>> pending = CompletableFuture.supplyAsync(() -> post("till-x", "w1"));
+        await().pollInterval(Duration.ofMillis(10)).atMost(Duration.ofSeconds(5)).until(() -> h.cloud.inProgress() == 1);
+        writerThread().interrupt();
+        HttpResponse<String> w1 = pending.get(10, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(5)).until(() -> h.admin("GET", "/ready").statusCode() == 503);
+        assertThat(h.cloud.state().get("till-x")).as("applied by the cloud").isNull();
+
+        // The next reload opens the journal again: w1 is in doubt (nothing durable says it was aborted), is
+        // committed, and reaches both replicas, before w2.
+        h.cloud.slow(null, 0);
+        h.cloud.acceptAll();
+        reload(h.yaml("        maxBodySize: 1000"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.admin("GET", "/ready").statusCode() == 200);
+        assertThat(h.post("till-x", "/sales", "w2", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(10)).until(() -> List.of("w1", "w2").equals(h.cloud.state().get("till-x"))
+                && List.of("w1", "w2").equals(h.edge.state().get("till-x")));
+
+        // So the client must not have been told that w1 failed: it was told it is journaled and will be delivered,
+        // with the key a retry can ask about it with.
+        assertThat(w1.statusCode()).as("w1's answer (%s), while every replica received w1", w1.body()).isEqualTo(202);
+        assertThat(w1.body()).contains("will be delivered to every replica");
+        String key = w1.headers().firstValue("Idempotency-Key").orElseThrow();
+        assertThat(h.cloud.received().stream().filter(r -> r.body().equals("w1")).map(ReplicaServer.Received::key))
+                .containsOnly(key);
+        assertThat(h.post("till-x", "/sales", "w1", key).statusCode()).as("a retry with its key").isEqualTo(409);
+        assertThat(h.cloud.state().get("till-x")).containsExactly("w1", "w2");
+    }
+
     private HttpResponse<String> post(String session, String body) {
         try {
             return h.post(session, "/sales", body, null);
