@@ -101,9 +101,12 @@ final class RecordBackoff {
         due.forEach(f -> f.complete(null));
     }
 
-    /** False while records fail and the backoff has not passed: a delivery now would get an answer it cannot keep. */
-    synchronized boolean mayWrite() {
-        return cause == null || ticker.nanos() - retryAt >= 0;
+    /**
+     * True from a refused record until one is written: a delivery started now would most likely get an answer
+     * that cannot be kept either, so none starts; the answers already kept are tried again meanwhile.
+     */
+    synchronized boolean refusing() {
+        return cause != null;
     }
 
     /** Why answers are not journaled, while they are not. */

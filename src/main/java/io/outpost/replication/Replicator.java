@@ -120,12 +120,12 @@ final class Replicator {
 
     /**
      * Not to a paused or backed-off replica, and nothing once stopped, while the journal takes no more writes, or
-     * while it refuses answers and their backoff runs: an answer that cannot be recorded would have its entry
+     * while it refuses answers (until the ones kept are written): an answer that cannot be recorded would have its entry
      * sent again at once, and again.
      */
     private boolean deliverable(Replica r) {
         return !stopped && !r.paused() && r.delivery().mayDeliver() && journal.failure().isEmpty()
-                && records.mayWrite();
+                && !records.refusing();
     }
 
     private void fill(Replica r) {
@@ -205,7 +205,7 @@ final class Replicator {
         if (i == entries.size()) {
             return lastOutcome.handle((v, e) -> e == null);
         }
-        if (stopped || r.paused() || !records.mayWrite()) {
+        if (stopped || r.paused() || records.refusing()) {
             // Paused while the batch ran: the replica receives nothing more; the rest is replayed on resume.
             // Stopped: the rest waits for the next start. Answers refused: the rest waits until they are durable.
             return lastOutcome.handle((v, e) -> false);
