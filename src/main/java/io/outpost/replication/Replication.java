@@ -159,8 +159,8 @@ public final class Replication {
             metrics.bindJournal(journal);
             replicaList.forEach(r -> metrics.bindReplica(r.name(), journal));
             this.replicator = new Replicator(journal, replicaList, client, live, loops, context.scheduler(),
-                    metrics, divergences, records, config.notReachedStatuses(), context.clock(), options.lanesPerReplica(),
-                    options.batch());
+                    metrics, divergences, records, config.notReachedStatuses(), context.clock(),
+                    options.lanesPerReplica(), options.batch());
             this.writes = new Writes(service, journal, replicator, () -> replicaList,
                     config.overprovisioningFactor(), live, context.scheduler(), options.ticker());
         }

@@ -120,8 +120,8 @@ final class Replicator {
 
     /**
      * Not to a paused or backed-off replica, and nothing once stopped, while the journal takes no more writes, or
-     * while it refuses answers (until the ones kept are written): an answer that cannot be recorded would have its entry
-     * sent again at once, and again.
+     * while it refuses answers (until the ones kept are written): an answer that cannot be recorded would have its
+     * entry sent again at once, and again.
      */
     private boolean deliverable(Replica r) {
         return !stopped && !r.paused() && r.delivery().mayDeliver() && journal.failure().isEmpty()

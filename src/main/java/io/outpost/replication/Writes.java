@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * and, if that one is not reached, to the next (G5); the first answer commits it, is stored for
  * retries (G4) and goes to the client. If no replica is reached the entry is aborted (durably, before
  * the client hears 503) and never replayed; an abort that cannot be made durable leaves the entry to be
- * delivered after the journal opens again, and the client hears 202 (pending), not 503. What a retry is answered with may have to be read from the
- * journal's files: that read runs on {@code io}, off the event loops.
+ * delivered after the journal opens again, and the client hears 202 (pending), not 503. What a retry is
+ * answered with may have to be read from the journal's files: that read runs on {@code io}, off the event
+ * loops.
  */
 final class Writes {
 

@@ -105,7 +105,8 @@ class DeadWriterTest {
         h.cloud.reject("/sales", 503);
         h.cloud.slow("till-x", 500);
         CompletableFuture<HttpResponse<String>> pending = CompletableFuture.supplyAsync(() -> post("till-x", "w1"));
-        await().pollInterval(Duration.ofMillis(10)).atMost(Duration.ofSeconds(5)).until(() -> h.cloud.inProgress() == 1);
+        await().pollInterval(Duration.ofMillis(10)).atMost(Duration.ofSeconds(5))
+                .until(() -> h.cloud.inProgress() == 1);
         writerThread().interrupt();
         HttpResponse<String> w1 = pending.get(10, TimeUnit.SECONDS);
         await().atMost(Duration.ofSeconds(5)).until(() -> h.admin("GET", "/ready").statusCode() == 503);

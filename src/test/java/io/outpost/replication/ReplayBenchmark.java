@@ -72,7 +72,8 @@ public final class ReplayBenchmark {
             ReplicationMetrics metrics = new ReplicationMetrics(new SimpleMeterRegistry(), "bench");
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = new Replicator(journal, List.of(cloud), client, loops, loops, ForkJoinPool.commonPool(),
-                    metrics, new Divergences(10, r -> { }), Records.system(), Set.of(502, 503, 504), Clock.systemUTC(), lanesPerReplica, 32);
+                    metrics, new Divergences(10, r -> { }), Records.system(),
+                    Set.of(502, 503, 504), Clock.systemUTC(), lanesPerReplica, 32);
             long start = System.nanoTime();
             replicator.tick();
             while (journal.backlog("cloud") > 0) {

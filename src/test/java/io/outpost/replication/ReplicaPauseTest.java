@@ -65,7 +65,8 @@ class ReplicaPauseTest {
         edge = replica("edge", 1, edgeServer.url());
         loops = new SessionLoops(group);
         replicator = new Replicator(journal, List.of(cloud, edge), client, loops, loops, ForkJoinPool.commonPool(),
-                new ReplicationMetrics(new SimpleMeterRegistry(), "pos"), new Divergences(10, r -> { }), Records.system(),
+                new ReplicationMetrics(new SimpleMeterRegistry(), "pos"),
+                new Divergences(10, r -> { }), Records.system(),
                 Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
     }
 

@@ -135,7 +135,8 @@ class SettleWindowTest {
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = new Replicator(journal, List.of(cloud), client, loops, loops,
                     ForkJoinPool.commonPool(), new ReplicationMetrics(new SimpleMeterRegistry(), "pos"),
-                    new Divergences(10, r -> { }), Records.system(), Set.of(409, 502, 503, 504), Clock.systemUTC(), 64, 32);
+                    new Divergences(10, r -> { }), Records.system(),
+                    Set.of(409, 502, 503, 504), Clock.systemUTC(), 64, 32);
 
             replicator.tick();
             await().atMost(Duration.ofSeconds(10)).until(() -> cloudServer.receivedBodies("till").size() >= 3);
@@ -226,7 +227,8 @@ class SettleWindowTest {
     private static Replicator replicator(Journal journal, List<Replica> replicas, DeliveryClient client,
                                          SessionLoops loops) {
         return new Replicator(journal, replicas, client, loops, loops, ForkJoinPool.commonPool(),
-                new ReplicationMetrics(new SimpleMeterRegistry(), "pos"), new Divergences(10, r -> { }), Records.system(),
+                new ReplicationMetrics(new SimpleMeterRegistry(), "pos"),
+                new Divergences(10, r -> { }), Records.system(),
                 Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
     }
 }

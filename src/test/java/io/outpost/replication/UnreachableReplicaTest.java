@@ -54,7 +54,8 @@ class UnreachableReplicaTest {
                         new ReadHealth(System::nanoTime, ReadHealth.Policy.DEFAULTS));
                 Replicator replicator = new Replicator(journal, List.of(cloud), client, new SessionLoops(group),
                         new SessionLoops(group), ForkJoinPool.commonPool(), new ReplicationMetrics(registry, "pos"),
-                        new Divergences(10, r -> { }), Records.system(), Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
+                        new Divergences(10, r -> { }), Records.system(),
+                        Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
                 long recordsBefore = journal.metrics().records();
 
                 await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20)).until(() -> {
@@ -76,7 +77,8 @@ class UnreachableReplicaTest {
                         new ReadHealth(System::nanoTime, ReadHealth.Policy.DEFAULTS));
                 Replicator replicator = new Replicator(reopened, List.of(cloud), client, new SessionLoops(group),
                         new SessionLoops(group), ForkJoinPool.commonPool(), new ReplicationMetrics(registry, "pos2"),
-                        new Divergences(10, r -> { }), Records.system(), Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
+                        new Divergences(10, r -> { }), Records.system(),
+                        Set.of(502, 503, 504), Clock.systemUTC(), 64, 32);
                 replicator.tick();
                 await().atMost(Duration.ofSeconds(10)).until(() -> reopened.backlog("cloud") == 0);
                 replicator.stop();
