@@ -89,7 +89,7 @@ class RefusedAnswerRecordTest {
             Journal journal = countingAnswers(real, answerRecords);
             Replica cloud = new Replica("cloud", 0, List.of(Endpoint.of(cloudServer.url())),
                     new DeliveryHealth(ticker, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5), longest)),
-                    new RateMeter(ticker));
+                    new RateMeter(ticker), new ReadHealth(ticker, ReadHealth.Policy.DEFAULTS));
             SessionLoops loops = new SessionLoops(group);
             Replicator replicator = new Replicator(journal, List.of(cloud), client, loops, loops,
                     ForkJoinPool.commonPool(), new ReplicationMetrics(new SimpleMeterRegistry(), "pos"),
