@@ -285,7 +285,7 @@ final class Writes {
         CompletableFuture<Void> settled = durably(() -> journal.settle(entry.sequence(), r.name(), result.status(),
                 stored), "answer", entry, RETRY_FIRST_MILLIS);
         Answer answer = result.incomplete() == null ? new Answer(result.status(), headers, result.body(), false)
-                : incomplete(entry, r, result);
+                : incomplete(entry, r, headers, result);
         settling.put(entry.sessionKey(), r.name());
         reply.complete(answer);
         return settled.handle((v, e) -> {
@@ -302,16 +302,16 @@ final class Writes {
     }
 
     /**
-     * The answer when the replica's is not all there: nothing of it has reached the client yet, so the client
-     * gets 502 rather than a body cut short that would pass for complete. The replica did process the write
-     * (its head came), so it stays committed, and the reason says so and how to get the stored status.
+     * The answer when the replica's is not all there (over the limit held in memory, or broken off after its
+     * head). Nothing of it has reached the client yet. The replica did process the write, so the client gets
+     * its status, which is the truth that matters (a 5xx would send a client without an Idempotency-Key to
+     * write it again), with no body and {@code X-Outpost-Response-Truncated: true} rather than a body cut
+     * short that would pass for complete: what a retry with the key gets from the stored response too.
      */
-    private Answer incomplete(Entry entry, Replica r, DeliveryClient.Result result) {
-        String reason = "the answer of replica " + r.name() + " to the write (status " + result.status() + ") "
-                + result.incomplete() + "; the write was applied and reaches every replica; a retry with "
-                + "Idempotency-Key " + entry.idempotencyKey() + " gets that status without the body";
-        log.warn("service {}: request {}: {}", service, requestId(entry), reason);
-        return Answer.error(HttpResponseStatus.BAD_GATEWAY, reason);
+    private Answer incomplete(Entry entry, Replica r, List<Header> headers, DeliveryClient.Result result) {
+        log.warn("service {}: request {}: the answer of replica {} to the write (status {}) {}; passed on without "
+                + "its body", service, requestId(entry), r.name(), result.status(), result.incomplete());
+        return new Answer(result.status(), headers, new byte[0], true);
     }
 
     private static String requestId(Entry entry) {
