@@ -15,6 +15,14 @@ import java.util.function.LongSupplier;
  */
 public final class GatewayContext {
 
+    /**
+     * The system's monotonic clock, as one object for every context. The proxy path inlines
+     * {@link #nanoTime()}; a context built with another lambda of the same method (the start-up
+     * warm-up's, say) would be another class there, and the compiled code would be thrown away and
+     * compiled again when real traffic arrives.
+     */
+    public static final LongSupplier SYSTEM_NANOS = System::nanoTime;
+
     private final Transport transport;
     private final ByteBufAllocator alloc;
     private final LongSupplier nanoClock;

@@ -129,8 +129,8 @@ public final class Gateway implements AutoCloseable {
         });
         this.loops = Transport.best().newGroup(options.workers(), "outpost-loop");
         this.builder = new RuntimeBuilder(options.services(), meters.registry(), scheduler, options.clock(), loops);
-        this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT, System::nanoTime,
-                90_000);
+        this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT,
+                GatewayContext.SYSTEM_NANOS, 90_000);
         meters.record(context);
         this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
         this.retirement = new Retirement(scheduler, options.clock(), Retirement.GRACE, Retirement.SWEEP);
@@ -363,7 +363,7 @@ public final class Gateway implements AutoCloseable {
         provider.close();
         Duration grace = boundConfig == null ? Duration.ZERO : boundConfig.entryPoints().values().stream()
                 .map(EntryPointConfig::graceTimeout).max(Duration::compareTo).orElse(Duration.ZERO);
-        int left = proxy == null ? 0 : proxy.shutdown(grace, System::nanoTime);
+        int left = proxy == null ? 0 : proxy.shutdown(grace, GatewayContext.SYSTEM_NANOS);
         if (admin != null) {
             admin.close();
         }

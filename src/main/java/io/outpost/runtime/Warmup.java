@@ -68,9 +68,20 @@ final class Warmup {
     /** A cycle is quiet when the JIT compiled for at most this share of it (1/20: 50 ms of a 1 s cycle). */
     static final int QUIET_DIVISOR = 20;
 
-    private static final byte[] REQUEST =
-            "GET / HTTP/1.1\r\nHost: localhost\r\nUser-Agent: outpost-warmup\r\nAccept: */*\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII);
+    /**
+     * What the clients send, one kind per connection: hosts as an address with a port, a name without
+     * one, mixed case, an IPv6 literal; a bare head as load generators send it, a fuller one, a client's
+     * own request id. Real traffic takes branches the warm-up never took otherwise, and the compiled
+     * proxy path would be thrown away and compiled again as it arrived.
+     */
+    private static final byte[][] REQUESTS = {
+            "GET / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+            "GET /index.html HTTP/1.1\r\nHost: localhost\r\nUser-Agent: outpost-warmup\r\nAccept: */*\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII),
+            ("GET /api/items?page=2 HTTP/1.1\r\nHost: Api.Example.COM:8443\r\nAccept: application/json\r\n"
+                    + "X-Request-Id: warmup-1\r\n\r\n").getBytes(StandardCharsets.US_ASCII),
+            "GET / HTTP/1.1\r\nHost: [::1]:8080\r\nAccept-Encoding: gzip\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+    };
     private static final byte[] BODY = "hello world\n".getBytes(StandardCharsets.US_ASCII);
 
     /** What a warm-up did: how many requests went through in how many cycles, and why it stopped. */
@@ -142,8 +153,8 @@ final class Warmup {
         String outcome;
         try (StandIn upstream = new StandIn(threads)) {
             GatewayRuntime runtime = compile(upstream.port());
-            GatewayContext context = new GatewayContext(transport, PooledByteBufAllocator.DEFAULT, System::nanoTime,
-                    90_000);
+            GatewayContext context = new GatewayContext(transport, PooledByteBufAllocator.DEFAULT,
+                    GatewayContext.SYSTEM_NANOS, 90_000);
             context.requestMetrics(new RequestMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
             context.routing(routing.apply(runtime));
             EntryPoint ep = entryPoint.apply(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -212,7 +223,8 @@ final class Warmup {
     private long cycle(ExecutorService threads, InetSocketAddress target, long endNanos) throws Exception {
         List<Future<Long>> clients = new ArrayList<>(CONNECTIONS);
         for (int i = 0; i < CONNECTIONS; i++) {
-            clients.add(threads.submit(() -> client(target, endNanos)));
+            byte[] request = REQUESTS[i % REQUESTS.length];
+            clients.add(threads.submit(() -> client(target, request, endNanos)));
         }
         long answered = 0;
         for (Future<Long> f : clients) {
@@ -221,7 +233,7 @@ final class Warmup {
         return answered;
     }
 
-    private long client(InetSocketAddress target, long endNanos) throws IOException {
+    private long client(InetSocketAddress target, byte[] request, long endNanos) throws IOException {
         long answered = 0;
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
@@ -230,7 +242,7 @@ final class Warmup {
             OutputStream out = socket.getOutputStream();
             ResponseReader in = new ResponseReader(socket.getInputStream());
             while (nanoClock.getAsLong() < endNanos) {
-                out.write(REQUEST);
+                out.write(request);
                 in.readResponse();
                 answered++;
             }
