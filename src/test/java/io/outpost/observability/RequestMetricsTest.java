@@ -386,10 +386,11 @@ class RequestMetricsTest {
                                     spare:
                                       loadBalancer: { endpoints: [ { url: "%s" } ] }
                                 """.formatted(live.url()), ""));
-                await().atMost(Duration.ofSeconds(10)).until(() -> !gateway.runtime().services().containsKey("spare"));
-                String after = gateway.metrics().scrape();
-                assertThat(after).contains("outpost_service_endpoint_up{endpoint=\"" + liveId + "\",service=\"pool\"} 1.0")
-                        .doesNotContain("service=\"spare\"").doesNotContain(":" + dead + "\"");
+                // The new snapshot serves first, and its meters are swept just after: wait for both.
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(gateway.metrics().scrape())
+                        .contains("outpost_service_endpoint_up{endpoint=\"" + liveId + "\",service=\"pool\"} 1.0")
+                        .doesNotContain("service=\"spare\"").doesNotContain(":" + dead + "\""));
+                assertThat(gateway.runtime().services()).doesNotContainKey("spare");
             }
         }
     }

@@ -85,11 +85,15 @@ class UpstreamResetTest {
                     }
                     requests.add(head.substring(0, head.indexOf('\r')) + " on connection " + connection);
                     String body = "connection " + connection;
+                    if (connection == 1) {
+                        // Parked before the answer goes out: the client's next request may reach
+                        // resetParked as soon as it has read it.
+                        parked.set(s);
+                    }
                     out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
                             .getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                     if (connection == 1) {
-                        parked.set(s);
                         return;
                     }
                 }
