@@ -34,9 +34,7 @@ JAVA_OPTS="${JAVA_OPTS:-} ${A_JAVA_OPTS:-}" OUTPOST_JAR=$a_jar ./outpost run -c 
 JAVA_OPTS="${JAVA_OPTS:-} ${B_JAVA_OPTS:-}" OUTPOST_JAR=$b_jar ./outpost run -c "$work/b.yaml" ${OUTPOST_ARGS:---workers 1} ${B_ARGS:-} >"$work/b.log" 2>&1 & pids+=($!)
 await_ports $HAPROXY $A $B
 
-jvm_of() { ss -ltnpH "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
-cpu_ms() { set -- $(cut -d' ' -f14,15 /proc/"$1"/stat); echo $(( ($1 + $2) * 1000 / $(getconf CLK_TCK) )); }
-a_pid=$(jvm_of $A) b_pid=$(jvm_of $B)
+a_pid=$(pid_on_port $A) b_pid=$(pid_on_port $B)
 
 for _ in $(seq 1 "$prewarm"); do
   for port in $A $B; do wrk -t1 -c64 -d1s "http://127.0.0.1:$port/" >/dev/null; done
@@ -47,8 +45,7 @@ for r in $(seq 1 "$rounds"); do
     case $n in haproxy) port=$HAPROXY pid="" ;; a) port=$A pid=$a_pid ;; b) port=$B pid=$b_pid ;; esac
     cpu_before=$([ -n "$pid" ] && cpu_ms "$pid" || echo 0)
     read -r rps p99 < <(wrk_round "$port" "$seconds")
-    us=$([ -n "$pid" ] && awk -v ms=$(( $(cpu_ms "$pid") - cpu_before )) -v rps="$rps" -v s="$seconds" \
-      'BEGIN {printf "%.1f", ms * 1000 / (rps * s)}' || echo -)
+    us=$([ -n "$pid" ] && us_per_request $(( $(cpu_ms "$pid") - cpu_before )) "$rps" "$seconds" || echo -)
     echo "$r $n $rps $p99 $us" | tee -a "$work/results" >&2
   done
 done

@@ -62,3 +62,12 @@ wrk_round() {
 
 # The median of the numbers on standard input, one per line.
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# The pid of the process listening on port $1.
+pid_on_port() { ss -ltnpH "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
+
+# CPU time (ms, user and system) the process $1 has used so far.
+cpu_ms() { set -- $(cut -d' ' -f14,15 /proc/"$1"/stat); echo $(( ($1 + $2) * 1000 / $(getconf CLK_TCK) )); }
+
+# CPU µs per request: $1 ms of CPU over a round of $3 seconds at $2 requests/s.
+us_per_request() { awk -v ms="$1" -v rps="$2" -v s="$3" 'BEGIN {printf "%.1f", ms * 1000 / (rps * s)}'; }

@@ -32,7 +32,6 @@ await_ports $HAPROXY $COLD $WARM
 grep -h "warmed up" "$work/warm.log" | sed 's/^.* - /warm: /' >&2
 
 # CPU time (ms) of the C2 compiler threads of the JVM listening on port $1.
-jvm_of() { ss -ltnpH "sport = :$1" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
 c2_ms() {
   local pid=$1 t=0 d
   for d in /proc/"$pid"/task/*; do
@@ -42,9 +41,7 @@ c2_ms() {
   done
   echo $((t * 1000 / $(getconf CLK_TCK)))
 }
-# CPU time (ms) of the whole process $1.
-cpu_ms() { set -- $(cut -d' ' -f14,15 /proc/"$1"/stat); echo $(( ($1 + $2) * 1000 / $(getconf CLK_TCK) )); }
-warm_pid=$(jvm_of $WARM) cold_pid=$(jvm_of $COLD)
+warm_pid=$(pid_on_port $WARM) cold_pid=$(pid_on_port $COLD)
 
 for port in $HAPROXY $WARM $COLD; do wrk -t1 -c64 -d3s "http://127.0.0.1:$port/" >/dev/null; done
 for r in $(seq 1 "$rounds"); do
@@ -54,9 +51,8 @@ for r in $(seq 1 "$rounds"); do
     cpu_before=$([ -n "$pid" ] && cpu_ms "$pid" || echo 0)
     read -r rps p99 < <(wrk_round "$port" "$seconds")
     c2=$([ -n "$pid" ] && echo $(( $(c2_ms "$pid") - before )) || echo -)
-    us_per_request=$([ -n "$pid" ] && awk -v ms=$(( $(cpu_ms "$pid") - cpu_before )) -v rps="$rps" -v s="$seconds" \
-      'BEGIN {printf "%.1f", ms * 1000 / (rps * s)}' || echo -)
-    echo "$r $n $rps $p99 $c2 $us_per_request" | tee -a "$work/results" >&2
+    us=$([ -n "$pid" ] && us_per_request $(( $(cpu_ms "$pid") - cpu_before )) "$rps" "$seconds" || echo -)
+    echo "$r $n $rps $p99 $c2 $us" | tee -a "$work/results" >&2
   done
 done
 echo "contender  req/s(median)  p99_us(median)  CPU us/request(median)  C2 ms in rounds 1,2   (rounds=$rounds, ${seconds}s)"
