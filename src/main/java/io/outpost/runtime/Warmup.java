@@ -64,7 +64,10 @@ final class Warmup {
     static final int CONNECTIONS = 4;
     static final int UPSTREAM_REQUESTS = 100;
     static final Duration CYCLE = Duration.ofSeconds(1);
-    static final int MIN_CYCLES = 2;
+    /** Before this cycle the warm-up closes its listening socket and opens another. */
+    static final int RELISTEN_CYCLE = 3;
+    /** The warm-up is not over before two cycles have run on the second listening socket. */
+    static final int MIN_CYCLES = RELISTEN_CYCLE + 2;
     /** A cycle is quiet when the JIT compiled for at most this share of it (1/20: 50 ms of a 1 s cycle). */
     static final int QUIET_DIVISOR = 20;
 
@@ -157,13 +160,19 @@ final class Warmup {
                     GatewayContext.SYSTEM_NANOS, 90_000);
             context.requestMetrics(new RequestMetrics(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)));
             context.routing(routing.apply(runtime));
-            EntryPoint ep = entryPoint.apply(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            ProxyServer proxy = new ProxyServer(context, transport, loops, List.of(ep));
+            ProxyServer proxy = listen(context);
             try {
-                proxy.start();
-                InetSocketAddress target = ep.localAddress();
+                InetSocketAddress target = proxy.entryPoints().get(0).localAddress();
                 long deadline = start + budget.toNanos();
                 while (true) {
+                    if (cycles == RELISTEN_CYCLE) {
+                        // Closing a listening socket takes close paths with the server channel's classes.
+                        // Done here, the code it throws away is compiled again before real traffic; done
+                        // only at the end, it would be thrown away as real traffic arrives.
+                        proxy.closeKeepingLoops();
+                        proxy = listen(context);
+                        target = proxy.entryPoints().get(0).localAddress();
+                    }
                     long cycleStart = nanoClock.getAsLong();
                     long compiledBefore = compileMillis.getAsLong();
                     long cycleEnd = Math.min(deadline, cycleStart + CYCLE.toNanos());
@@ -193,6 +202,14 @@ final class Warmup {
             threads.shutdownNow();
         }
         return new Report(requests, cycles, Duration.ofNanos(nanoClock.getAsLong() - start), outcome);
+    }
+
+    /** A started proxy with one entry point of the warm-up's on an ephemeral loopback port. */
+    private ProxyServer listen(GatewayContext context) throws Exception {
+        EntryPoint ep = entryPoint.apply(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ProxyServer proxy = new ProxyServer(context, transport, loops, List.of(ep));
+        proxy.start();
+        return proxy;
     }
 
     /** The warm-up's configuration: every request to the stand-in upstream on {@code port}. */
