@@ -292,7 +292,6 @@ public final class OutboundClient implements AutoCloseable {
         private int status;
         private List<Map.Entry<String, String>> headers;
         private ByteArrayOutputStream body;
-        private boolean truncated;
         private boolean keepAlive;
         private Channel channel;
         /** Writes through this context skip the codec's request encoder; its response decoder stays. */
@@ -310,7 +309,6 @@ public final class OutboundClient implements AutoCloseable {
             sawBytes = false;
             status = 0;
             body = null;
-            truncated = false;
             timeout = channel.eventLoop().schedule(() -> fail(new TimeoutException(
                     "no response head from " + target.target() + " within "
                             + TimeUnit.NANOSECONDS.toMillis(headerNanos) + "ms")),
@@ -345,7 +343,7 @@ public final class OutboundClient implements AutoCloseable {
                     ByteBuf buf = content.content();
                     int room = maxResponseBytes - body.size();
                     int n = Math.min(room, buf.readableBytes());
-                    truncated |= n < buf.readableBytes();
+                    boolean truncated = n < buf.readableBytes();
                     if (n > 0) {
                         byte[] bytes = new byte[n];
                         buf.getBytes(buf.readerIndex(), bytes);
@@ -366,7 +364,7 @@ public final class OutboundClient implements AutoCloseable {
                         } else {
                             ctx.close();
                         }
-                        p.complete(new Result(status, headers, body.toByteArray(), truncated, null));
+                        p.complete(new Result(status, headers, body.toByteArray(), false, null));
                     }
                 }
             } finally {
