@@ -38,6 +38,8 @@ final class UpstreamAttempt {
 
     private final FrontendHandler frontend;
     private final ChannelHandlerContext client;
+    /** Where this connection's flushes wait for the end of the event loop's iteration. */
+    private final LoopFlushes flushes;
 
     private ProxyExchange exchange;
     private UpstreamTarget target;
@@ -71,6 +73,7 @@ final class UpstreamAttempt {
     UpstreamAttempt(FrontendHandler frontend, ChannelHandlerContext client) {
         this.frontend = frontend;
         this.client = client;
+        this.flushes = LoopFlushes.of(client.executor());
     }
 
     /**
@@ -166,13 +169,14 @@ final class UpstreamAttempt {
             writeBody(ch, LastHttpContent.EMPTY_LAST_CONTENT);
         }
         if (flushNow) {
-            ch.flush();
+            LoopFlushes.flush(flushes, ch);
         } else {
             upstreamNeedsFlush = true;
         }
-        // A flush that failed has handed the exchange on before returning (to a retry, an answer,
-        // even to the connection's next exchange): arm the deadline and pause the client only for a
-        // connection still in use. A closed one is never writable, and nothing would resume reading.
+        // A flush made at once (on a loop that cannot defer it, see LoopFlushes) that failed has
+        // handed the exchange on before returning (to a retry, an answer, even to the connection's
+        // next exchange): arm the deadline and pause the client only for a connection still in use.
+        // A closed one is never writable, and nothing would resume reading.
         if (upstream != ch) {
             return;
         }
@@ -201,7 +205,7 @@ final class UpstreamAttempt {
             content = exchange.keep(content);
         }
         // A write does not hand the exchange on: an open connection queues it, and a closed one drops
-        // it (void promise) and reports its close later. Only the flush below can fail at once.
+        // it (void promise) and reports its close later. Only a flush made at once can fail at once.
         writeBody(upstream, content);
         upstreamNeedsFlush = true;
         if (last) {
@@ -221,7 +225,7 @@ final class UpstreamAttempt {
     void flushToUpstream() {
         if (upstreamNeedsFlush && upstream != null) {
             upstreamNeedsFlush = false;
-            upstream.flush();
+            LoopFlushes.flush(flushes, upstream);
         }
     }
 
@@ -344,7 +348,7 @@ final class UpstreamAttempt {
         writeHeldHead();
         if (clientNeedsFlush) {
             clientNeedsFlush = false;
-            client.flush();
+            LoopFlushes.flush(flushes, client);
         }
     }
 
