@@ -13,10 +13,11 @@ import java.util.ArrayList;
  *
  * <p>Flushing as each read completes interleaves receives and sends: read a request, send it, read
  * the next, send it. Each send to a peer asleep in {@code epoll_wait} wakes it, and a peer woken for
- * one message handles it and sleeps again, so the client and the upstream were woken about twice as
- * often per request as with HAProxy, which sends at the end of its loop. Sending the whole
- * iteration's writes together wakes each peer once for all of them; on the benchmark's 2-core
- * machine that cut the whole process's CPU per request by about a tenth (docs/benchmarks.md,
+ * one message handles it and sleeps again. Under the benchmark's load the client and the upstream
+ * slept and were woken 85 to 110 times per 1,000 requests, against about 50 with HAProxy, which
+ * sends at the end of its loop. A wakeup is paid for by the sender, in system time. Sending the
+ * whole iteration's writes together wakes each peer once for all of them: about 55 times per 1,000
+ * requests, and the loop itself is preempted half as often (bench/wakeups.sh; docs/benchmarks.md,
  * "Session 11"). A message waits at most for the rest of its iteration.
  *
  * <p>One per event loop, used only on it. Only the gateway's own loops (epoll and NIO) run tasks
