@@ -62,6 +62,13 @@ final class Warmup {
     /** The entry point name of the warm-up's own configuration. */
     static final String ENTRY_POINT = "warmup";
     static final int CONNECTIONS = 4;
+    /**
+     * Connections of every other cycle after the relisten, as many as a load generator's: what fills up
+     * only with many requests in flight (Netty's per-thread recycler batch of 32, more pooled-buffer
+     * subpages, longer task and timer queues) takes its branches before real traffic does, instead of
+     * throwing away compiled code as it arrives (docs/benchmarks.md, "Session 11").
+     */
+    static final int WIDE_CONNECTIONS = 64;
     static final int UPSTREAM_REQUESTS = 100;
     static final Duration CYCLE = Duration.ofSeconds(1);
     /** Before this cycle the warm-up closes its listening socket and opens another. */
@@ -176,7 +183,7 @@ final class Warmup {
                     long cycleStart = nanoClock.getAsLong();
                     long compiledBefore = compileMillis.getAsLong();
                     long cycleEnd = Math.min(deadline, cycleStart + CYCLE.toNanos());
-                    long answered = cycle(threads, target, cycleEnd);
+                    long answered = cycle(threads, target, cycleEnd, connections(cycles));
                     requests += answered;
                     cycles++;
                     long compiled = compiledBefore < 0 ? -1 : compileMillis.getAsLong() - compiledBefore;
@@ -234,12 +241,22 @@ final class Warmup {
     }
 
     /**
-     * One cycle: {@link #CONNECTIONS} clients each open a connection, send requests one after another until
+     * How many connections the cycle after {@code done} cycles opens: {@link #CONNECTIONS}, and
+     * {@link #WIDE_CONNECTIONS} in every other cycle on the second listening socket, starting with its second
+     * (so the shortest warm-up has one).
+     */
+    static int connections(int done) {
+        return done > RELISTEN_CYCLE && (done - RELISTEN_CYCLE) % 2 == 1 ? WIDE_CONNECTIONS : CONNECTIONS;
+    }
+
+    /**
+     * One cycle: {@code connections} clients each open a connection, send requests one after another until
      * {@code endNanos}, and close it. Returns the number of answered requests.
      */
-    private long cycle(ExecutorService threads, InetSocketAddress target, long endNanos) throws Exception {
-        List<Future<Long>> clients = new ArrayList<>(CONNECTIONS);
-        for (int i = 0; i < CONNECTIONS; i++) {
+    private long cycle(ExecutorService threads, InetSocketAddress target, long endNanos, int connections)
+            throws Exception {
+        List<Future<Long>> clients = new ArrayList<>(connections);
+        for (int i = 0; i < connections; i++) {
             byte[] request = REQUESTS[i % REQUESTS.length];
             clients.add(threads.submit(() -> client(target, request, endNanos)));
         }

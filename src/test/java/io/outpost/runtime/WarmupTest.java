@@ -65,6 +65,19 @@ class WarmupTest {
     }
 
     @Test
+    void everyOtherCycleOnTheSecondListeningSocketOpensAsManyConnectionsAsALoadGenerator() {
+        List<Integer> connections = new java.util.ArrayList<>();
+        for (int done = 0; done < Warmup.MIN_CYCLES + 2; done++) {
+            connections.add(Warmup.connections(done));
+        }
+        int few = Warmup.CONNECTIONS;
+        int many = Warmup.WIDE_CONNECTIONS;
+        assertThat(connections).as("by cycle, from the first; the socket changes before the fourth")
+                .containsExactly(few, few, few, few, many, few, many);
+        assertThat(connections.subList(0, Warmup.MIN_CYCLES)).as("the shortest warm-up").contains(many);
+    }
+
+    @Test
     void theStandInFindsRequestHeadsSplitAnywhere() {
         byte[] heads = "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\n\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         int matched = 0;
