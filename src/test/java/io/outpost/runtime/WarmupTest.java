@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -66,7 +67,7 @@ class WarmupTest {
 
     @Test
     void everyOtherCycleOnTheSecondListeningSocketOpensAsManyConnectionsAsALoadGenerator() {
-        List<Integer> connections = new java.util.ArrayList<>();
+        List<Integer> connections = new ArrayList<>();
         for (int done = 0; done < Warmup.MIN_CYCLES + 2; done++) {
             connections.add(Warmup.connections(done));
         }
