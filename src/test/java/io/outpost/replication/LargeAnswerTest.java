@@ -11,35 +11,21 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The answer to a write is held in memory until it is whole (it is journaled for retries and passed on
  * from the same bytes), up to {@code Replication.Options#maxResponseBytes} (8 MiB). An answer that is
- * larger, or that breaks off, never reaches the client as if it were complete: the client gets 502
- * saying why, while the write, which the replica did process, stays committed and reaches every replica.
+ * larger, or that breaks off, never reaches the client as if it were complete: the client gets the
+ * replica's status with no body and {@code X-Outpost-Response-Truncated: true} (not a 5xx, since the write
+ * was applied), and the write stays committed and reaches every replica.
  */
-class LargeAnswerTest {
+class LargeAnswerTest extends HarnessTest {
 
     private static final int LIMIT = 8 * 1024 * 1024;
-
-    @TempDir
-    Path dir;
-
-    private Harness h;
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     @Test
     void anAnswerOverTheLimitKeepsItsStatusLosesItsBodyAndSaysSo() throws Exception {

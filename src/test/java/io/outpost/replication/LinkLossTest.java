@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,24 +18,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The cloud link goes down and comes back while tills keep selling (G2, G3, G5). */
-class LinkLossTest {
-
-    @TempDir
-    Path dir;
-
-    private Harness h;
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
+class LinkLossTest extends HarnessTest {
 
     @Test
     void linkLossMidLoadLosesNothingAndBothReplicasEndWithTheSameOrderPerSession() throws Exception {

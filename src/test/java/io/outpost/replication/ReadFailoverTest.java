@@ -11,20 +11,16 @@ import io.outpost.service.Service;
 import io.outpost.testing.Ports;
 import io.outpost.upstream.FakeTicker;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reads of a replicated service fail over as writes do (G5): on a connect failure, a reset, a response
@@ -32,21 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code notReachedStatuses}, to the next replica that may serve the session; the client gets that
  * replica's answer.
  */
-class ReadFailoverTest {
+class ReadFailoverTest extends HarnessTest {
 
     private static final long HEADER_TIMEOUT_MILLIS = 700;
-
-    @TempDir
-    Path dir;
-
-    private Harness h;
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
 
     @Test
     void aReadWhoseReplicaNeverAnswersIsAnsweredByTheNextAndOnlyTheLastTimeoutIs504() throws Exception {
@@ -100,7 +84,8 @@ class ReadFailoverTest {
             HttpResponse<String> read = h.get("till-3", "/state");
             assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
             assertThat(read.headers().firstValue("X-Replica")).hasValue("edge");
-            assertThat(resetting.requests).first().asString().startsWith("GET /state ");   // it reached the cloud
+            assertThat(resetting.reads()).first().extracting(ResettingReplica.Read::requestLine)
+                    .asString().startsWith("GET /state ");   // it reached the cloud
         }
     }
 
@@ -222,51 +207,6 @@ class ReadFailoverTest {
             for (Socket s : held) {
                 s.close();
             }
-        }
-    }
-
-    /** A replica that reads each request head and then resets the connection (RST) without answering. */
-    private static final class ResettingReplica implements AutoCloseable {
-        final List<String> requests = new CopyOnWriteArrayList<>();
-        private final ServerSocket server;
-
-        ResettingReplica() throws IOException {
-            server = new ServerSocket(Ports.free(), 50, InetAddress.getLoopbackAddress());
-            Thread t = new Thread(this::accept, "resetting-replica");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        String url() {
-            return "http://127.0.0.1:" + server.getLocalPort();
-        }
-
-        private void accept() {
-            while (!server.isClosed()) {
-                try (Socket s = server.accept()) {
-                    requests.add(readHead(s.getInputStream()));
-                    s.setSoLinger(true, 0);   // close() then sends RST, not FIN
-                } catch (IOException e) {
-                    return;   // closed
-                }
-            }
-        }
-
-        private static String readHead(InputStream in) throws IOException {
-            StringBuilder sb = new StringBuilder();
-            int b;
-            while ((b = in.read()) >= 0) {
-                sb.append((char) b);
-                if (sb.length() >= 4 && sb.lastIndexOf("\r\n\r\n") == sb.length() - 4) {
-                    break;
-                }
-            }
-            return sb.toString();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
         }
     }
 }

@@ -9,25 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The replicated service end to end on loopback: delivery headers, bad input, retries, divergence, failover. */
-class ReplicatedServiceTest {
-
-    @TempDir
-    Path dir;
-
-    private Harness h;
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
+class ReplicatedServiceTest extends HarnessTest {
 
     @Test
     void writeGoesLiveToTheServingReplicaAndShadowToTheOtherWithItsOriginalTime() throws Exception {

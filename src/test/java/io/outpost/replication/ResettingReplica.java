@@ -13,13 +13,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A replica that reads each request in full, head and body, and then resets the connection instead of
- * answering: the write may have run there, and the gateway cannot know. It records the body and the
- * {@code Idempotency-Key} of every request it read.
+ * answering: the write may have run there, and the gateway cannot know. It records the request line, the
+ * body and the {@code Idempotency-Key} of every request it read.
  */
 final class ResettingReplica implements AutoCloseable {
 
-    /** One request read before the reset. */
-    record Read(String key, String body) {
+    /** One request read before the reset: its request line ({@code GET /state HTTP/1.1}), key and body. */
+    record Read(String requestLine, String key, String body) {
     }
 
     private final ServerSocket server;
@@ -66,7 +66,8 @@ final class ResettingReplica implements AutoCloseable {
         }
         String key = null;
         int length = 0;
-        for (String line : head.toString(StandardCharsets.ISO_8859_1).split("\r\n")) {
+        String[] lines = head.toString(StandardCharsets.ISO_8859_1).split("\r\n");
+        for (String line : lines) {
             String lower = line.toLowerCase(Locale.ROOT);
             if (lower.startsWith("content-length:")) {
                 length = Integer.parseInt(line.substring(line.indexOf(':') + 1).strip());
@@ -74,7 +75,7 @@ final class ResettingReplica implements AutoCloseable {
                 key = line.substring(line.indexOf(':') + 1).strip();
             }
         }
-        return new Read(key, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+        return new Read(lines[0], key, new String(in.readNBytes(length), StandardCharsets.UTF_8));
     }
 
     @Override

@@ -5,26 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import io.outpost.runtime.Gateway;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A replicated service when the gateway stops: what a replica answered meanwhile is not delivered to it again (G4). */
-class ShutdownTest {
-
-    @TempDir
-    Path dir;
-
-    private Harness h;
-
-    @AfterEach
-    void stop() {
-        if (h != null) {
-            h.close();
-        }
-    }
+class ShutdownTest extends HarnessTest {
 
     @Test
     void aShadowDeliveryAnsweredWhileTheGatewayStopsIsNotDeliveredAgainAfterARestart() throws Exception {
