@@ -43,9 +43,7 @@ for port in $HAPROXY $A $B; do wrk -t1 -c64 -d3s "http://127.0.0.1:$port/" >/dev
 for r in $(seq 1 "$rounds"); do
   for n in haproxy a b; do
     case $n in haproxy) port=$HAPROXY pid="" ;; a) port=$A pid=$a_pid ;; b) port=$B pid=$b_pid ;; esac
-    cpu_before=$([ -n "$pid" ] && cpu_ms "$pid" || echo 0)
-    read -r rps p99 < <(wrk_round "$port" "$seconds")
-    us=$([ -n "$pid" ] && us_per_request $(( $(cpu_ms "$pid") - cpu_before )) "$rps" "$seconds" || echo -)
+    read -r rps p99 us < <(wrk_round_cpu "$port" "$seconds" "$pid")
     echo "$r $n $rps $p99 $us" | tee -a "$work/results" >&2
   done
 done

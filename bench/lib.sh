@@ -71,3 +71,12 @@ cpu_ms() { set -- $(cut -d' ' -f14,15 /proc/"$1"/stat); echo $(( ($1 + $2) * 100
 
 # CPU µs per request: $1 ms of CPU over a round of $3 seconds at $2 requests/s.
 us_per_request() { awk -v ms="$1" -v rps="$2" -v s="$3" 'BEGIN {printf "%.1f", ms * 1000 / (rps * s)}'; }
+
+# One wrk_round against port $1 for $2 seconds: prints requests/s, p99 (µs) and the CPU µs per request
+# of the process $3 over the round ("-" without a pid).
+wrk_round_cpu() {
+  local before rps p99
+  before=$([ -n "${3:-}" ] && cpu_ms "$3" || echo 0)
+  read -r rps p99 < <(wrk_round "$1" "$2")
+  echo "$rps $p99 $([ -n "${3:-}" ] && us_per_request $(( $(cpu_ms "$3") - before )) "$rps" "$2" || echo -)"
+}

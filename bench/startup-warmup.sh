@@ -48,10 +48,8 @@ for r in $(seq 1 "$rounds"); do
   for n in haproxy warm cold; do
     case $n in haproxy) port=$HAPROXY pid="" ;; warm) port=$WARM pid=$warm_pid ;; cold) port=$COLD pid=$cold_pid ;; esac
     before=$([ -n "$pid" ] && c2_ms "$pid" || echo 0)
-    cpu_before=$([ -n "$pid" ] && cpu_ms "$pid" || echo 0)
-    read -r rps p99 < <(wrk_round "$port" "$seconds")
+    read -r rps p99 us < <(wrk_round_cpu "$port" "$seconds" "$pid")
     c2=$([ -n "$pid" ] && echo $(( $(c2_ms "$pid") - before )) || echo -)
-    us=$([ -n "$pid" ] && us_per_request $(( $(cpu_ms "$pid") - cpu_before )) "$rps" "$seconds" || echo -)
     echo "$r $n $rps $p99 $c2 $us" | tee -a "$work/results" >&2
   done
 done
