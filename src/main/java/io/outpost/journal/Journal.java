@@ -16,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>Every write method returns a future that completes once the record is durable. Futures complete
  * on the journal's own writer thread: never block in a callback, hop to an event loop with
  * {@code whenCompleteAsync(..., eventLoop)}. A write that cannot be made durable fails its future with
- * {@link JournalException}. Reads never block on the writer.
+ * {@link JournalException}; with {@link JournalInDoubtException} when its records may be stored all the same
+ * (then it may come back in doubt at the next open). Reads never block on the writer.
  *
  * <pre>{@code
  * journal.append(draft)                                    // durable: now the live replica may see it

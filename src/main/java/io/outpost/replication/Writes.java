@@ -8,6 +8,7 @@ import io.outpost.journal.EntryDraft;
 import io.outpost.journal.Header;
 import io.outpost.journal.Journal;
 import io.outpost.journal.JournalException;
+import io.outpost.journal.JournalInDoubtException;
 import io.outpost.journal.Outcome;
 import io.outpost.journal.StoredResponse;
 import io.outpost.upstream.Ticker;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * and, if that one is not reached, to the next (G5); the first answer commits it, is stored for
  * retries (G4) and goes to the client. If no replica is reached the entry is aborted (durably, before
  * the client hears 503) and never replayed; an abort that cannot be made durable leaves the entry to be
- * delivered after the journal opens again, and the client hears 202 (pending), not 503. What a retry is
+ * delivered after the journal opens again, and the client hears 202 (pending), not 503. So does the client of
+ * a write the journal cannot tell whether it stored ({@link JournalInDoubtException}). What a retry is
  * answered with may have to be read from the journal's files: that read runs on {@code io}, off the event
  * loops.
  */
@@ -53,8 +55,8 @@ final class Writes {
         }
 
         /**
-         * 202: the write is journaled and will reach every replica, but no replica has processed it yet; its
-         * {@code Idempotency-Key} (the gateway's, when the client sent none) lets a retry ask about it.
+         * 202: the write is journaled, or may be, and then will reach every replica, but no replica has processed
+         * it yet; its {@code Idempotency-Key} (the gateway's, when the client sent none) lets a retry ask about it.
          */
         static Answer pending(String key, String reason) {
             String json = "{\"status\":202,\"outcome\":\"pending\",\"reason\":" + quoted(reason) + "}\n";
@@ -213,6 +215,14 @@ final class Writes {
                     : Answer.error(HttpResponseStatus.CONFLICT, "a write with Idempotency-Key " + key
                             + " is already journaled"), loop);
         }
+        if (cause instanceof JournalInDoubtException) {
+            // Its records may be on disk: then the journal's next open finds it in doubt, commits it and delivers it
+            // to every replica. 503 ("not accepted") could be false, and a client without a key would send it again.
+            report("write may be journaled, answering 202 (pending)", cause);
+            return CompletableFuture.completedFuture(Answer.pending(key, "the journal could not confirm whether it "
+                    + "stored the write (" + cause.getMessage() + "); if it did, the write is delivered to every "
+                    + "replica once the journal is open again; a retry with its Idempotency-Key is not applied twice"));
+        }
         report("write not journaled, answering 503", cause);
         return CompletableFuture.completedFuture(Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "the write was not accepted: the journal cannot store it (" + cause.getMessage() + ")"));
@@ -248,11 +258,19 @@ final class Writes {
                     // again: a duplicate). Keeping the abort in memory to write it after the reopen would not do:
                     // a restart or a crash before then loses it, and nothing durable can hold it while the journal
                     // refuses writes. So the client learns the truth: journaled, to be delivered, not yet processed.
+                    // An abort record the journal cannot tell whether it stored may be on disk all the same: then
+                    // the entry is aborted at the next open and never delivered, and the answer must not promise it.
                     report("abort of entry " + entry.sequence() + " not durable, answering 202 (pending)", e);
+                    Throwable cause = causeOf(e);
+                    String fate = cause instanceof JournalInDoubtException
+                            ? "the journal could not confirm whether it recorded that the write was not applied ("
+                                    + cause.getMessage() + "); if it did not, the write is delivered to every replica "
+                                    + "once the journal is open again"
+                            : "the journal cannot record that it was not applied (" + cause.getMessage() + "); the "
+                                    + "write is journaled and will be delivered to every replica once the journal is "
+                                    + "open again";
                     return Answer.pending(entry.idempotencyKey(), "no replica of " + service + " could take the "
-                            + "write now (" + why + ") and the journal cannot record that it was not applied ("
-                            + causeOf(e).getMessage() + "); the write is journaled and will be delivered to every "
-                            + "replica once the journal is open again; a retry with its Idempotency-Key is not "
+                            + "write now (" + why + ") and " + fate + "; a retry with its Idempotency-Key is not "
                             + "applied twice");
                 }
                 return Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,

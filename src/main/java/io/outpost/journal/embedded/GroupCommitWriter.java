@@ -4,6 +4,7 @@ import io.outpost.journal.DuplicateIdempotencyKeyException;
 import io.outpost.journal.Entry;
 import io.outpost.journal.EntryDraft;
 import io.outpost.journal.JournalException;
+import io.outpost.journal.JournalInDoubtException;
 import io.outpost.journal.JournalMetrics;
 import io.outpost.journal.embedded.JournalIndex.Location;
 import io.outpost.journal.embedded.JournalIndex.Meta;
@@ -34,9 +35,10 @@ import org.slf4j.LoggerFactory;
  * batch to the index and only then completes the futures. There is no batching delay: an idle
  * journal writes a lone append at once, and under load the batch grows by itself while the previous
  * fsync runs. A failed batch is cut back off the file, so the log never keeps a write that was
- * reported as failed. A writer that stops while the journal is open (its thread interrupted, or an
- * exception outside a batch) fails every queued and every later write instead of leaving them
- * waiting: the journal must be reopened.
+ * reported as failed; a batch that cannot be cut back fails with {@link JournalInDoubtException}, since
+ * its records may be on disk, and the journal takes no more writes. A writer that stops while the
+ * journal is open (its thread interrupted, or an exception outside a batch) fails every queued and
+ * every later write instead of leaving them waiting: the journal must be reopened.
  */
 final class GroupCommitWriter implements Runnable {
 
@@ -76,6 +78,17 @@ final class GroupCommitWriter implements Runnable {
     Runnable beforeQueue = () -> { };
     /** Runs on the writer thread once a batch is taken, before it is written; tests stop the writer there. */
     Runnable beforeBatch = () -> { };
+    /**
+     * Cuts a failed batch back off the segment. Tests replace it with one that fails, as on a device that
+     * stopped writing: a failure they cannot cause for real once the write itself has failed.
+     */
+    CutBack cutBack = Segment::truncate;
+
+    /** What cuts a failed batch back: {@link Segment#truncate}. */
+    @FunctionalInterface
+    interface CutBack {
+        void cut(Segment segment, long length) throws IOException;
+    }
 
     GroupCommitWriter(JournalOptions options, JournalIndex index, ConcurrentNavigableMap<Long, Segment> segments,
             JournalMetrics metrics, long nextSequence) {
@@ -256,12 +269,16 @@ final class GroupCommitWriter implements Runnable {
             active.force();
         } catch (IOException e) {
             nextSequence = firstSequence;
-            JournalException failure = new JournalException("cannot write journal segment " + active.path()
-                    + ": " + e, e);
+            String why = "cannot write journal segment " + active.path() + ": " + e;
+            JournalException failure;
             try {
-                active.truncate(start);
+                cutBack.cut(active, start);
+                failure = new JournalException(why, e);
             } catch (IOException truncateFailure) {
+                // Part of the batch may be on disk: the next open may find its entries in doubt and commit them.
                 broken = truncateFailure;
+                failure = new JournalInDoubtException(why + "; cutting the batch back failed too (" + truncateFailure
+                        + "), so its writes may be stored and come back in doubt when the journal is reopened", e);
                 failure.addSuppressed(truncateFailure);
             }
             log.error("journal write failed: {}", failure.getMessage());
