@@ -3,7 +3,7 @@
 # 3 s of load each, then rounds that alternate HAProxy, A and B. Before that, both builds get the
 # same warm-up from outside (--prewarm cycles of 1 s of load on fresh connections), so the rounds
 # compare steady-state code, not the JIT. Prints each round (req/s, p99 µs, the process's CPU µs per
-# request from /proc) and the medians of rounds 3 and later.
+# request from /proc, HAProxy's too) and the medians of rounds 3 and later.
 #
 # usage: bench/ab.sh A.jar B.jar [--rounds N] [--seconds S] [--prewarm CYCLES]
 #   run it from the project root; a jar comes from `./mvnw -DskipTests package` (target/outpost.jar)
@@ -30,6 +30,7 @@ write_outpost a $A 19725 $BACKEND
 write_outpost b $B 19726 $BACKEND
 nginx -c "$work/backend.conf" & pids+=($!)
 haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
+haproxy_pid=$!
 JAVA_OPTS="${JAVA_OPTS:-} ${A_JAVA_OPTS:-}" OUTPOST_JAR=$a_jar ./outpost run -c "$work/a.yaml" ${OUTPOST_ARGS:---workers 1} ${A_ARGS:-} >"$work/a.log" 2>&1 & pids+=($!)
 JAVA_OPTS="${JAVA_OPTS:-} ${B_JAVA_OPTS:-}" OUTPOST_JAR=$b_jar ./outpost run -c "$work/b.yaml" ${OUTPOST_ARGS:---workers 1} ${B_ARGS:-} >"$work/b.log" 2>&1 & pids+=($!)
 await_ports $HAPROXY $A $B
@@ -42,7 +43,7 @@ done
 for port in $HAPROXY $A $B; do wrk -t1 -c64 -d3s "http://127.0.0.1:$port/" >/dev/null; done
 for r in $(seq 1 "$rounds"); do
   for n in haproxy a b; do
-    case $n in haproxy) port=$HAPROXY pid="" ;; a) port=$A pid=$a_pid ;; b) port=$B pid=$b_pid ;; esac
+    case $n in haproxy) port=$HAPROXY pid=$haproxy_pid ;; a) port=$A pid=$a_pid ;; b) port=$B pid=$b_pid ;; esac
     read -r rps p99 us < <(wrk_round_cpu "$port" "$seconds" "$pid")
     echo "$r $n $rps $p99 $us" | tee -a "$work/results" >&2
   done

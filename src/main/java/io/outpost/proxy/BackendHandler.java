@@ -3,7 +3,6 @@ package io.outpost.proxy;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 
 /**
@@ -23,8 +22,13 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     /** When {@link #timer} fires (System.nanoTime based); meaningful while it is set. */
     private long timerNanos;
 
-    BackendHandler(UpstreamPool pool) {
+    private final long idleTimeoutMillis;
+    /** Closes the connection once it has sat in the pool for the idle timeout. */
+    private IdleWatch idle;
+
+    BackendHandler(UpstreamPool pool, long idleTimeoutMillis) {
         this.pool = pool;
+        this.idleTimeoutMillis = idleTimeoutMillis;
     }
 
     static BackendHandler of(Channel ch) {
@@ -92,6 +96,19 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     void idleIn(UpstreamTarget target) {
         this.attempt = null;
         this.idleTarget = target;
+        if (idle != null) {
+            idle.touch();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        idle = IdleWatch.start(ctx.executor(), idleTimeoutMillis, () -> {
+            if (attempt == null) {
+                ctx.close();
+            }
+        });
+        ctx.fireChannelActive();
     }
 
     @Override
@@ -124,6 +141,9 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (idle != null) {
+            idle.stop();
+        }
         if (timer != null) {
             timer.cancel(false);
             timer = null;
@@ -139,11 +159,7 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && attempt == null) {
-            ctx.close();
-        } else {
-            ReferenceCountUtil.release(evt);
-        }
+        ReferenceCountUtil.release(evt);
     }
 
     @Override

@@ -7,10 +7,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.outpost.tls.EntryPointTls;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A listening socket that feeds client connections into the proxy. Binding is synchronous so that
@@ -108,8 +106,7 @@ public final class EntryPoint {
                             ch.pipeline().addLast("tls", tls.newHandler());
                         }
                         ch.pipeline()
-                                .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
-                                .addLast("codec", new ServerCodec(readTimeoutNanos > 0))
+                                .addLast("codec", new ServerCodec(readTimeoutNanos > 0, idleTimeoutMillis))
                                 .addLast("proxy", new FrontendHandler(gateway, name, tls != null, forwardedTrust, lingering,
                                         readTimeoutNanos));
                     }

@@ -33,15 +33,18 @@ final class LingeringClose extends ChannelInboundHandlerAdapter implements Runna
     private final long timeNanos;
     private final long timeoutNanos;
     private final LongSupplier clock;
+    /** The codec whose idle timeout the dropped bytes still count for; null without one. */
+    private final ServerCodec codec;
     private ChannelHandlerContext ctx;
     private long lastRead;
     private long deadline;
     private ScheduledFuture<?> timer;
 
-    private LingeringClose(Lingering limits, LongSupplier clock) {
+    private LingeringClose(Lingering limits, LongSupplier clock, ServerCodec codec) {
         this.timeNanos = limits.time().toNanos();
         this.timeoutNanos = limits.timeout().toNanos();
         this.clock = clock;
+        this.codec = codec;
     }
 
     /**
@@ -58,8 +61,8 @@ final class LingeringClose extends ChannelInboundHandlerAdapter implements Runna
             answered.addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        LingeringClose handler = new LingeringClose(limits, clock);
         ChannelHandlerContext codec = pipeline.context(ServerCodec.class);
+        LingeringClose handler = new LingeringClose(limits, clock, codec == null ? null : (ServerCodec) codec.handler());
         pipeline.addBefore(codec != null ? codec.name() : frontend.name(), "lingering-close", handler);
         // Reading may have been paused for the exchange (backpressure, pipelining): the client
         // would then block on a full socket and never read the answer.
@@ -122,6 +125,9 @@ final class LingeringClose extends ChannelInboundHandlerAdapter implements Runna
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ReferenceCountUtil.release(msg);
+        if (codec != null) {
+            codec.markRead();
+        }
     }
 
     @Override

@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -49,14 +50,58 @@ final class ServerCodec extends CombinedChannelDuplexHandler<ServerCodec.Request
         }
     };
 
+    private final long idleTimeoutMillis;
+    private IdleWatch idle;
+
     ServerCodec() {
         this(false);
     }
 
     /** {@code markHeads}: pass on {@link #HEAD_ARRIVING} for heads split across reads. */
     ServerCodec(boolean markHeads) {
+        this(markHeads, 0);
+    }
+
+    /**
+     * {@code markHeads}: pass on {@link #HEAD_ARRIVING} for heads split across reads. Once no bytes
+     * have come for {@code idleTimeoutMillis} (0: never), a reader {@link IdleStateEvent} goes down the
+     * whole pipeline, from its head, so that a {@link LingeringClose} before the codec sees it too; and
+     * again for each further timeout ({@link IdleWatch}: up to a quarter late).
+     */
+    ServerCodec(boolean markHeads, long idleTimeoutMillis) {
         ArrayDeque<HttpMethod> methods = new ArrayDeque<>(4);
         init(new RequestDecoder(methods, markHeads), new ResponseEncoder(methods));
+        this.idleTimeoutMillis = idleTimeoutMillis;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        super.handlerAdded(ctx);
+        idle = IdleWatch.start(ctx.executor(), idleTimeoutMillis,
+                () -> ctx.pipeline().fireUserEventTriggered(IdleStateEvent.READER_IDLE_STATE_EVENT));
+    }
+
+    /** Bytes came that a handler before the codec kept from it: the connection is not idle. */
+    void markRead() {
+        idle.touch();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        idle.stop();
+        super.handlerRemoved(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        idle.stop();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        idle.touch();
+        super.channelRead(ctx, msg);
     }
 
     /** Thrown inside the decoder; the decoder turns it into a failed decoder result. */

@@ -9,14 +9,12 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keep-alive connections to upstreams for one event loop. Connections are opened on the loop that
@@ -83,8 +81,7 @@ final class UpstreamPool {
             pipeline.addLast("tls", target.tls().newHandler(ch.alloc(), target.host(), target.port()));
         }
         pipeline.addLast("codec", new UpstreamCodec())
-                .addLast("idle", new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
-                .addLast("backend", new BackendHandler(this));
+                .addLast("backend", new BackendHandler(this, idleTimeoutMillis));
         open++;
         ch.closeFuture().addListener(f -> open--);
         ChannelPromise connected = ch.newPromise();
