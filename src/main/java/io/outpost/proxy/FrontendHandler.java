@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.ThreadLocalRandom;
@@ -350,10 +351,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
+    /** Where {@link #newRequestId} writes its digits before the string copies them: one per thread. */
+    private static final FastThreadLocal<byte[]> ID_DIGITS = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[32];
+        }
+    };
+
     /** 128 random bits as 32 lowercase hex digits. */
     private static String newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        byte[] out = new byte[32];
+        byte[] out = ID_DIGITS.get();
         long a = random.nextLong();
         long b = random.nextLong();
         for (int i = 0; i < 16; i++) {

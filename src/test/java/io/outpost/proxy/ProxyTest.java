@@ -63,6 +63,7 @@ class ProxyTest {
                 .header("X-Forwarded-For", "10.1.1.1").header("X-Forwarded-Host", "evil.test").build(),
                 HttpResponse.BodyHandlers.ofString());
         get("/h2");
+        get("/h3");
         var first = backend.requestHeaders().get(0);
         assertThat(first.get("X-request-id")).containsExactly("abc-1");
         assertThat(first.get("X-forwarded-for")).containsExactly("127.0.0.1");
@@ -71,7 +72,10 @@ class ProxyTest {
         assertThat(first.get("X-forwarded-port")).containsExactly(String.valueOf(proxy.port()));
         assertThat(first.get("X-real-ip")).containsExactly("127.0.0.1");
         assertThat(first.get("Via")).containsExactly("1.1 outpost");
-        assertThat(backend.requestHeaders().get(1).get("X-request-id").get(0)).matches("[0-9a-f]{32}");
+        String generated = backend.requestHeaders().get(1).get("X-request-id").get(0);
+        assertThat(generated).matches("[0-9a-f]{32}");
+        assertThat(backend.requestHeaders().get(2).get("X-request-id").get(0)).as("a fresh id per request")
+                .matches("[0-9a-f]{32}").isNotEqualTo(generated);
     }
 
     @Test
