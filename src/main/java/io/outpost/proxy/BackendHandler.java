@@ -22,7 +22,8 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
     /** When {@link #timer} fires (System.nanoTime based); meaningful while it is set. */
     private long timerNanos;
 
-    private final long idleTimeoutMillis;
+    /** The pool's default until a service gives the connection back with its own. */
+    private long idleTimeoutMillis;
     /** Closes the connection once it has sat in the pool for the idle timeout. */
     private IdleWatch idle;
 
@@ -93,22 +94,34 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
         a.onResponseTimeout();
     }
 
-    void idleIn(UpstreamTarget target) {
+    /** The connection waits in the pool for {@code target}; it closes once unused for {@code idleMillis}. */
+    void idleIn(UpstreamTarget target, long idleMillis) {
         this.attempt = null;
         this.idleTarget = target;
-        if (idle != null) {
+        if (idleMillis != idleTimeoutMillis && ctx.channel().isActive()) {
+            // Another service's timeout than the last one that used it: rarely, so a new watch.
+            idleTimeoutMillis = idleMillis;
+            watchIdle();
+        } else if (idle != null) {
             idle.touch();
         }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        watchIdle();
+        ctx.fireChannelActive();
+    }
+
+    private void watchIdle() {
+        if (idle != null) {
+            idle.stop();
+        }
         idle = IdleWatch.start(ctx.executor(), idleTimeoutMillis, () -> {
             if (attempt == null) {
                 ctx.close();
             }
         });
-        ctx.fireChannelActive();
     }
 
     @Override

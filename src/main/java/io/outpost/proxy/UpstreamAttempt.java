@@ -335,7 +335,7 @@ final class UpstreamAttempt {
         frontend.resumeReading(FrontendHandler.PAUSE_UPSTREAM);
         if (upstreamKeepAlive && ex.requestComplete()) {
             ch.config().setAutoRead(true);
-            frontend.pool().release(target, ch);
+            frontend.pool().release(target, ch, options.idleTimeoutMillis());
         } else {
             ch.close();
         }

@@ -137,8 +137,11 @@ final class UpstreamPool {
         return resolvers.getResolver(loop).resolve(InetSocketAddress.createUnresolved(target.host(), target.port()));
     }
 
-    /** Takes back a connection whose last exchange ended cleanly. */
-    void release(UpstreamTarget target, Channel ch) {
+    /**
+     * Takes back a connection whose last exchange ended cleanly, to be closed once unused for
+     * {@code idleTimeoutMillis} (the service's {@code timeouts.idle}).
+     */
+    void release(UpstreamTarget target, Channel ch, long idleTimeoutMillis) {
         if (!ch.isActive()) {
             return;
         }
@@ -147,7 +150,7 @@ final class UpstreamPool {
             ch.close();
             return;
         }
-        BackendHandler.of(ch).idleIn(target);
+        BackendHandler.of(ch).idleIn(target, idleTimeoutMillis);
         channels.addLast(ch);
     }
 

@@ -53,7 +53,8 @@ public final class ReplicatedService implements Service {
         this.tls = tls;
         this.sessionKeys = new SessionKeys(config.sessionKey());
         this.readOptions = new ForwardOptions((int) Math.max(1, config.timeouts().connect().toMillis()),
-                Math.max(1, config.timeouts().responseHeader().toMillis()), false);
+                Math.max(1, config.timeouts().responseHeader().toMillis()), false,
+                Math.max(1, config.timeouts().idle().toMillis()));
     }
 
     /**

@@ -15,6 +15,7 @@ import io.outpost.observability.AccessLogWriter;
 import io.outpost.proxy.AccessLog;
 import io.outpost.proxy.EntryPoint;
 import io.outpost.proxy.ForwardedTrust;
+import io.outpost.proxy.ForwardOptions;
 import io.outpost.proxy.GatewayContext;
 import io.outpost.proxy.ProxyServer;
 import io.outpost.proxy.Routing;
@@ -130,7 +131,7 @@ public final class Gateway implements AutoCloseable {
         this.loops = Transport.best().newGroup(options.workers(), "outpost-loop");
         this.builder = new RuntimeBuilder(options.services(), meters.registry(), scheduler, options.clock(), loops);
         this.context = new GatewayContext(Transport.best(), PooledByteBufAllocator.DEFAULT,
-                GatewayContext.SYSTEM_NANOS, 90_000);
+                GatewayContext.SYSTEM_NANOS, ForwardOptions.DEFAULT_IDLE_MILLIS);
         meters.record(context);
         this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
         this.retirement = new Retirement(scheduler, options.clock(), Retirement.GRACE, Retirement.SWEEP);

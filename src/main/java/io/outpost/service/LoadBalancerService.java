@@ -109,7 +109,7 @@ public final class LoadBalancerService implements Service, Addressable {
             headerMillis = Math.min(headerMillis, retry.perTryTimeout().get().toMillis());
         }
         this.options = new ForwardOptions((int) Math.max(1, config.timeouts().connect().toMillis()),
-                Math.max(1, headerMillis), config.passHostHeader());
+                Math.max(1, headerMillis), config.passHostHeader(), Math.max(1, config.timeouts().idle().toMillis()));
         this.sticky = config.sticky().map(s -> new StickyCookie(s.cookie())).orElse(null);
         this.members = new Member[cluster.endpoints().size()];
         for (int i = 0; i < members.length; i++) {

@@ -35,6 +35,7 @@ final class Lb {
     Optional<RetryConfig> retry = Optional.empty();
     CircuitBreakersConfig limits = CircuitBreakersConfig.DEFAULT;
     Optional<StickyConfig> sticky = Optional.empty();
+    Duration idle = Duration.ofSeconds(30);
 
     static Lb of(String... urls) {
         Lb lb = new Lb();
@@ -70,7 +71,7 @@ final class Lb {
     ServiceConfig.LoadBalancer config() {
         return new ServiceConfig.LoadBalancer(policy, hashOn, 1.4, panicThreshold, endpoints, healthCheck, outliers,
                 retry, limits, sticky, new TimeoutsConfig(Duration.ofSeconds(1), Duration.ofSeconds(5),
-                Duration.ofSeconds(30)), true);
+                idle), true);
     }
 
     /** A service with a fake ticker and seeded randomness, serving (and taking over from {@code previous}) at once. */

@@ -251,6 +251,21 @@ class LoadBalancerServiceTest {
     }
 
     @Test
+    void aPooledConnectionClosesAfterTheServicesIdleTimeout() throws Exception {
+        Backend b = backend("b1");
+        Lb config = Lb.of(b.url());
+        config.idle = Duration.ofMillis(300);
+        LoadBalancerService lb = serve(config.build("web", ticker, scheduler, null));
+        assertThat(get("/s").statusCode()).isEqualTo(200);
+        assertThat(get("/s").statusCode()).isEqualTo(200);
+        assertThat(lb.cluster().limits().connections().used()).as("one connection, pooled and reused").isEqualTo(1);
+        // The pool's own default is 90 s: only the service's timeouts.idle closes it this soon.
+        await().atMost(Duration.ofSeconds(5)).until(() -> lb.cluster().limits().connections().used() == 0);
+        assertThat(get("/s").statusCode()).isEqualTo(200);
+        assertThat(b.hits()).isEqualTo(3);
+    }
+
+    @Test
     void optIn5xxRetriesIdempotentMethodsOnly() throws Exception {
         Backend bad = backend("bad").on("/r", ex -> {
             Backend.drain(ex.getRequestBody());
