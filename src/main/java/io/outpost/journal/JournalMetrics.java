@@ -34,8 +34,9 @@ public final class JournalMetrics {
     }
 
     /**
-     * Writes whose future failed because the batch could not be made durable, or because the journal takes no
-     * more writes until it is reopened ({@link Journal#failure}).
+     * Writes whose future failed because the batch could not be made durable (or was, but could not be applied:
+     * then its records count among the durable ones too), or because the journal takes no more writes until it is
+     * reopened ({@link Journal#failure}).
      */
     public long failedWrites() {
         return failedWrites.sum();

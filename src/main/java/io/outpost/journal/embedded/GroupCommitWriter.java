@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * journal writes a lone append at once, and under load the batch grows by itself while the previous
  * fsync runs. A failed batch is cut back off the file, so the log never keeps a write that was
  * reported as failed; a batch that cannot be cut back fails with {@link JournalInDoubtException}, since
- * its records may be on disk, and the journal takes no more writes. A writer that stops while the
+ * its records may be on disk, and the journal takes no more writes. So does a batch that was made durable
+ * but could not be applied to the index or completed: its records are on disk. A writer that stops while the
  * journal is open (its thread interrupted, or an exception outside a batch) fails every queued and
  * every later write instead of leaving them waiting: the journal must be reopened.
  */
@@ -58,6 +59,9 @@ final class GroupCommitWriter implements Runnable {
 
     private record Staged(Op op, Rec rec, Location location) {}
 
+    /** Why the journal takes no more writes although its writer runs: {@code what} happened. */
+    private record Broken(String what, Throwable cause) {}
+
     private final Path directory;
     private final JournalIndex index;
     private final ConcurrentNavigableMap<Long, Segment> segments;
@@ -72,12 +76,17 @@ final class GroupCommitWriter implements Runnable {
     private Segment active;
     private long nextSequence;
     private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-    /** Set on the writer thread when a failed batch could not be cut back; read by {@link #failure}. */
-    private volatile IOException broken;
+    /**
+     * Set on the writer thread when a failed batch could not be cut back, or a durable one could not be applied;
+     * read by {@link #failure}.
+     */
+    private volatile Broken broken;
     /** Runs between a write's closed check and its queueing; tests close the journal there. */
     Runnable beforeQueue = () -> { };
     /** Runs on the writer thread once a batch is taken, before it is written; tests stop the writer there. */
     Runnable beforeBatch = () -> { };
+    /** Runs on the writer thread once a batch is durable, before the index has it; tests make it throw. */
+    Runnable afterForce = () -> { };
     /**
      * Cuts a failed batch back off the segment. Tests replace it with one that fails, as on a device that
      * stopped writing: a failure they cannot cause for real once the write itself has failed.
@@ -147,7 +156,7 @@ final class GroupCommitWriter implements Runnable {
         if (cause != null) {
             return diedException(cause).getMessage();
         }
-        IOException b = broken;
+        Broken b = broken;
         return b == null ? null : brokenException(b).getMessage();
     }
 
@@ -186,9 +195,9 @@ final class GroupCommitWriter implements Runnable {
         return new JournalException("journal " + directory + " is closed");
     }
 
-    private JournalException brokenException(IOException cause) {
-        return new JournalException("journal " + active.path() + " is unusable after a failed write"
-                + " could not be cut back (" + cause.getMessage() + "); reopen it", cause);
+    private JournalException brokenException(Broken b) {
+        return new JournalException("journal " + active.path() + " is unusable after " + b.what() + "; reopen it",
+                b.cause());
     }
 
     private JournalException diedException(Throwable cause) {
@@ -276,7 +285,8 @@ final class GroupCommitWriter implements Runnable {
                 failure = new JournalException(why, e);
             } catch (IOException truncateFailure) {
                 // Part of the batch may be on disk: the next open may find its entries in doubt and commit them.
-                broken = truncateFailure;
+                broken = new Broken("a failed write could not be cut back (" + truncateFailure.getMessage() + ")",
+                        truncateFailure);
                 failure = new JournalInDoubtException(why + "; cutting the batch back failed too (" + truncateFailure
                         + "), so its writes may be stored and come back in doubt when the journal is reopened", e);
                 failure.addSuppressed(truncateFailure);
@@ -289,14 +299,48 @@ final class GroupCommitWriter implements Runnable {
             return;
         }
         active.size(start + bytes);
-        int entries = 0;
-        for (Staged s : staged) {
-            entries += s.rec() instanceof EntryRec ? 1 : 0;
+        try {
+            afterForce.run();
+            int entries = 0;
+            for (Staged s : staged) {
+                entries += s.rec() instanceof EntryRec ? 1 : 0;
+            }
+            metrics.batchDurable(entries, staged.size(), bytes);
+            index.write(() -> staged.forEach(s -> index.apply(s.rec(), s.location())));
+            for (Staged s : staged) {
+                complete(s);
+            }
+        } catch (RuntimeException | Error e) {
+            storedButNotApplied(staged, e);
         }
-        metrics.batchDurable(entries, staged.size(), bytes);
-        index.write(() -> staged.forEach(s -> index.apply(s.rec(), s.location())));
+    }
+
+    /**
+     * The batch is durable, but applying it to the index or completing its futures failed. Its records are in the
+     * log, and the next open finds its entries in doubt (the gateway then commits and delivers them), so a write not
+     * completed yet fails with {@link JournalInDoubtException}, not as one that was not written; a write completed
+     * already keeps its result, and only the writes failed here count as failed. Completing them as written instead
+     * would need an index that has the batch, and it may hold all, part or none of it. For the same reason the
+     * journal takes no more writes until it is reopened, as after a batch that could not be cut back: later writes
+     * would be checked against an index that disagrees with the log (a key on disk but free in memory, a mark
+     * refused for an entry that exists), and a failed append's entry left undecided in memory would hold back its
+     * session's deliveries for good. {@link #failure} says so, which is what makes the gateway let the journal go
+     * and open it again; the next open rebuilds the index from the log.
+     */
+    private void storedButNotApplied(List<Staged> staged, Throwable e) {
+        broken = new Broken("a batch it stored could not be applied (" + e + ")", e);
+        JournalInDoubtException failure = new JournalInDoubtException("journal " + active.path() + ": a batch was"
+                + " stored but could not be applied (" + e + "); its writes come back in doubt when the journal is"
+                + " reopened", e);
+        log.error("journal writer {}: a durable batch could not be applied; no write is accepted until the journal is"
+                + " reopened", directory, e);
+        int failed = 0;
         for (Staged s : staged) {
-            complete(s);
+            failed += future(s.op()).isDone() ? 0 : 1;
+        }
+        metrics.batchFailed(failed);
+        for (Staged s : staged) {
+            future(s.op()).completeExceptionally(failure);
         }
     }
 
