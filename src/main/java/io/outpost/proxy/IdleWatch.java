@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Netty's {@code IdleStateHandler} is exact, but it is one more handler that every read, read
  * completion and write passes through, and it reads the clock at each read completion: on the proxy
- * path that was 6–9% of the CPU per request (docs/benchmarks.md, "Session 12").
+ * path that was 5–9% of the CPU per request (docs/benchmarks.md, "Session 12").
  */
 final class IdleWatch implements Runnable {
 

@@ -299,13 +299,13 @@ final class GroupCommitWriter implements Runnable {
             return;
         }
         active.size(start + bytes);
+        int entries = 0;
+        for (Staged s : staged) {
+            entries += s.rec() instanceof EntryRec ? 1 : 0;
+        }
+        metrics.batchDurable(entries, staged.size(), bytes);
         try {
             afterForce.run();
-            int entries = 0;
-            for (Staged s : staged) {
-                entries += s.rec() instanceof EntryRec ? 1 : 0;
-            }
-            metrics.batchDurable(entries, staged.size(), bytes);
             index.write(() -> staged.forEach(s -> index.apply(s.rec(), s.location())));
             for (Staged s : staged) {
                 complete(s);

@@ -73,6 +73,7 @@ class DurableBatchFailureTest {
             assertInDoubt(f);
         }
         assertThat(journal.metrics().failedWrites()).isEqualTo(3);
+        assertThat(journal.metrics().appends()).as("p, and b and c: durable, though failed").isEqualTo(3);
         // The index does not have what the log has, so the journal takes no more writes until it is reopened.
         assertThat(journal.findByIdempotencyKey("b")).isEmpty();
         assertThat(journal.failure()).hasValueSatisfying(f -> assertThat(f).contains("is unusable after a batch it "
