@@ -29,6 +29,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,9 +58,12 @@ public final class Gateway implements AutoCloseable {
     /**
      * Settings of the process rather than of the configuration file.
      *
+     * @param clock the wall clock: timestamps, certificate validity, journal records
      * @param warmup the longest {@link Warmup start-up warm-up} before the entry points open; zero skips it
+     * @param nanoTime a monotonic time source for intervals that must not follow a step of the wall clock
+     *     (how long a replaced configuration stays open); {@link System#nanoTime} unless a test moves it
      */
-    public record Options(int workers, Clock clock, ServiceFactory services, Duration warmup) {
+    public record Options(int workers, Clock clock, ServiceFactory services, Duration warmup, LongSupplier nanoTime) {
         public Options {
             if (warmup.isNegative()) {
                 throw new IllegalArgumentException("warmup: " + warmup + " (expected: >= 0)");
@@ -67,7 +71,7 @@ public final class Gateway implements AutoCloseable {
         }
 
         public Options(int workers, Clock clock, ServiceFactory services) {
-            this(workers, clock, services, Duration.ZERO);
+            this(workers, clock, services, Duration.ZERO, System::nanoTime);
         }
 
         public static Options defaults() {
@@ -75,11 +79,15 @@ public final class Gateway implements AutoCloseable {
         }
 
         public Options workers(int n) {
-            return new Options(n, clock, services, warmup);
+            return new Options(n, clock, services, warmup, nanoTime);
         }
 
         public Options warmup(Duration budget) {
-            return new Options(workers, clock, services, budget);
+            return new Options(workers, clock, services, budget, nanoTime);
+        }
+
+        public Options nanoTime(LongSupplier source) {
+            return new Options(workers, clock, services, warmup, source);
         }
     }
 
@@ -134,7 +142,7 @@ public final class Gateway implements AutoCloseable {
                 GatewayContext.SYSTEM_NANOS, ForwardOptions.DEFAULT_IDLE_MILLIS);
         meters.record(context);
         this.tls = new TlsRuntime(scheduler, options.clock(), TlsRuntime.DEFAULT_POLL);
-        this.retirement = new Retirement(scheduler, options.clock(), Retirement.GRACE, Retirement.SWEEP);
+        this.retirement = new Retirement(scheduler, options.nanoTime(), Retirement.GRACE, Retirement.SWEEP);
         this.provider = FileProvider.builder(file, this::apply).loader(new ConfigLoader(RuleChecker.installed())).build();
     }
 

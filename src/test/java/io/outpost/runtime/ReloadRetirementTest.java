@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What becomes of a snapshot a reload replaced: it serves the requests that started on it, and is closed
- * once its grace period has passed by the gateway's clock, or at shutdown, whichever comes first.
+ * once its grace period has passed by the gateway's monotonic time source (not its wall clock), or at
+ * shutdown, whichever comes first.
  */
 class ReloadRetirementTest {
 
@@ -40,6 +42,8 @@ class ReloadRetirementTest {
 
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    /** The gateway's monotonic time, moved apart from its wall clock. */
+    private final AtomicLong nanos = new AtomicLong(-5_000_000_000L);
     private final CountDownLatch slowRelease = new CountDownLatch(1);
     private final CountDownLatch slowArrived = new CountDownLatch(1);
     private Backend blue;
@@ -97,7 +101,7 @@ class ReloadRetirementTest {
         adminPort = Ports.free();
         file = dir.resolve("outpost.yaml");
         write(blue);
-        gateway = Gateway.start(file, new Gateway.Options(1, clock, new Tracking()));
+        gateway = Gateway.start(file, new Gateway.Options(1, clock, new Tracking()).nanoTime(nanos::get));
     }
 
     @AfterEach
@@ -152,18 +156,22 @@ class ReloadRetirementTest {
     }
 
     @Test
-    void aReplacedSnapshotIsClosedOnceItsGraceHasPassedOnTheGatewaysClock() throws Exception {
+    void aReplacedSnapshotIsClosedOnceItsGraceHasPassedOnTheGatewaysMonotonicTime() throws Exception {
         Tracked first = web();
         Tracked second = reloadTo(green);
 
-        // Several sweeps run before the clock moves: none closes a snapshot still in its grace period.
+        // Several sweeps run before time moves: none closes a snapshot still in its grace period.
         await().during(Retirement.SWEEP.multipliedBy(2)).atMost(Retirement.SWEEP.multipliedBy(4))
                 .until(() -> !first.isClosed());
-        clock.advance(Retirement.GRACE.minusMillis(1));
+        // A step of the wall clock (a corrected host clock) is not time passed.
+        clock.advance(Duration.ofDays(1));
+        await().during(Retirement.SWEEP.multipliedBy(2)).atMost(Retirement.SWEEP.multipliedBy(4))
+                .until(() -> !first.isClosed());
+        nanos.addAndGet(Retirement.GRACE.minusMillis(1).toNanos());
         await().during(Retirement.SWEEP.multipliedBy(2)).atMost(Retirement.SWEEP.multipliedBy(4))
                 .until(() -> !first.isClosed());
 
-        clock.advance(Duration.ofMillis(1));
+        nanos.addAndGet(Duration.ofMillis(1).toNanos());
         await().atMost(Retirement.SWEEP.multipliedBy(3)).until(first::isClosed);
         assertThat(second.isClosed()).as("the snapshot serving").isFalse();
         assertThat(get("/x")).startsWith("200 green GET /x");
