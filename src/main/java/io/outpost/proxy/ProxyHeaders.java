@@ -73,14 +73,20 @@ final class ProxyHeaders {
             }
             headers.remove(HttpHeaderNames.CONNECTION);
         }
-        headers.remove(KEEP_ALIVE);
-        headers.remove(PROXY_CONNECTION);
-        headers.remove(HttpHeaderNames.TE);
-        headers.remove(HttpHeaderNames.TRAILER);
-        headers.remove(HttpHeaderNames.UPGRADE);
-        headers.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
-        headers.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+        if (headers instanceof RawHeaders raw) {
+            raw.removeEach(HOP_BY_HOP, HOP_BY_HOP_FIRST_LETTERS);
+        } else {
+            for (CharSequence name : HOP_BY_HOP) {
+                headers.remove(name);
+            }
+        }
     }
+
+    /** The hop-by-hop fields removed whatever {@code Connection} lists. */
+    private static final CharSequence[] HOP_BY_HOP = {KEEP_ALIVE, PROXY_CONNECTION, HttpHeaderNames.TE,
+            HttpHeaderNames.TRAILER, HttpHeaderNames.UPGRADE, HttpHeaderNames.PROXY_AUTHENTICATE,
+            HttpHeaderNames.PROXY_AUTHORIZATION};
+    private static final int HOP_BY_HOP_FIRST_LETTERS = RawHeaders.firstLetters(HOP_BY_HOP);
 
     /**
      * Whether a field says how the body is delimited. A {@code Connection} option naming it is

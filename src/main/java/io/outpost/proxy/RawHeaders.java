@@ -76,11 +76,6 @@ final class RawHeaders extends HttpHeaders {
         return nameMatches(i, name, false);
     }
 
-    /** As {@link #nameIs}, with an {@code _} of the field matching a {@code -} of {@code name}. */
-    private boolean nameIsLoosely(int i, CharSequence name) {
-        return nameMatches(i, name, true);
-    }
-
     private boolean nameMatches(int i, CharSequence name, boolean underscoreIsDash) {
         int start = at[4 * i];
         int len = at[4 * i + 1] - start;
@@ -415,11 +410,29 @@ final class RawHeaders extends HttpHeaders {
             removeAll(full, names);
             return;
         }
+        removeMatching(names, firstLetters, true);
+    }
+
+    /**
+     * Removes every field named in {@code names} exactly (ignoring case), in one pass over the head:
+     * {@link #removeAll} without the {@code _} forms.
+     */
+    void removeEach(CharSequence[] names, int firstLetters) {
+        if (full != null) {
+            for (CharSequence name : names) {
+                full.remove(name);
+            }
+            return;
+        }
+        removeMatching(names, firstLetters, false);
+    }
+
+    private void removeMatching(CharSequence[] names, int firstLetters, boolean underscoreIsDash) {
         for (int i = 0; i < count; i++) {
             int first = (head[at[4 * i]] | 0x20) - 'a';
             if (first >= 0 && first < 26 && (firstLetters & (1 << first)) != 0) {
                 for (CharSequence name : names) {
-                    if (nameIsLoosely(i, name)) {
+                    if (nameMatches(i, name, underscoreIsDash)) {
                         removed |= 1L << i;
                         break;
                     }

@@ -329,6 +329,27 @@ class UpstreamCodecTest {
     }
 
     @Test
+    void rawHeadersRemoveEachNamedFieldExactlyInOnePass() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nKEEP-ALIVE: timeout=5\r\nKeep_Alive: underscored\r\nTe: trailers\r\n"
+                + "Trailer: X-Sum\r\nContent-Type: text/plain\r\nTE: again\r\nContent-Length: 0\r\n\r\n");
+        RawHeaders headers = (RawHeaders) ((HttpResponse) messages().get(0)).headers();
+        headers.add("Trailer", "added");
+        headers.add("X-Added", "kept");
+        CharSequence[] names = {"keep-alive", "te", "trailer"};
+
+        headers.removeEach(names, RawHeaders.firstLetters(names));
+
+        assertThat(headers.contains("keep-alive")).isFalse();
+        assertThat(headers.contains("te")).as("every field of a name").isFalse();
+        assertThat(headers.contains("trailer")).as("an added field too").isFalse();
+        assertThat(headers.get("keep_alive")).as("not a hop-by-hop name").isEqualTo("underscored");
+        assertThat(headers.get("content-type")).as("same first letter as nothing named").isEqualTo("text/plain");
+        assertThat(headers.get("x-added")).isEqualTo("kept");
+        assertThat(headers.raw()).isTrue();
+    }
+
+    @Test
     void rawHeadersKeepAddedFieldsInOrderThroughRemovalsAndGrowth() {
         send(HttpMethod.GET);
         receive("HTTP/1.1 200 OK\r\nA: 1\r\nContent-Length: 0\r\n\r\n");
