@@ -169,7 +169,7 @@ final class UpstreamAttempt {
             writeBody(ch, LastHttpContent.EMPTY_LAST_CONTENT);
         }
         if (flushNow) {
-            LoopFlushes.flush(flushes, ch);
+            LoopFlushes.flushUpstream(flushes, ch);
         } else {
             upstreamNeedsFlush = true;
         }
@@ -225,7 +225,7 @@ final class UpstreamAttempt {
     void flushToUpstream() {
         if (upstreamNeedsFlush && upstream != null) {
             upstreamNeedsFlush = false;
-            LoopFlushes.flush(flushes, upstream);
+            LoopFlushes.flushUpstream(flushes, upstream);
         }
     }
 
@@ -348,7 +348,7 @@ final class UpstreamAttempt {
         writeHeldHead();
         if (clientNeedsFlush) {
             clientNeedsFlush = false;
-            LoopFlushes.flush(flushes, client);
+            LoopFlushes.flushClient(flushes, client);
         }
     }
 

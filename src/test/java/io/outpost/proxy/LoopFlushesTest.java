@@ -29,52 +29,66 @@ class LoopFlushesTest {
     }
 
     @Test
-    void writesWaitForTheEndOfTheIterationAndGoOutInTheOrderAsked() throws Exception {
+    void writesWaitForTheEndOfTheIterationAndUpstreamConnectionsGoFirst() throws Exception {
         List<String> flushed = new CopyOnWriteArrayList<>();
-        EmbeddedChannel a = recording("a", flushed);
-        EmbeddedChannel b = recording("b", flushed);
+        EmbeddedChannel client1 = recording("client 1", flushed);
+        EmbeddedChannel client2 = recording("client 2", flushed);
+        EmbeddedChannel upstream1 = recording("upstream 1", flushed);
+        EmbeddedChannel upstream2 = recording("upstream 2", flushed);
         List<Integer> insideTheIteration = new ArrayList<>();
 
         loop.submit(() -> {
             LoopFlushes flushes = LoopFlushes.of(loop);
-            b.write("to b");
-            LoopFlushes.flush(flushes, b);
-            a.write("to a");
-            LoopFlushes.flush(flushes, a);
-            insideTheIteration.add(a.outboundMessages().size() + b.outboundMessages().size());
+            client2.write("to client 2");
+            LoopFlushes.flushClient(flushes, client2);
+            upstream2.write("to upstream 2");
+            LoopFlushes.flushUpstream(flushes, upstream2);
+            client1.write("to client 1");
+            LoopFlushes.flushClient(flushes, client1);
+            upstream1.write("to upstream 1");
+            LoopFlushes.flushUpstream(flushes, upstream1);
+            insideTheIteration.add(client1.outboundMessages().size() + client2.outboundMessages().size()
+                    + upstream1.outboundMessages().size() + upstream2.outboundMessages().size());
         }).sync();
-        await().atMost(Duration.ofSeconds(5)).until(() -> flushed.size() == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> flushed.size() == 4);
 
         assertThat(insideTheIteration).containsExactly(0);
-        assertThat(flushed).containsExactly("b", "a");
-        assertThat((Object) a.readOutbound()).isEqualTo("to a");
-        assertThat((Object) b.readOutbound()).isEqualTo("to b");
+        assertThat(flushed).as("each side in the order asked, upstream connections first")
+                .containsExactly("upstream 2", "upstream 1", "client 2", "client 1");
+        assertThat((Object) client1.readOutbound()).isEqualTo("to client 1");
+        assertThat((Object) upstream2.readOutbound()).isEqualTo("to upstream 2");
     }
 
     @Test
     void aFlushAskedForWhileFlushingIsDoneInTheSamePass() throws Exception {
         List<String> flushed = new CopyOnWriteArrayList<>();
-        EmbeddedChannel second = recording("second", flushed);
         LoopFlushes[] flushes = new LoopFlushes[1];
-        EmbeddedChannel first = new EmbeddedChannel(new ChannelOutboundHandlerAdapter() {
-            @Override
-            public void flush(ChannelHandlerContext ctx) {
-                flushed.add("first");
-                second.write("to second");
-                LoopFlushes.flush(flushes[0], second); // as a failed connection's answer would
-                ctx.flush();
-            }
+        EmbeddedChannel answer = recording("answer to the client", flushed);
+        EmbeddedChannel retry = recording("retry upstream", flushed);
+        // A client flush that fails its connection, and an upstream one whose failure answers the
+        // client, each asking for a flush of the other side while the pass runs.
+        EmbeddedChannel failingClient = asking("failing client", flushed, () -> {
+            retry.write("to the retry");
+            LoopFlushes.flushUpstream(flushes[0], retry);
+        });
+        EmbeddedChannel failingUpstream = asking("failing upstream", flushed, () -> {
+            answer.write("502");
+            LoopFlushes.flushClient(flushes[0], answer);
         });
 
         loop.submit(() -> {
             flushes[0] = LoopFlushes.of(loop);
-            first.write("to first");
-            LoopFlushes.flush(flushes[0], first);
+            failingClient.write("to the client");
+            LoopFlushes.flushClient(flushes[0], failingClient);
+            failingUpstream.write("to the upstream");
+            LoopFlushes.flushUpstream(flushes[0], failingUpstream);
         }).sync();
-        await().atMost(Duration.ofSeconds(5)).until(() -> flushed.size() == 2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> flushed.size() == 4);
 
-        assertThat(flushed).containsExactly("first", "second");
-        assertThat((Object) second.readOutbound()).isEqualTo("to second");
+        assertThat(flushed).containsExactly("failing upstream", "failing client", "answer to the client",
+                "retry upstream");
+        assertThat((Object) answer.readOutbound()).isEqualTo("502");
+        assertThat((Object) retry.readOutbound()).isEqualTo("to the retry");
     }
 
     @Test
@@ -88,15 +102,24 @@ class LoopFlushesTest {
         }
         EmbeddedChannel ch = new EmbeddedChannel();
         ch.write("now");
-        LoopFlushes.flush(null, ch);
+        LoopFlushes.flushClient(null, ch);
         assertThat((Object) ch.readOutbound()).isEqualTo("now");
+        ch.write("also now");
+        LoopFlushes.flushUpstream(null, ch);
+        assertThat((Object) ch.readOutbound()).isEqualTo("also now");
     }
 
     private static EmbeddedChannel recording(String name, List<String> flushed) {
+        return asking(name, flushed, () -> { });
+    }
+
+    /** A channel that records its flush and then runs {@code duringFlush}. */
+    private static EmbeddedChannel asking(String name, List<String> flushed, Runnable duringFlush) {
         return new EmbeddedChannel(new ChannelOutboundHandlerAdapter() {
             @Override
             public void flush(ChannelHandlerContext ctx) {
                 flushed.add(name);
+                duringFlush.run();
                 ctx.flush();
             }
         });
