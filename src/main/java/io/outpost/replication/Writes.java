@@ -37,9 +37,9 @@ import org.slf4j.LoggerFactory;
  * retries (G4) and goes to the client. If no replica is reached the entry is aborted (durably, before
  * the client hears 503) and never replayed; an abort that cannot be made durable leaves the entry to be
  * delivered after the journal opens again, and the client hears 202 (pending), not 503. So does the client of
- * a write the journal cannot tell whether it stored ({@link JournalInDoubtException}). What a retry is
- * answered with may have to be read from the journal's files: that read runs on {@code io}, off the event
- * loops.
+ * a write the journal cannot tell whether it stored, or stored but failed to apply ({@link JournalInDoubtException}).
+ * What a retry is answered with may have to be read from the journal's files: that read runs on {@code io}, off
+ * the event loops.
  */
 final class Writes {
 
@@ -215,13 +215,18 @@ final class Writes {
                     : Answer.error(HttpResponseStatus.CONFLICT, "a write with Idempotency-Key " + key
                             + " is already journaled"), loop);
         }
-        if (cause instanceof JournalInDoubtException) {
-            // Its records may be on disk: then the journal's next open finds it in doubt, commits it and delivers it
-            // to every replica. 503 ("not accepted") could be false, and a client without a key would send it again.
+        if (cause instanceof JournalInDoubtException inDoubt) {
+            // Its records are on disk, or may be: then the journal's next open finds it in doubt, commits it and
+            // delivers it to every replica. 503 ("not accepted") could be false, and a client without a key would
+            // send it again.
             report("write may be journaled, answering 202 (pending)", cause);
-            return CompletableFuture.completedFuture(Answer.pending(key, "the journal could not confirm whether it "
-                    + "stored the write (" + cause.getMessage() + "); if it did, the write is delivered to every "
-                    + "replica once the journal is open again; a retry with its Idempotency-Key is not applied twice"));
+            String fate = inDoubt.stored()
+                    ? "the journal stored the write but failed before it could confirm it (" + cause.getMessage()
+                            + "); the write is delivered to every replica once the journal is open again"
+                    : "the journal could not confirm whether it stored the write (" + cause.getMessage() + "); if it "
+                            + "did, the write is delivered to every replica once the journal is open again";
+            return CompletableFuture.completedFuture(Answer.pending(key, fate + "; a retry with its Idempotency-Key "
+                    + "is not applied twice"));
         }
         report("write not journaled, answering 503", cause);
         return CompletableFuture.completedFuture(Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
@@ -260,15 +265,10 @@ final class Writes {
                     // refuses writes. So the client learns the truth: journaled, to be delivered, not yet processed.
                     // An abort record the journal cannot tell whether it stored may be on disk all the same: then
                     // the entry is aborted at the next open and never delivered, and the answer must not promise it.
+                    // One it stored but failed to apply is on disk: the answer says the write is not delivered.
                     report("abort of entry " + entry.sequence() + " not durable, answering 202 (pending)", e);
                     Throwable cause = causeOf(e);
-                    String fate = cause instanceof JournalInDoubtException
-                            ? "the journal could not confirm whether it recorded that the write was not applied ("
-                                    + cause.getMessage() + "); if it did not, the write is delivered to every replica "
-                                    + "once the journal is open again"
-                            : "the journal cannot record that it was not applied (" + cause.getMessage() + "); the "
-                                    + "write is journaled and will be delivered to every replica once the journal is "
-                                    + "open again";
+                    String fate = abortFate(cause);
                     return Answer.pending(entry.idempotencyKey(), "no replica of " + service + " could take the "
                             + "write now (" + why + ") and " + fate + "; a retry with its Idempotency-Key is not "
                             + "applied twice");
@@ -286,6 +286,21 @@ final class Writes {
             }
             return settle(entry, r, result, reply);
         }, loops.of(entry.sessionKey()));
+    }
+
+    /** What becomes of a write whose abort the journal failed with {@code cause}, for its 202. */
+    private static String abortFate(Throwable cause) {
+        if (cause instanceof JournalInDoubtException inDoubt && inDoubt.stored()) {
+            return "the journal recorded that the write was not applied but failed before it could confirm it ("
+                    + cause.getMessage() + "); the write is not delivered to any replica";
+        }
+        if (cause instanceof JournalInDoubtException) {
+            return "the journal could not confirm whether it recorded that the write was not applied ("
+                    + cause.getMessage() + "); if it did not, the write is delivered to every replica once the "
+                    + "journal is open again";
+        }
+        return "the journal cannot record that it was not applied (" + cause.getMessage() + "); the write is "
+                + "journaled and will be delivered to every replica once the journal is open again";
     }
 
     private CompletableFuture<Answer> settle(Entry entry, Replica r, DeliveryClient.Result result,

@@ -27,13 +27,16 @@ import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * A write whose journal record may or may not be on disk (the journal failed it with
- * {@link JournalInDoubtException}) is answered 202 (pending) with its key, not 503: it comes back in doubt when
- * the journal is open again and is delivered then. A write the journal cut back gets 503 and is never delivered.
- * The journal is wrapped: the embedded one's in-doubt failure needs a failed write that cannot be cut back, which
- * {@code WriteFailureTest} produces in the journal's own tests.
+ * A write whose journal record may or may not be on disk, or is on disk but was not applied (the journal failed it
+ * with {@link JournalInDoubtException}), is answered 202 (pending) with its key, not 503, and the answer says which:
+ * it comes back in doubt when the journal is open again and is delivered then. A write the journal cut back gets
+ * 503 and is never delivered. The journal is wrapped: the embedded one's in-doubt failures need a failed write that
+ * cannot be cut back, or a durable batch that cannot be applied, which {@code WriteFailureTest} and
+ * {@code DurableBatchFailureTest} produce in the journal's own tests.
  */
 class InDoubtWriteTest extends HarnessTest {
 
@@ -45,17 +48,25 @@ class InDoubtWriteTest extends HarnessTest {
         Replication.openJournal = EmbeddedJournal::open;
     }
 
-    @Test
-    void aWriteTheJournalCannotConfirmIsPendingWithItsKeyAndDeliveredOnceTheJournalIsOpenAgain() throws Exception {
-        start(journal -> failing(journal, "append", args -> body(args).equals("w1"), true));
+    @ParameterizedTest
+    @EnumSource(value = Fate.class, names = {"MAYBE_STORED", "STORED"})
+    void aWriteTheJournalCannotConfirmIsPendingWithItsKeyAndDeliveredOnceTheJournalIsOpenAgain(Fate fate)
+            throws Exception {
+        start(journal -> failing(journal, "append", args -> body(args).equals("w1"), fate));
         assertThat(h.post("till-x", "/sales", "w0", null).statusCode()).isEqualTo(201);
 
         HttpResponse<String> w1 = h.post("till-x", "/sales", "w1", null);
         assertThat(w1.statusCode()).as(w1.body()).isEqualTo(202);
         assertThat(w1.body()).contains("\"outcome\":\"pending\"")
-                .contains("the journal could not confirm whether it stored the write")
-                .contains("if it did, the write is delivered to every replica once the journal is open again")
                 .contains("a retry with its Idempotency-Key is not applied twice");
+        if (fate == Fate.STORED) {
+            assertThat(w1.body()).contains("the journal stored the write but failed before it could confirm it")
+                    .contains("the write is delivered to every replica once the journal is open again")
+                    .doesNotContain("could not confirm whether").doesNotContain("if it did");
+        } else {
+            assertThat(w1.body()).contains("the journal could not confirm whether it stored the write")
+                    .contains("if it did, the write is delivered to every replica once the journal is open again");
+        }
         String key = w1.headers().firstValue("Idempotency-Key").orElseThrow();
         assertThat(h.cloud.receivedBodies("till-x")).containsExactly("w0");
 
@@ -76,7 +87,7 @@ class InDoubtWriteTest extends HarnessTest {
 
     @Test
     void aWriteTheJournalCutBackIsNotAcceptedAndNeverDelivered() throws Exception {
-        start(journal -> failing(journal, "append", args -> body(args).equals("w1"), false));
+        start(journal -> failing(journal, "append", args -> body(args).equals("w1"), Fate.NOT_STORED));
 
         HttpResponse<String> w1 = h.post("till-x", "/sales", "w1", null);
         assertThat(w1.statusCode()).as(w1.body()).isEqualTo(503);
@@ -90,17 +101,25 @@ class InDoubtWriteTest extends HarnessTest {
         assertThat(h.admin("GET", "/ready").statusCode()).isEqualTo(200);
     }
 
-    @Test
-    void aWriteWhoseAbortTheJournalCannotConfirmIsPendingWithoutPromisingDelivery() throws Exception {
-        start(journal -> failing(journal, "abort", args -> true, true));
+    @ParameterizedTest
+    @EnumSource(value = Fate.class, names = {"MAYBE_STORED", "STORED"})
+    void aWriteWhoseAbortTheJournalCannotConfirmIsPendingWithoutPromisingDelivery(Fate fate) throws Exception {
+        start(journal -> failing(journal, "abort", args -> true, fate));
         assertThat(h.admin("POST", "/api/services/pos/replicas/edge/pause").statusCode()).isEqualTo(200);
         h.cloud.reject("/sales", 503);   // not reached: no replica takes w1, so it is aborted
 
         HttpResponse<String> w1 = h.post("till-x", "/sales", "w1", null);
         assertThat(w1.statusCode()).as(w1.body()).isEqualTo(202);
-        assertThat(w1.body()).contains("the journal could not confirm whether it recorded that the write was not applied")
-                .contains("if it did not, the write is delivered to every replica once the journal is open again")
-                .doesNotContain("will be delivered");
+        assertThat(w1.body()).doesNotContain("will be delivered");
+        if (fate == Fate.STORED) {
+            assertThat(w1.body()).contains("the journal recorded that the write was not applied but failed before it "
+                    + "could confirm it").contains("the write is not delivered to any replica")
+                    .doesNotContain("could not confirm whether").doesNotContain("is delivered to every replica");
+        } else {
+            assertThat(w1.body())
+                    .contains("the journal could not confirm whether it recorded that the write was not applied")
+                    .contains("if it did not, the write is delivered to every replica once the journal is open again");
+        }
         String key = w1.headers().firstValue("Idempotency-Key").orElseThrow();
 
         // The abort did reach the disk: once the journal is open again, w1 is aborted, not delivered, and its key
@@ -136,36 +155,54 @@ class InDoubtWriteTest extends HarnessTest {
         return new String(((EntryDraft) args[0]).body(), StandardCharsets.UTF_8);
     }
 
+    /** What becomes of the record of the call that {@link #failing} fails. */
+    enum Fate {
+        /** Cut back: a plain {@link JournalException}, and the journal goes on. */
+        NOT_STORED,
+        /**
+         * It reaches the file, but its fsync fails and so does cutting it back: {@link JournalInDoubtException}, not
+         * {@link JournalInDoubtException#stored() stored}.
+         */
+        MAYBE_STORED,
+        /** It is made durable, but the journal fails before applying it: {@link JournalInDoubtException}, stored. */
+        STORED
+    }
+
     /**
-     * The journal, on a disk that fails the first call of {@code method} that {@code picked} accepts. With
-     * {@code stored}, the record reaches the file, but its fsync fails and so does cutting it back: the call
-     * fails with {@link JournalInDoubtException}, and the journal takes no more writes until it is reopened, as
-     * the embedded one does. Without, the record is cut back: a plain {@link JournalException}, and the journal
-     * goes on.
+     * The journal, on a disk that fails the first call of {@code method} that {@code picked} accepts, as
+     * {@code fate} says. Unless the record was cut back, the journal takes no more writes until it is reopened, as
+     * the embedded one does.
      */
-    private static Journal failing(Journal real, String method, Predicate<Object[]> picked, boolean stored) {
+    private static Journal failing(Journal real, String method, Predicate<Object[]> picked, Fate fate) {
         AtomicBoolean failed = new AtomicBoolean();
         AtomicBoolean broken = new AtomicBoolean();
+        String unusable = fate == Fate.STORED ? "a batch it stored could not be applied "
+                + "(java.lang.IllegalStateException: injected)" : "a failed write could not be cut back (Input/output error)";
         return (Journal) Proxy.newProxyInstance(Journal.class.getClassLoader(), new Class<?>[] {Journal.class},
                 (proxy, m, args) -> {
                     if (broken.get() && m.getName().equals("failure")) {
-                        return Optional.of("a failed write could not be cut back (Input/output error)");
+                        return Optional.of(unusable);
                     }
                     if (broken.get() && WRITES.contains(m.getName())) {
                         return CompletableFuture.failedFuture(new JournalException("journal pos is unusable after "
-                                + "a failed write could not be cut back (Input/output error); reopen it"));
+                                + unusable + "; reopen it"));
                     }
                     if (m.getName().equals(method) && picked.test(args) && failed.compareAndSet(false, true)) {
-                        if (!stored) {
+                        if (fate == Fate.NOT_STORED) {
                             IOException full = new IOException("No space left on device");
                             return CompletableFuture.failedFuture(new JournalException("cannot write journal "
                                     + "segment: " + full, full));
                         }
                         IOException device = new IOException("Input/output error");
+                        IllegalStateException index = new IllegalStateException("injected");
                         return ((CompletableFuture<?>) invoke(real, m, args)).thenCompose(v -> {
                             broken.set(true);
-                            return CompletableFuture.failedFuture(new JournalInDoubtException("cannot write journal "
-                                    + "segment: " + device + "; cutting the batch back failed too", device));
+                            return CompletableFuture.failedFuture(fate == Fate.STORED
+                                    ? JournalInDoubtException.stored("journal pos: a batch was stored but could not "
+                                            + "be applied (" + index + "); its writes come back in doubt when the "
+                                            + "journal is reopened", index)
+                                    : new JournalInDoubtException("cannot write journal segment: " + device
+                                            + "; cutting the batch back failed too", device));
                         });
                     }
                     return invoke(real, m, args);

@@ -329,7 +329,7 @@ final class GroupCommitWriter implements Runnable {
      */
     private void storedButNotApplied(List<Staged> staged, Throwable e) {
         broken = new Broken("a batch it stored could not be applied (" + e + ")", e);
-        JournalInDoubtException failure = new JournalInDoubtException("journal " + active.path() + ": a batch was"
+        JournalInDoubtException failure = JournalInDoubtException.stored("journal " + active.path() + ": a batch was"
                 + " stored but could not be applied (" + e + "); its writes come back in doubt when the journal is"
                 + " reopened", e);
         log.error("journal writer {}: a durable batch could not be applied; no write is accepted until the journal is"

@@ -137,7 +137,8 @@ class DurableBatchFailureTest {
 
     private void assertInDoubt(CompletableFuture<?> future) {
         assertThatThrownBy(() -> future.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
-                .cause().isInstanceOf(JournalInDoubtException.class)
+                .cause().isInstanceOfSatisfying(JournalInDoubtException.class, e -> assertThat(e.stored())
+                        .as("stored").isTrue())
                 .hasMessageContaining("journal " + dir.resolve("pos").resolve("00000000000000000001.seg") + ": ")
                 .hasMessageContaining("a batch was stored but could not be applied "
                         + "(java.lang.IllegalStateException: injected); its writes come back in doubt");
