@@ -34,12 +34,14 @@ import org.slf4j.LoggerFactory;
  * one, at most {@code maxBatch}), encodes them into one buffer, writes it, fsyncs once, applies the
  * batch to the index and only then completes the futures. There is no batching delay: an idle
  * journal writes a lone append at once, and under load the batch grows by itself while the previous
- * fsync runs. A failed batch is cut back off the file, so the log never keeps a write that was
- * reported as failed; a batch that cannot be cut back fails with {@link JournalInDoubtException}, since
- * its records may be on disk, and the journal takes no more writes. So does a batch that was made durable
- * but could not be applied to the index or completed: its records are on disk. A writer that stops while the
- * journal is open (its thread interrupted, or an exception outside a batch) fails every queued and
- * every later write instead of leaving them waiting: the journal must be reopened.
+ * fsync runs. A batch whose write fails (an I/O error, or any exception or error of the file channel)
+ * is cut back off the file, so the log never keeps a write that was reported as failed; one that fails
+ * before it is written gives its sequence numbers back, so that they stay dense. A batch that cannot be
+ * cut back fails with {@link JournalInDoubtException}, since its records may be on disk, and the journal
+ * takes no more writes. So does a batch that was made durable but could not be applied to the index or
+ * completed: its records are on disk. A writer that stops while the journal is open (its thread
+ * interrupted, or an exception outside a batch) fails every queued and every later write instead of
+ * leaving them waiting: the journal must be reopened.
  */
 final class GroupCommitWriter implements Runnable {
 
@@ -85,6 +87,10 @@ final class GroupCommitWriter implements Runnable {
     Runnable beforeQueue = () -> { };
     /** Runs on the writer thread once a batch is taken, before it is written; tests stop the writer there. */
     Runnable beforeBatch = () -> { };
+    /** Runs on the writer thread once a batch is staged, before any of it is written; tests make it throw. */
+    Runnable beforeWrite = () -> { };
+    /** Runs on the writer thread once a batch is written, before it is forced; tests make it throw. */
+    Runnable beforeForce = () -> { };
     /** Runs on the writer thread once a batch is durable, before the index has it; tests make it throw. */
     Runnable afterForce = () -> { };
     /**
@@ -219,6 +225,7 @@ final class GroupCommitWriter implements Runnable {
                 try {
                     writeBatch(batch);
                 } catch (RuntimeException | Error e) {
+                    // Only what writeBatch's own failure paths do not handle gets here.
                     log.error("journal writer {} failed", directory, e);
                     fail(batch, new JournalException("journal " + directory + ": writer failed: " + e, e));
                 }
@@ -252,59 +259,45 @@ final class GroupCommitWriter implements Runnable {
             fail(batch, brokenException(broken));
             return;
         }
-        if (active.size() >= segmentBytes) {
-            Path next = Segment.pathOf(directory, active.id() + 1);
-            try {
-                active.seal();
-                active = Segment.create(directory, active.id() + 1, nextSequence);
-                segments.put(active.id(), active);
-            } catch (IOException e) {
-                metrics.batchFailed(batch.size());
-                fail(batch, new JournalException("cannot create journal segment " + next + ": " + e, e));
+        long firstSequence = nextSequence;
+        List<Staged> staged;
+        long start;
+        int bytes;
+        try {
+            if (active.size() >= segmentBytes && !roll(batch)) {
                 return;
             }
-        }
-        long firstSequence = nextSequence;
-        // Compaction changes the index from another thread (under the write lock): read it under the read lock.
-        List<Staged> staged = index.read(() -> stage(batch));
-        if (staged.isEmpty()) {
+            // Compaction changes the index from another thread (under the write lock): read it under the read lock.
+            staged = index.read(() -> stage(batch));
+            if (staged.isEmpty()) {
+                return;
+            }
+            start = active.size();
+            bytes = buffer.flip().remaining();
+            preallocate(start + bytes);
+            beforeWrite.run();
+        } catch (RuntimeException | Error e) {
+            notWritten(batch, firstSequence, e);
             return;
         }
-        long start = active.size();
-        int bytes = buffer.flip().remaining();
-        preallocate(start + bytes);
         try {
             active.write(buffer);
+            beforeForce.run();
             active.force();
-        } catch (IOException e) {
-            nextSequence = firstSequence;
-            String why = "cannot write journal segment " + active.path() + ": " + e;
-            JournalException failure;
-            try {
-                cutBack.cut(active, start);
-                failure = new JournalException(why, e);
-            } catch (IOException truncateFailure) {
-                // Part of the batch may be on disk: the next open may find its entries in doubt and commit them.
-                broken = new Broken("a failed write could not be cut back (" + truncateFailure.getMessage() + ")",
-                        truncateFailure);
-                failure = new JournalInDoubtException(why + "; cutting the batch back failed too (" + truncateFailure
-                        + "), so its writes may be stored and come back in doubt when the journal is reopened", e);
-                failure.addSuppressed(truncateFailure);
-            }
-            log.error("journal write failed: {}", failure.getMessage());
-            metrics.batchFailed(staged.size());
-            for (Staged s : staged) {
-                future(s.op()).completeExceptionally(failure);
-            }
+        } catch (Throwable e) {
+            // Not only an IOException: an unchecked exception or an error of the file channel may come after part of
+            // the batch reached the file just the same, so every failure here is cut back, or makes the batch in doubt.
+            writeFailed(staged, firstSequence, start, e);
             return;
         }
         active.size(start + bytes);
-        int entries = 0;
-        for (Staged s : staged) {
-            entries += s.rec() instanceof EntryRec ? 1 : 0;
-        }
-        metrics.batchDurable(entries, staged.size(), bytes);
+        // From here on the batch is durable: whatever fails, it must not be reported as not written.
         try {
+            int entries = 0;
+            for (Staged s : staged) {
+                entries += s.rec() instanceof EntryRec ? 1 : 0;
+            }
+            metrics.batchDurable(entries, staged.size(), bytes);
             afterForce.run();
             index.write(() -> staged.forEach(s -> index.apply(s.rec(), s.location())));
             for (Staged s : staged) {
@@ -312,6 +305,77 @@ final class GroupCommitWriter implements Runnable {
             }
         } catch (RuntimeException | Error e) {
             storedButNotApplied(staged, e);
+        }
+    }
+
+    /** Seals the full active segment and starts the next one; false when that failed, and so did the batch. */
+    private boolean roll(List<Op> batch) {
+        Path next = Segment.pathOf(directory, active.id() + 1);
+        try {
+            active.seal();
+            active = Segment.create(directory, active.id() + 1, nextSequence);
+            segments.put(active.id(), active);
+            return true;
+        } catch (IOException e) {
+            metrics.batchFailed(batch.size());
+            fail(batch, new JournalException("cannot create journal segment " + next + ": " + e, e));
+            return false;
+        }
+    }
+
+    /**
+     * The batch failed before any of it was written (while it was staged, or the segment grown for it): the file
+     * holds nothing of it, so the sequences it took are given back, and the next batch numbers on from the last
+     * durable entry with no gap (recovery and the replicas rely on dense sequences). Its writes not completed yet
+     * (those refused while staging are) fail, and the journal goes on taking writes. An error is logged and not
+     * rethrown, so the writer goes on, as {@link #run} lets it after any failed batch: its state is as before the
+     * batch, and stopping it would fail every later write until the journal is reopened, although the next batch
+     * may well go through (after an OutOfMemoryError for the direct buffer of a large batch, say).
+     */
+    private void notWritten(List<Op> batch, long firstSequence, Throwable e) {
+        nextSequence = firstSequence;
+        JournalException failure = new JournalException("journal " + active.path() + ": a batch failed before it was"
+                + " written (" + e + "); none of its writes is stored", e);
+        log.error("journal writer {}: a batch failed before it was written; its writes fail", directory, e);
+        int failed = 0;
+        for (Op op : batch) {
+            failed += future(op).isDone() ? 0 : 1;
+        }
+        metrics.batchFailed(failed);
+        fail(batch, failure);
+    }
+
+    /**
+     * Writing or forcing the batch failed, and part of it may be in the file: it is cut back to {@code start}, and
+     * its writes fail as not stored; if that fails too, they fail in doubt ({@link JournalInDoubtException}), and
+     * the journal takes no more writes. The segment's valid size stays {@code start} either way. As in
+     * {@link #notWritten}, an error is logged and not rethrown: the batch is failed, and the writer can go on (or
+     * refuses writes, when the journal is broken) without being stopped.
+     */
+    private void writeFailed(List<Staged> staged, long firstSequence, long start, Throwable e) {
+        nextSequence = firstSequence;
+        String why = "cannot write journal segment " + active.path() + ": " + e;
+        JournalException failure;
+        try {
+            cutBack.cut(active, start);
+            failure = new JournalException(why, e);
+        } catch (Throwable truncateFailure) {
+            // Part of the batch may be on disk: the next open may find its entries in doubt and commit them.
+            broken = new Broken("a failed write could not be cut back (" + truncateFailure.getMessage() + ")",
+                    truncateFailure);
+            failure = JournalInDoubtException.maybeStored(why + "; cutting the batch back failed too ("
+                    + truncateFailure + "), so its writes may be stored and come back in doubt when the journal is"
+                    + " reopened", e);
+            failure.addSuppressed(truncateFailure);
+        }
+        if (e instanceof IOException) {
+            log.error("journal write failed: {}", failure.getMessage());
+        } else {
+            log.error("journal write failed: {}", failure.getMessage(), e);
+        }
+        metrics.batchFailed(staged.size());
+        for (Staged s : staged) {
+            future(s.op()).completeExceptionally(failure);
         }
     }
 
