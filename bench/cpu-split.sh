@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# User and system CPU per request of the proxy, the backend and the load generator, for HAProxy and
+# Outpost in alternating rounds against one nginx backend, on a warmed gateway. With all three on the
+# machine's cores, their sum per request is what sets the throughput: a proxy that makes its backend
+# or its client work harder pays for it as surely as for its own CPU. Counts from /proc, not timings.
+#
+# usage: bench/cpu-split.sh [--rounds N] [--seconds S]     (from the project root)
+#   OUTPOST_JAR   run this build (see ./outpost); OUTPOST_ARGS: extra arguments (default --workers 1)
+set -euo pipefail
+rounds=3 seconds=8
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --seconds) seconds=$2; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+. "$(dirname "$0")/lib.sh"
+start_bench cpu-split
+BACKEND=19341 HAPROXY=19342 OUTPOST=19343
+write_backend $BACKEND
+write_haproxy $HAPROXY $BACKEND
+write_outpost outpost $OUTPOST 19345 $BACKEND
+nginx -c "$work/backend.conf" & pids+=($!)
+haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
+./outpost run -c "$work/outpost.yaml" ${OUTPOST_ARGS:---workers 1} >"$work/outpost.log" 2>&1 & pids+=($!)
+await_ports $HAPROXY $OUTPOST
+haproxy_pid=$(pid_on_port $HAPROXY)
+outpost_pid=$(pid_on_port $OUTPOST)
+backend_pid=$(pgrep -P "$(cat "$work/backend.pid")" | head -1)
+hz=$(getconf CLK_TCK)
+
+# Warmed: ten short loads on fresh connections, then 3 s each.
+for _ in $(seq 1 10); do wrk -t1 -c64 -d1s "http://127.0.0.1:$OUTPOST/" >/dev/null; done
+for port in $HAPROXY $OUTPOST; do wrk -t1 -c64 -d3s "http://127.0.0.1:$port/" >/dev/null; done
+
+# User and system clock ticks so far of process $1.
+ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
+echo "µs per request, user/system (wrk: the whole run)"
+for r in $(seq 1 "$rounds"); do
+  for n in haproxy outpost; do
+    if [ $n = haproxy ]; then port=$HAPROXY proxy=$haproxy_pid; else port=$OUTPOST proxy=$outpost_pid; fi
+    read -r pu0 ps0 < <(ticks "$proxy"); read -r bu0 bs0 < <(ticks "$backend_pid")
+    # bash's own `time` gives wrk's user and system seconds
+    { TIMEFORMAT='%U %S'; time wrk -t1 -c64 -d"${seconds}s" "http://127.0.0.1:$port/" >"$work/wrk.txt"; } 2>"$work/time.txt"
+    read -r pu1 ps1 < <(ticks "$proxy"); read -r bu1 bs1 < <(ticks "$backend_pid")
+    read -r wu ws < "$work/time.txt"
+    reqs=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+    awk -v r="$r" -v n=$n -v reqs="$reqs" -v rps="$rps" -v hz="$hz" -v wu="$wu" -v ws="$ws" \
+        -v p="$((pu1 - pu0)) $((ps1 - ps0))" -v b="$((bu1 - bu0)) $((bs1 - bs0))" 'BEGIN {
+      split(p, P, " "); split(b, B, " "); f = 1e6 / hz / reqs; g = 1e6 / reqs
+      total = (P[1] + P[2] + B[1] + B[2]) * f + (wu + ws) * g
+      printf "%d %-8s %8.0f req/s   proxy %5.2f/%-5.2f  backend %5.2f/%-5.2f  wrk %5.2f/%-5.2f  all %5.1f\n",
+        r, n, rps, P[1] * f, P[2] * f, B[1] * f, B[2] * f, wu * g, ws * g, total }'
+  done
+done
