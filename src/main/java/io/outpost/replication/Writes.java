@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * retries (G4) and goes to the client. If no replica is reached the entry is aborted (durably, before
  * the client hears 503) and never replayed; an abort that cannot be made durable leaves the entry to be
  * delivered after the journal opens again, and the client hears 202 (pending), not 503. So does the client of
- * a write the journal cannot tell whether it stored, or stored but failed to apply ({@link JournalInDoubtException}).
+ * a write the journal cannot tell whether it stored, or stored but failed to apply ({@link JournalInDoubtException});
+ * an abort stored but not applied is an abort, and its client hears 503.
  * What a retry is answered with may have to be read from the journal's files: that read runs on {@code io}, off
  * the event loops.
  */
@@ -255,7 +256,7 @@ final class Writes {
         if (i == order.size()) {
             return durably(() -> journal.abort(entry.sequence()), "abort", entry, RETRY_FIRST_MILLIS).handle((v, e) -> {
                 String why = failures.isEmpty() ? "no replica is available (all paused)" : String.join("; ", failures);
-                if (e != null) {
+                if (e != null && !storedAnyway(causeOf(e))) {
                     // Not durable (the journal takes no more writes until it is reopened, or the service stopped):
                     // the entry stays undecided, so the journal's next open finds it in doubt, commits it and
                     // delivers it to every replica, as it must for a write a crash left undecided. Telling the
@@ -265,13 +266,17 @@ final class Writes {
                     // refuses writes. So the client learns the truth: journaled, to be delivered, not yet processed.
                     // An abort record the journal cannot tell whether it stored may be on disk all the same: then
                     // the entry is aborted at the next open and never delivered, and the answer must not promise it.
-                    // One it stored but failed to apply is on disk: the answer says the write is not delivered.
                     report("abort of entry " + entry.sequence() + " not durable, answering 202 (pending)", e);
                     Throwable cause = causeOf(e);
                     String fate = abortFate(cause);
                     return Answer.pending(entry.idempotencyKey(), "no replica of " + service + " could take the "
                             + "write now (" + why + ") and " + fate + "; a retry with its Idempotency-Key is not "
                             + "applied twice");
+                }
+                if (e != null) {
+                    // The abort record is durable; only applying it failed. The next open reads it from the log, so
+                    // the write is not applied, as after any abort, and the answer says so.
+                    report("abort of entry " + entry.sequence() + " stored but not applied, answering 503", e);
                 }
                 return Answer.error(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         "no replica of " + service + " could take the write, it was not applied: " + why);
@@ -288,12 +293,13 @@ final class Writes {
         }, loops.of(entry.sessionKey()));
     }
 
-    /** What becomes of a write whose abort the journal failed with {@code cause}, for its 202. */
+    /** Whether the journal failed a record ({@code cause}) that it nevertheless made durable. */
+    private static boolean storedAnyway(Throwable cause) {
+        return cause instanceof JournalInDoubtException inDoubt && inDoubt.stored();
+    }
+
+    /** What becomes of a write whose abort the journal failed with {@code cause} without storing it, for its 202. */
     private static String abortFate(Throwable cause) {
-        if (cause instanceof JournalInDoubtException inDoubt && inDoubt.stored()) {
-            return "the journal recorded that the write was not applied but failed before it could confirm it ("
-                    + cause.getMessage() + "); the write is not delivered to any replica";
-        }
         if (cause instanceof JournalInDoubtException) {
             return "the journal could not confirm whether it recorded that the write was not applied ("
                     + cause.getMessage() + "); if it did not, the write is delivered to every replica once the "
