@@ -1,6 +1,9 @@
 package io.outpost.journal.embedded;
 
 import static io.outpost.journal.embedded.Drafts.draft;
+import static io.outpost.journal.embedded.WriterHooks.failingAt;
+import static io.outpost.journal.embedded.WriterHooks.once;
+import static io.outpost.journal.embedded.WriterHooks.queueBehindNextBatch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,8 +19,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,19 +53,9 @@ class DurableBatchFailureTest {
     @Test
     void aDurableBatchTheIndexCannotTakeIsInDoubtAndComesBackInDoubtWhenTheJournalIsReopened() throws Exception {
         open();
-        List<CompletableFuture<?>> batch = new ArrayList<>();
         // Queued while p's batch is written, so they make the next batch together; 1 is p's sequence.
-        journal.writer().beforeBatch = once(() -> {
-            batch.add(journal.append(draft("s", "b")));
-            batch.add(journal.append(draft("t", "c")));
-            batch.add(journal.commit(1));
-        });
-        AtomicInteger forced = new AtomicInteger();
-        journal.writer().afterForce = () -> {
-            if (forced.incrementAndGet() == 2) {
-                throw new IllegalStateException("injected");
-            }
-        };
+        List<CompletableFuture<?>> batch = queueBehindNextBatch(journal);
+        journal.writer().afterForce = failingAt(2, new IllegalStateException("injected"));
 
         Entry p = journal.append(draft("s", "p")).get(5, TimeUnit.SECONDS);
         assertThat(p.sequence()).isEqualTo(1);
@@ -142,14 +133,5 @@ class DurableBatchFailureTest {
                 .hasMessageContaining("journal " + dir.resolve("pos").resolve("00000000000000000001.seg") + ": ")
                 .hasMessageContaining("a batch was stored but could not be applied "
                         + "(java.lang.IllegalStateException: injected); its writes come back in doubt");
-    }
-
-    private static Runnable once(Runnable action) {
-        AtomicBoolean done = new AtomicBoolean();
-        return () -> {
-            if (done.compareAndSet(false, true)) {
-                action.run();
-            }
-        };
     }
 }

@@ -1,6 +1,10 @@
 package io.outpost.journal.embedded;
 
 import static io.outpost.journal.embedded.Drafts.draft;
+import static io.outpost.journal.embedded.WriterHooks.failingAt;
+import static io.outpost.journal.embedded.WriterHooks.once;
+import static io.outpost.journal.embedded.WriterHooks.queueBehindNextBatch;
+import static io.outpost.journal.embedded.WriterHooks.sneaky;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,8 +27,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -80,19 +82,9 @@ class UncheckedBatchFailureTest {
     void aBatchThatFailsBeforeItIsWrittenGivesItsSequencesBackAndTheJournalGoesOn(Throwable injected)
             throws Exception {
         open();
-        List<CompletableFuture<?>> batch = new ArrayList<>();
         // Queued while p's batch is written, so they make the next batch together; 1 is p's sequence.
-        journal.writer().beforeBatch = once(() -> {
-            batch.add(journal.append(draft("s", "b")));
-            batch.add(journal.append(draft("t", "c")));
-            batch.add(journal.commit(1));
-        });
-        AtomicInteger written = new AtomicInteger();
-        journal.writer().beforeWrite = () -> {
-            if (written.incrementAndGet() == 2) {
-                throw sneaky(injected);
-            }
-        };
+        List<CompletableFuture<?>> batch = queueBehindNextBatch(journal);
+        journal.writer().beforeWrite = failingAt(2, injected);
 
         Entry p = journal.append(draft("s", "p")).get(5, TimeUnit.SECONDS);
         assertThat(p.sequence()).isEqualTo(1);
@@ -236,12 +228,7 @@ class UncheckedBatchFailureTest {
             held.complete(null);
             release.join();
         });
-        AtomicInteger forced = new AtomicInteger();
-        journal.writer().beforeForce = () -> {
-            if (forced.incrementAndGet() == 2) {
-                throw sneaky(injected);
-            }
-        };
+        journal.writer().beforeForce = failingAt(2, injected);
         CompletableFuture<Void> commit = journal.commit(p.sequence());
         held.get(5, TimeUnit.SECONDS);
         batch.add(journal.append(draft("s", "b")));
@@ -265,20 +252,5 @@ class UncheckedBatchFailureTest {
                 .cause().isExactlyInstanceOf(JournalException.class)
                 .hasMessageStartingWith("journal " + segment() + ": a batch failed before it was written (" + cause)
                 .hasMessageEndingWith("); none of its writes is stored");
-    }
-
-    private static Runnable once(Runnable action) {
-        AtomicBoolean done = new AtomicBoolean();
-        return () -> {
-            if (done.compareAndSet(false, true)) {
-                action.run();
-            }
-        };
-    }
-
-    /** Throws {@code t}, checked or not, from a hook that declares nothing. */
-    @SuppressWarnings("unchecked")
-    private static <T extends Throwable> RuntimeException sneaky(Throwable t) throws T {
-        throw (T) t;
     }
 }

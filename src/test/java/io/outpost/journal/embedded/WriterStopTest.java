@@ -1,6 +1,7 @@
 package io.outpost.journal.embedded;
 
 import static io.outpost.journal.embedded.Drafts.draft;
+import static io.outpost.journal.embedded.WriterHooks.once;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -149,15 +149,6 @@ class WriterStopTest {
         for (CompletableFuture<?> f : queued) {
             assertThat(f).isCompletedExceptionally();
         }
-    }
-
-    private static Runnable once(Runnable action) {
-        AtomicBoolean done = new AtomicBoolean();
-        return () -> {
-            if (done.compareAndSet(false, true)) {
-                action.run();
-            }
-        };
     }
 
     private static void assertFails(CompletableFuture<?> future, String message) {
