@@ -58,7 +58,10 @@ final class LoopFlushes implements Runnable {
         return flushes;
     }
 
-    /** Flushes upstream connection {@code target} at the end of this iteration (at once when {@code flushes} is null). */
+    /**
+     * Flushes upstream connection {@code target} at the end of this iteration (at once when
+     * {@code flushes} is null).
+     */
     static void flushUpstream(LoopFlushes flushes, ChannelOutboundInvoker target) {
         if (flushes == null) {
             target.flush();
@@ -67,7 +70,10 @@ final class LoopFlushes implements Runnable {
         }
     }
 
-    /** Flushes client connection {@code target} after this iteration's upstream connections (at once when {@code flushes} is null). */
+    /**
+     * Flushes client connection {@code target} after this iteration's upstream connections (at once
+     * when {@code flushes} is null).
+     */
     static void flushClient(LoopFlushes flushes, ChannelOutboundInvoker target) {
         if (flushes == null) {
             target.flush();
