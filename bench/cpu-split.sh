@@ -18,13 +18,7 @@ done
 . "$(dirname "$0")/lib.sh"
 start_bench cpu-split
 BACKEND=19341 HAPROXY=19342 OUTPOST=19343
-write_backend $BACKEND
-write_haproxy $HAPROXY $BACKEND
-write_outpost outpost $OUTPOST 19345 $BACKEND
-nginx -c "$work/backend.conf" & pids+=($!)
-haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
-./outpost run -c "$work/outpost.yaml" ${OUTPOST_ARGS:---workers 1} >"$work/outpost.log" 2>&1 & pids+=($!)
-await_ports $HAPROXY $OUTPOST
+start_backend_haproxy_outpost $BACKEND $HAPROXY $OUTPOST 19345
 haproxy_pid=$(pid_on_port $HAPROXY)
 outpost_pid=$(pid_on_port $OUTPOST)
 backend_pid=$(pgrep -P "$(cat "$work/backend.pid")" | head -1)

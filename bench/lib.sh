@@ -43,6 +43,18 @@ http:
 CONF
 }
 
+# Starts the nginx backend on port $1, HAProxy on $2 and Outpost (`./outpost run`, OUTPOST_ARGS or
+# --workers 1) on $3 with its admin on $4, and waits until both proxies answer.
+start_backend_haproxy_outpost() {
+  write_backend "$1"
+  write_haproxy "$2" "$1"
+  write_outpost outpost "$3" "$4" "$1"
+  nginx -c "$work/backend.conf" & pids+=($!)
+  haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
+  ./outpost run -c "$work/outpost.yaml" ${OUTPOST_ARGS:---workers 1} >"$work/outpost.log" 2>&1 & pids+=($!)
+  await_ports "$2" "$3"
+}
+
 # Waits until every port given answers GET /.
 await_ports() {
   for port in "$@"; do

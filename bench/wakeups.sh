@@ -18,13 +18,7 @@ done
 . "$(dirname "$0")/lib.sh"
 start_bench wakeups
 BACKEND=19331 HAPROXY=19332 OUTPOST=19333
-write_backend $BACKEND
-write_haproxy $HAPROXY $BACKEND
-write_outpost outpost $OUTPOST 19335 $BACKEND
-nginx -c "$work/backend.conf" & pids+=($!)
-haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 & pids+=($!)
-./outpost run -c "$work/outpost.yaml" ${OUTPOST_ARGS:---workers 1} >"$work/outpost.log" 2>&1 & pids+=($!)
-await_ports $HAPROXY $OUTPOST
+start_backend_haproxy_outpost $BACKEND $HAPROXY $OUTPOST 19335
 
 # Voluntary and involuntary context switches so far of the task whose status file is $1.
 switches() { awk '/^voluntary_ctxt/ {v=$2} /^nonvoluntary_ctxt/ {n=$2} END {print v, n}' "$1"; }
