@@ -10,8 +10,10 @@ import java.util.OptionalLong;
  * no response head within {@code responseHeader}) costs the client up to a whole timeout before it fails
  * over; without this, the next read of the session would pick the same hung replica and wait again. After
  * {@link Policy#consecutiveFailures} such reads in a row, reads skip the replica for a back-off (the base
- * times the skips in a row, capped, as Envoy's ejection time grows); then the next read tries it again.
- * One more failure skips it again at once, for longer; any response head resets it all.
+ * times the skips in a row, capped, as Envoy's ejection time grows); then the next read to go there is its
+ * trial, and the others keep skipping it until the trial has its verdict, so that a replica still hung costs
+ * one read a timeout rather than every read that arrives meanwhile. A failed trial skips it again at once,
+ * for longer; any response head resets it all.
  *
  * <p>Only reads feed it and only reads consult it: writes keep their own delivery health
  * ({@link DeliveryHealth}) and their guarantees. Pure logic over a {@link Ticker}.
@@ -53,6 +55,9 @@ final class ReadHealth {
     /** Skips in a row, which lengthen the next one; 0 while the replica is not skipped. */
     private int skips;
     private long skipUntil;
+    /** A read is the trial of a skip that has run out, until it has its verdict or {@link #trialUntil}. */
+    private boolean trial;
+    private long trialUntil;
 
     ReadHealth(Ticker ticker, Policy policy) {
         this.ticker = ticker;
@@ -72,12 +77,28 @@ final class ReadHealth {
             long max = policy.maxSkip().toNanos();
             skipUntil = now + (skips > max / base ? max : Math.min(max, base * skips));
         }
+        trial = false;
     }
 
     /** The replica sent a response head: it is reachable, whatever the status. */
     synchronized void answered() {
         failures = 0;
         skips = 0;
+        trial = false;
+    }
+
+    /**
+     * A read goes to the replica. When its skip has run out and no trial is under way, this read is the trial:
+     * until it fails or is answered, other reads keep skipping the replica. {@code verdictNanos} bounds the
+     * wait for that verdict (the read's connect and response-header timeouts): a trial that never gets one,
+     * as when its client went away first, lets the next read try.
+     */
+    synchronized void attempt(long verdictNanos) {
+        long now = ticker.nanos();
+        if (skips > 0 && !skippedAt(now) && !trialAt(now)) {
+            trial = true;
+            trialUntil = now + verdictNanos;
+        }
     }
 
     /** An active health check saw the replica come back: reads try it at once. */
@@ -85,18 +106,30 @@ final class ReadHealth {
         answered();
     }
 
-    /** True while reads should skip the replica. */
+    /** True while reads should skip the replica: during a back-off, and while another read is its trial. */
     synchronized boolean skipped() {
-        return skippedAt(ticker.nanos());
+        long now = ticker.nanos();
+        return skippedAt(now) || trialAt(now);
     }
 
     private boolean skippedAt(long now) {
         return skips > 0 && now - skipUntil < 0;
     }
 
-    /** The ticker time the current skip ends, while there is one. */
+    private boolean trialAt(long now) {
+        return skips > 0 && trial && now - trialUntil < 0;
+    }
+
+    /**
+     * The ticker time until which reads skip the replica, while they do: the end of the back-off, or during a
+     * trial the latest its verdict can come.
+     */
     synchronized OptionalLong skippedUntilNanos() {
-        return skipped() ? OptionalLong.of(skipUntil) : OptionalLong.empty();
+        long now = ticker.nanos();
+        if (skippedAt(now)) {
+            return OptionalLong.of(skipUntil);
+        }
+        return trialAt(now) ? OptionalLong.of(trialUntil) : OptionalLong.empty();
     }
 
     synchronized int failures() {

@@ -43,6 +43,8 @@ public final class ReplicatedService implements Service {
     private final ServiceConfig.Replicated config;
     private final SessionKeys sessionKeys;
     private final ForwardOptions readOptions;
+    /** The longest a read can take to show whether it reached its replica: connect, then the response head. */
+    private final long verdictNanos;
     private final Map<String, UpstreamTarget> targets = new ConcurrentHashMap<>();
     private final UpstreamTls tls;
 
@@ -55,6 +57,7 @@ public final class ReplicatedService implements Service {
         this.readOptions = new ForwardOptions((int) Math.max(1, config.timeouts().connect().toMillis()),
                 Math.max(1, config.timeouts().responseHeader().toMillis()), false,
                 Math.max(1, config.timeouts().idle().toMillis()));
+        this.verdictNanos = config.timeouts().connect().plus(config.timeouts().responseHeader()).toNanos();
     }
 
     /**
@@ -188,7 +191,9 @@ public final class ReplicatedService implements Service {
             at = index;
             timedOut = false;
             judged = false;
-            Endpoint e = order.get(index).endpoint();
+            Replica replica = order.get(index);
+            replica.reads().attempt(verdictNanos);
+            Endpoint e = replica.endpoint();
             exchange.forward(targets.computeIfAbsent(e.id(), id -> UpstreamTarget.of(id, tls)), this, readOptions);
         }
 

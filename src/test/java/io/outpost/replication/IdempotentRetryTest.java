@@ -1,6 +1,7 @@
 package io.outpost.replication;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.netty.util.internal.ThreadExecutorMap;
 import io.outpost.journal.EntryDraft;
@@ -13,6 +14,7 @@ import java.lang.reflect.Proxy;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -56,6 +58,8 @@ class IdempotentRetryTest {
         }   // left in doubt: committed when the gateway starts, with no stored response
         Replication.openJournal = options -> watched(EmbeddedJournal.open(options));
         h = new Harness(dir).start();
+        // Writes are refused until the entry left in doubt is committed, which the gateway does after it starts.
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.admin("GET", "/ready").statusCode() == 200);
 
         HttpResponse<String> first = h.post("till-r", "/sales", "sale-r", "key-r");
         assertThat(first.statusCode()).isEqualTo(201);

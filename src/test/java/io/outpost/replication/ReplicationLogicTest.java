@@ -96,6 +96,58 @@ class ReplicationLogicTest {
     }
 
     @Test
+    void onceASkipHasRunOutOneReadIsItsTrialAndTheOthersKeepSkippingTheReplicaUntilItsVerdict() {
+        Replica cloud = replica("cloud", 0);
+        Replica edge = replica("edge", 1);
+        List<Replica> all = List.of(edge, cloud);
+        ReadHealth reads = cloud.reads();
+        long verdict = Duration.ofSeconds(6).toNanos();
+        reads.failed();
+        reads.failed();
+        reads.failed();
+        reads.attempt(verdict);                                              // a last resort during the skip: no trial
+        now.addAndGet(Duration.ofSeconds(30).toNanos());
+        assertThat(reads.skipped()).isFalse();
+        assertThat(ReplicaChooser.readOrder(all, r -> true, 42, 1.4)).containsExactly(cloud, edge);
+
+        reads.attempt(verdict);                                              // the first read to go there
+        assertThat(reads.skipped()).isTrue();
+        assertThat(reads.skippedUntilNanos()).hasValue(now.get() + verdict);
+        assertThat(ReplicaChooser.readOrder(all, r -> true, 42, 1.4)).containsExactly(edge, cloud);
+        now.addAndGet(Duration.ofSeconds(1).toNanos());
+        reads.attempt(verdict);                                              // a failover there meanwhile
+        assertThat(reads.skippedUntilNanos()).hasValue(now.get() - Duration.ofSeconds(1).toNanos() + verdict);
+
+        reads.answered();                                                    // the trial is answered
+        assertThat(reads.skipped()).isFalse();
+        assertThat(ReplicaChooser.readOrder(all, r -> true, 42, 1.4)).containsExactly(cloud, edge);
+        reads.attempt(verdict);
+        assertThat(reads.skipped()).isFalse();                               // healthy: no trial to hold others back
+    }
+
+    @Test
+    void aTrialWithoutAVerdictLetsTheNextReadTryAndAFailedOneSkipsForLonger() {
+        ReadHealth reads = new ReadHealth(now::get, ReadHealth.Policy.DEFAULTS);
+        long verdict = Duration.ofSeconds(6).toNanos();
+        reads.failed();
+        reads.failed();
+        reads.failed();
+        now.addAndGet(Duration.ofSeconds(30).toNanos());
+        reads.attempt(verdict);                                              // its client goes away: no verdict
+        now.addAndGet(verdict - 1);
+        assertThat(reads.skipped()).isTrue();
+        now.addAndGet(1);
+        assertThat(reads.skipped()).isFalse();
+
+        reads.attempt(verdict);                                              // the next read is the trial
+        assertThat(reads.skipped()).isTrue();
+        reads.failed();
+        assertThat(reads.skippedUntilNanos()).hasValue(now.get() + Duration.ofSeconds(60).toNanos());
+        now.addAndGet(Duration.ofSeconds(60).toNanos());
+        assertThat(reads.skipped()).isFalse();                               // the failed trial holds nothing back
+    }
+
+    @Test
     void aReadSkipNeverExceedsTheMaximum() {
         ReadHealth reads = new ReadHealth(now::get, new ReadHealth.Policy(1, Duration.ofSeconds(30),
                 Duration.ofSeconds(300)));
