@@ -94,8 +94,11 @@ final class ReadHealth {
      * as when its client went away first, lets the next read try.
      */
     synchronized void attempt(long verdictNanos) {
+        if (skips == 0) {
+            return;   // not skipped: the common case, without a clock read
+        }
         long now = ticker.nanos();
-        if (skips > 0 && !skippedAt(now) && !trialAt(now)) {
+        if (!skippedAt(now) && !trialAt(now)) {
             trial = true;
             trialUntil = now + verdictNanos;
         }
