@@ -17,8 +17,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -181,8 +179,7 @@ public final class OutboundClient implements AutoCloseable {
                     handler.setHandshakeTimeoutMillis(handshakeMillis);
                     ch.pipeline().addLast(handler);
                 }
-                ch.pipeline().addLast(new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
-                        .addLast(new HttpClientCodec(4096, 16384, 65536))
+                ch.pipeline().addLast(new HttpClientCodec(4096, 16384, 65536))
                         .addLast(new Call());
             }
         };
@@ -296,14 +293,18 @@ public final class OutboundClient implements AutoCloseable {
         private Channel channel;
         /** Writes through this context skip the codec's request encoder; its response decoder stays. */
         private ChannelHandlerContext codec;
+        /** Reads and each request's start are activity: a pooled connection's quiet time starts again at a request. */
+        private IdleWatch idleWatch;
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
             channel = ctx.channel();
             codec = ctx.pipeline().context(HttpClientCodec.class);
+            idleWatch = IdleWatch.start(ctx.executor(), idleTimeoutMillis, this::onIdle);
         }
 
         void begin(PoolKey target, CompletableFuture<Result> p, long headerNanos) {
+            idleWatch.touch();
             pool = target;
             promise = p;
             sawBytes = false;
@@ -318,6 +319,7 @@ public final class OutboundClient implements AutoCloseable {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             try {
+                idleWatch.touch();
                 if (promise == null) {
                     ctx.close(); // an unsolicited response: the connection is out of step
                     return;
@@ -390,12 +392,10 @@ public final class OutboundClient implements AutoCloseable {
             }
         }
 
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (!(evt instanceof IdleStateEvent)) {
-                ctx.fireUserEventTriggered(evt);
-            } else if (promise == null) {
-                ctx.close(); // unused for the idle timeout: the pool lets it go
+        /** No bytes for the idle timeout ({@link IdleWatch}: up to a quarter more). */
+        private void onIdle() {
+            if (promise == null) {
+                channel.close(); // unused for the idle timeout: the pool lets it go
             } else {
                 // A body that stalls: the answer ends here, with the status if its head came.
                 fail(new TimeoutException("no bytes from " + pool.target() + " for " + idleTimeoutMillis + "ms"));
@@ -404,6 +404,7 @@ public final class OutboundClient implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            idleWatch.stop();
             fail(new java.nio.channels.ClosedChannelException());
         }
 

@@ -90,6 +90,55 @@ class OutboundClientTest {
     }
 
     @Test
+    void aPooledConnectionsQuietTimeStartsAgainWithItsNextRequest() throws Exception {
+        // One connection carries two requests. The second goes out 0.8 s after the connection last read anything
+        // and is answered 0.5 s later: with an idle timeout of 1 s that counts from the request, an answer.
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread peer = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    readHead(s);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    readHead(s);
+                    Thread.sleep(500);
+                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb".getBytes(StandardCharsets.US_ASCII));
+                    s.getOutputStream().flush();
+                    Thread.sleep(10_000);
+                } catch (Exception e) {
+                    // closed by the client when the test ends
+                }
+            }, "slow-second-answer");
+            peer.setDaemon(true);
+            peer.start();
+            client = new OutboundClient(Transport.best(), 1024, Duration.ofSeconds(1));
+            UpstreamTarget target = UpstreamTarget.of("http://127.0.0.1:" + server.getLocalPort());
+            EventLoop loop = group.next();
+
+            assertThat(client.send(target, get(target, "/a"), loop).get(5, TimeUnit.SECONDS).status()).isEqualTo(200);
+            await().pollDelay(Duration.ofMillis(800)).atMost(Duration.ofSeconds(2))
+                    .until(() -> client.idleConnections() == 1);   // still pooled, most of its idle time used
+
+            OutboundClient.Result second = client.send(target, get(target, "/b"), loop).get(5, TimeUnit.SECONDS);
+            assertThat(second.cause()).isNull();
+            assertThat(second.status()).isEqualTo(200);
+            assertThat(new String(second.body(), StandardCharsets.US_ASCII)).isEqualTo("b");
+        }
+    }
+
+    /** Reads one request head (no body) from {@code s}. */
+    private static void readHead(Socket s) throws java.io.IOException {
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = s.getInputStream().read();
+            if (b < 0) {
+                throw new java.io.EOFException();
+            }
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
+        }
+    }
+
+    @Test
     void anAnswerOverTheLimitEndsAtTheLimitWithoutWaitingForTheRest() throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread peer = new Thread(() -> {
