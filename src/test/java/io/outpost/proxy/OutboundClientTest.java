@@ -8,6 +8,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.outpost.testing.Backend;
+import java.io.EOFException;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -66,19 +68,12 @@ class OutboundClientTest {
 
     @Test
     void anAnswerWhoseBodyStallsEndsAfterTheIdleTimeoutWithItsStatus() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread peer = new Thread(() -> {
-                try (Socket s = server.accept()) {
-                    s.getInputStream().read(new byte[4096]);
-                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab".getBytes(StandardCharsets.US_ASCII));
-                    s.getOutputStream().flush();
-                    Thread.sleep(10_000); // the rest of the body never comes
-                } catch (Exception e) {
-                    // closed by the client, as expected
-                }
-            }, "stalling-peer");
-            peer.setDaemon(true);
-            peer.start();
+        try (ServerSocket server = peer("stalling-peer", s -> {
+            s.getInputStream().read(new byte[4096]);
+            s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Thread.sleep(10_000); // the rest of the body never comes
+        })) {
             client = new OutboundClient(Transport.best(), 1024, Duration.ofMillis(300));
             UpstreamTarget target = UpstreamTarget.of("http://127.0.0.1:" + server.getLocalPort());
 
@@ -93,23 +88,16 @@ class OutboundClientTest {
     void aPooledConnectionsQuietTimeStartsAgainWithItsNextRequest() throws Exception {
         // One connection carries two requests. The second goes out 0.8 s after the connection last read anything
         // and is answered 0.5 s later: with an idle timeout of 1 s that counts from the request, an answer.
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread peer = new Thread(() -> {
-                try (Socket s = server.accept()) {
-                    readHead(s);
-                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na".getBytes(StandardCharsets.US_ASCII));
-                    s.getOutputStream().flush();
-                    readHead(s);
-                    Thread.sleep(500);
-                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb".getBytes(StandardCharsets.US_ASCII));
-                    s.getOutputStream().flush();
-                    Thread.sleep(10_000);
-                } catch (Exception e) {
-                    // closed by the client when the test ends
-                }
-            }, "slow-second-answer");
-            peer.setDaemon(true);
-            peer.start();
+        try (ServerSocket server = peer("slow-second-answer", s -> {
+            readHead(s);
+            s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            readHead(s);
+            Thread.sleep(500);
+            s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Thread.sleep(10_000);
+        })) {
             client = new OutboundClient(Transport.best(), 1024, Duration.ofSeconds(1));
             UpstreamTarget target = UpstreamTarget.of("http://127.0.0.1:" + server.getLocalPort());
             EventLoop loop = group.next();
@@ -125,35 +113,15 @@ class OutboundClientTest {
         }
     }
 
-    /** Reads one request head (no body) from {@code s}. */
-    private static void readHead(Socket s) throws java.io.IOException {
-        int matched = 0;
-        byte[] end = {'\r', '\n', '\r', '\n'};
-        while (matched < 4) {
-            int b = s.getInputStream().read();
-            if (b < 0) {
-                throw new java.io.EOFException();
-            }
-            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
-        }
-    }
-
     @Test
     void anAnswerOverTheLimitEndsAtTheLimitWithoutWaitingForTheRest() throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread peer = new Thread(() -> {
-                try (Socket s = server.accept()) {
-                    s.getInputStream().read(new byte[4096]);
-                    s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                    s.getOutputStream().write(new byte[2048]);
-                    s.getOutputStream().flush();
-                    Thread.sleep(30_000); // the rest would come later, if at all
-                } catch (Exception e) {
-                    // closed by the client, as expected
-                }
-            }, "large-peer");
-            peer.setDaemon(true);
-            peer.start();
+        try (ServerSocket server = peer("large-peer", s -> {
+            s.getInputStream().read(new byte[4096]);
+            s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(new byte[2048]);
+            s.getOutputStream().flush();
+            Thread.sleep(30_000); // the rest would come later, if at all
+        })) {
             client = new OutboundClient(Transport.best(), 1024, Duration.ofSeconds(60));
             UpstreamTarget target = UpstreamTarget.of("http://127.0.0.1:" + server.getLocalPort());
 
@@ -163,6 +131,42 @@ class OutboundClientTest {
             assertThat(r.cause()).isNull();
             assertThat(r.body()).hasSize(1024);
             assertThat(client.idleConnections()).isZero();
+        }
+    }
+
+    /** What a peer does with the one connection it accepts. */
+    private interface PeerScript {
+        void serve(Socket s) throws Exception;
+    }
+
+    /**
+     * A server on loopback whose thread serves the first connection with {@code script}; an exception ends
+     * it quietly (the client closes the connection when it is done).
+     */
+    private static ServerSocket peer(String name, PeerScript script) throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread t = new Thread(() -> {
+            try (Socket s = server.accept()) {
+                script.serve(s);
+            } catch (Exception e) {
+                // closed by the client, as expected
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return server;
+    }
+
+    /** Reads one request head (no body) from {@code s}. */
+    private static void readHead(Socket s) throws IOException {
+        int matched = 0;
+        byte[] end = {'\r', '\n', '\r', '\n'};
+        while (matched < 4) {
+            int b = s.getInputStream().read();
+            if (b < 0) {
+                throw new EOFException();
+            }
+            matched = b == end[matched] ? matched + 1 : (b == '\r' ? 1 : 0);
         }
     }
 }
