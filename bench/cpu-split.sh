@@ -8,14 +8,8 @@
 #   OUTPOST_JAR   run this build (see ./outpost); OUTPOST_ARGS: extra arguments (default --workers 1)
 set -euo pipefail
 rounds=3 seconds=8
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --rounds) rounds=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-done
 . "$(dirname "$0")/lib.sh"
+read_rounds_seconds "$@"
 start_bench cpu-split
 BACKEND=19341 HAPROXY=19342 OUTPOST=19343
 start_backend_haproxy_outpost $BACKEND $HAPROXY $OUTPOST 19345

@@ -2,6 +2,18 @@
 # backend, HAProxy and Outpost configurations into it, and waits for ports to answer. The scripts
 # start the processes themselves and add their pids to `pids`.
 
+# Reads the arguments of a script that takes only --rounds N and --seconds S into $rounds and
+# $seconds, which the script sets to its defaults first; anything else ends the script.
+read_rounds_seconds() {
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --rounds) rounds=$2; shift 2 ;;
+      --seconds) seconds=$2; shift 2 ;;
+      *) echo "unknown argument: $1" >&2; exit 2 ;;
+    esac
+  done
+}
+
 # Makes $work, a fresh directory named after $1, and kills every pid in `pids` on exit.
 start_bench() {
   work=$(mktemp -d "/tmp/outpost-$1.XXXXXX")

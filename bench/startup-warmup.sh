@@ -10,14 +10,8 @@
 #   OUTPOST_ARGS   extra arguments for both ./outpost run (for example JVM flags through JAVA_OPTS)
 set -euo pipefail
 rounds=5 seconds=8
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --rounds) rounds=$2; shift 2 ;;
-    --seconds) seconds=$2; shift 2 ;;
-    *) echo "unknown argument: $1" >&2; exit 2 ;;
-  esac
-done
 . "$(dirname "$0")/lib.sh"
+read_rounds_seconds "$@"
 start_bench startup-warmup
 BACKEND=19701 HAPROXY=19702 WARM=19703 COLD=19704
 write_backend $BACKEND

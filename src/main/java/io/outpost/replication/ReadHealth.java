@@ -120,7 +120,7 @@ final class ReadHealth {
     }
 
     private boolean trialAt(long now) {
-        return skips > 0 && trial && now - trialUntil < 0;
+        return trial && now - trialUntil < 0;
     }
 
     /**
